@@ -1,0 +1,30 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "httpq",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "HTTPQ", targets: ["HTTPQ"]),
+        .library(name: "EvLoop", targets: ["EvLoop"]),
+        .executable(name: "httpq", targets: ["httpq"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CEv", providers: [.apt(["libev-dev"])]),
+        .target(name: "EvLoop", dependencies: ["CEv"]),
+        .target(name: "HTTPQ"),
+        .executableTarget(
+            name: "httpq",
+            dependencies: [
+                "HTTPQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "HTTPQTests", dependencies: ["HTTPQ"]),
+        .testTarget(name: "EvLoopTests", dependencies: ["EvLoop"]),
+        .testTarget(name: "httpqCLITests", dependencies: ["httpq"]),
+    ]
+)

@@ -1,0 +1,22 @@
+/// The shared `feed` loop of `Request` and `Response`: consume events until the input is
+/// used up or the message is complete.
+extension MessageParser {
+    /// Feeds `bytes`, returning how many belong to this message.
+    mutating func feedAll(_ bytes: UnsafeRawBufferPointer) throws(HTTPQError) -> Int {
+        var offset = 0
+        while true {
+            let (used, event) = try consume(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+            offset += used
+            if event == nil || event == .complete { return offset }
+        }
+    }
+
+    /// Feeds any byte sequence, through contiguous storage when it has one.
+    mutating func feedAll<Bytes: Sequence<UInt8>>(_ bytes: Bytes) throws(HTTPQError) -> Int {
+        let result: Result<Int, HTTPQError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(HTTPQError) in try feedAll(UnsafeRawBufferPointer(buffer)) }
+        }
+        if let result { return try result.get() }
+        return try withBytes(Array(bytes)) { (buffer: UnsafeRawBufferPointer) throws(HTTPQError) in try feedAll(buffer) }
+    }
+}

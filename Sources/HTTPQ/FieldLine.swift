@@ -1,0 +1,83 @@
+/// Parsing one `field-line` (RFC 9112 §5): `field-name ":" OWS field-value OWS`, strictly.
+enum FieldLine {
+    /// Parses `bytes[range]` (without CRLF). `base` is the message offset of `bytes[0]`.
+    /// Records `Content-Length` and `Transfer-Encoding` in `facts` as it goes.
+    static func parse(
+        _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, base: Int, facts: inout FramingFacts
+    ) throws(HTTPQError) -> (name: String, value: String) {
+        let start = range.lowerBound, end = range.upperBound
+        if Grammar.isWhitespace(bytes[start]) { throw HTTPQError(.obsoleteLineFolding, at: base + start) }
+        var colon = start
+        while colon < end && Grammar.token.contains(bytes[colon]) { colon += 1 }
+        guard colon < end else { throw HTTPQError(.missingColon, at: base + end) }
+        if bytes[colon] != Grammar.colon {
+            let hasColon = ByteSearch.firstIndex(of: Grammar.colon, in: UnsafeRawBufferPointer(rebasing: bytes[colon..<end]), from: 0) != nil
+            if Grammar.isWhitespace(bytes[colon]) && hasColon { throw HTTPQError(.whitespaceBeforeColon, at: base + colon) }
+            throw HTTPQError(hasColon ? .invalidFieldName : .missingColon, at: base + colon)
+        }
+        if colon == start { throw HTTPQError(.invalidFieldName, at: base + start) }
+
+        var valueStart = colon + 1
+        var valueEnd = end
+        while valueStart < valueEnd && Grammar.isWhitespace(bytes[valueStart]) { valueStart += 1 }
+        while valueEnd > valueStart && Grammar.isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 }
+        for index in valueStart..<valueEnd where !Grammar.fieldValue.contains(bytes[index]) {
+            throw HTTPQError(.invalidFieldValue, at: base + index)
+        }
+
+        let name = UnsafeRawBufferPointer(rebasing: bytes[start..<colon])
+        let value = UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd])
+        if name.count == 14 && Grammar.equalsLowercase(name, "content-length") {
+            try recordContentLength(value, base: base + valueStart, facts: &facts)
+        } else if name.count == 17 && Grammar.equalsLowercase(name, "transfer-encoding") {
+            recordTransferEncoding(value, facts: &facts)
+        }
+        return (StartLine.text(bytes, start..<colon), StartLine.text(bytes, valueStart..<valueEnd))
+    }
+
+    /// `Content-Length = 1*DIGIT`, allowing a list of identical values (RFC 9110 §8.6).
+    private static func recordContentLength(
+        _ value: UnsafeRawBufferPointer, base: Int, facts: inout FramingFacts
+    ) throws(HTTPQError) {
+        var index = 0
+        repeat {
+            while index < value.count && Grammar.isWhitespace(value[index]) { index += 1 }
+            var number = 0
+            var digits = 0
+            while index < value.count, value[index] >= 0x30 && value[index] <= 0x39 {
+                let (times10, overflow1) = number.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times10.addingReportingOverflow(Int(value[index] - 0x30))
+                if overflow1 || overflow2 { throw HTTPQError(.invalidContentLength, at: base + index) }
+                number = sum
+                digits += 1
+                index += 1
+            }
+            while index < value.count && Grammar.isWhitespace(value[index]) { index += 1 }
+            guard digits > 0, index == value.count || value[index] == Grammar.comma else {
+                throw HTTPQError(.invalidContentLength, at: base + index)
+            }
+            if let existing = facts.contentLength, existing != number {
+                throw HTTPQError(.conflictingContentLength, at: base)
+            }
+            facts.contentLength = number
+            index += 1
+        } while index <= value.count
+    }
+
+    /// Notes whether `chunked` is among the codings and whether it is the last one.
+    private static func recordTransferEncoding(_ value: UnsafeRawBufferPointer, facts: inout FramingFacts) {
+        facts.transferEncodingSeen = true
+        var index = 0
+        while index < value.count {
+            while index < value.count && (Grammar.isWhitespace(value[index]) || value[index] == Grammar.comma) { index += 1 }
+            let itemStart = index
+            while index < value.count && value[index] != Grammar.comma { index += 1 }
+            var itemEnd = index
+            while itemEnd > itemStart && Grammar.isWhitespace(value[itemEnd - 1]) { itemEnd -= 1 }
+            guard itemEnd > itemStart else { continue }
+            let isChunked = Grammar.equalsLowercase(UnsafeRawBufferPointer(rebasing: value[itemStart..<itemEnd]), "chunked")
+            if isChunked { facts.chunkedCount += 1 }
+            facts.lastCodingIsChunked = isChunked
+        }
+    }
+}

@@ -1,0 +1,62 @@
+/// The RFC 9110/9112 character classes, spelled as named 256-bit sets (h11's `_abnf.py`
+/// in spirit). Membership is two shifts and a mask: no tables to load, no branches.
+struct ByteSet: Sendable {
+    let w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
+    @inline(__always)
+    func contains(_ byte: UInt8) -> Bool {
+        let word: UInt64
+        switch byte >> 6 {
+        case 0: word = w0
+        case 1: word = w1
+        case 2: word = w2
+        default: word = w3
+        }
+        return (word >> UInt64(byte & 63)) & 1 == 1
+    }
+}
+
+enum Grammar {
+    /// `tchar` (RFC 9110 §5.6.2): the bytes of methods and field names.
+    static let token = ByteSet(w0: 0x03FF_6CFA_0000_0000, w1: 0x57FF_FFFF_C7FF_FFFE, w2: 0, w3: 0)
+    /// `field-vchar / SP / HTAB` including obs-text: everything but controls and DEL.
+    static let fieldValue = ByteSet(
+        w0: 0xFFFF_FFFF_0000_0200, w1: 0x7FFF_FFFF_FFFF_FFFF,
+        w2: 0xFFFF_FFFF_FFFF_FFFF, w3: 0xFFFF_FFFF_FFFF_FFFF)
+    /// Visible ASCII (`VCHAR`): the bytes of a request target.
+    static let target = ByteSet(w0: 0xFFFF_FFFE_0000_0000, w1: 0x7FFF_FFFF_FFFF_FFFF, w2: 0, w3: 0)
+
+    static let cr: UInt8 = 0x0D
+    static let lf: UInt8 = 0x0A
+    static let space: UInt8 = 0x20
+    static let tab: UInt8 = 0x09
+    static let colon: UInt8 = 0x3A
+    static let semicolon: UInt8 = 0x3B
+    static let comma: UInt8 = 0x2C
+
+    @inline(__always)
+    static func isWhitespace(_ byte: UInt8) -> Bool { byte == space || byte == tab }
+
+    /// The value of a hexadecimal digit, or nil.
+    @inline(__always)
+    static func hexValue(_ byte: UInt8) -> UInt64? {
+        switch byte {
+        case 0x30...0x39: UInt64(byte &- 0x30)
+        case 0x41...0x46: UInt64(byte &- 0x41 &+ 10)
+        case 0x61...0x66: UInt64(byte &- 0x61 &+ 10)
+        default: nil
+        }
+    }
+
+    /// ASCII case-insensitive comparison of raw bytes with a lowercase ASCII literal.
+    @inline(__always)
+    static func equalsLowercase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        let literal = lowercase.utf8Start
+        for index in 0..<bytes.count where bytes[index] | 0x20 != literal[index] {
+            // `| 0x20` folds letters; a non-letter only matches when equal as written.
+            if bytes[index] != literal[index] { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,347 @@
+/// The incremental HTTP/1.1 parser behind `Request` and `Response`: a value-type state
+/// machine fed bytes, returning one event at a time.
+///
+/// Every input byte is looked at a bounded number of times (found as part of a line,
+/// then validated once), so feeding N bytes costs O(N) however they are split.
+struct MessageParser: Sendable {
+    /// Which kind of message, and for a response the method it answers.
+    enum Role: Hashable, Sendable {
+        case request
+        case response(answering: String?)
+    }
+
+    /// Where in the byte stream the parser is; finer than `State`.
+    enum Phase: Hashable, Sendable {
+        case head
+        case lengthBody(remaining: Int)
+        case chunkSize(value: UInt64, sawDigit: Bool)
+        case chunkExtension(value: UInt64)
+        case chunkSizeLineFeed(value: UInt64)
+        case chunkData(remaining: Int)
+        case chunkDataCarriageReturn
+        case chunkDataLineFeed
+        case trailers
+        case untilClose
+        case done
+    }
+
+    let role: Role
+    let limits: Limits
+    let leniency: Leniency
+
+    // What has been parsed.
+    var method = ""
+    var target = ""
+    var version = ""
+    var status = 0
+    var reason = ""
+    var headers = Headers()
+    var trailers = Headers()
+    var body: [UInt8] = []
+    var keepsBody = true
+
+    /// The head bytes received so far (httpq's `buffer`); leading empty lines excluded.
+    var head: [UInt8] = []
+    var state: State = .top
+    var framing: BodyFraming?
+    var isComplete = false
+    var failure: HTTPQError?
+
+    private var phase: Phase = .head
+    private var completionReported = false
+    private var facts = FramingFacts()
+    /// Bytes of this message consumed before the current call (for error offsets).
+    private(set) var consumed = 0
+    /// Bytes dropped from the front of `head` (empty lines before a request).
+    private var headBase = 0
+    private var lineStart = 0
+    /// The trailer line being read (trailers are not kept as raw bytes).
+    private var trailerLine: [UInt8] = []
+    private var trailerBytes = 0
+    private var chunkLineBytes = 0
+
+    init(role: Role, limits: Limits, leniency: Leniency) {
+        self.role = role
+        self.limits = limits
+        self.leniency = leniency
+    }
+
+    /// Consumes bytes from the front of `input` up to and including the next event.
+    ///
+    /// Returns how many bytes were consumed and the event, or nil when all of `input` was
+    /// consumed without one (more input needed) or the message was already complete (then
+    /// nothing is consumed: the rest belongs to the next message).
+    mutating func consume(_ input: UnsafeRawBufferPointer) throws(HTTPQError) -> (consumed: Int, event: MessageEvent?) {
+        if let failure { throw failure }
+        do {
+            let result = try step(input)
+            consumed += result.consumed
+            return result
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    /// Says that input has ended: completes a close-delimited body, and throws
+    /// `unexpectedEnd` for any other unfinished message.
+    mutating func finish() throws(HTTPQError) {
+        if let failure { throw failure }
+        if isComplete { return }
+        if case .untilClose = phase {
+            phase = .done
+            isComplete = true
+            return
+        }
+        let error = HTTPQError(.unexpectedEnd(state), at: consumed)
+        failure = error
+        throw error
+    }
+
+    // MARK: - The machine
+
+    private mutating func step(_ input: UnsafeRawBufferPointer) throws(HTTPQError) -> (consumed: Int, event: MessageEvent?) {
+        var i = 0
+        let count = input.count
+        while true {
+            if isComplete {
+                if completionReported { return (i, nil) }
+                completionReported = true
+                return (i, .complete)
+            }
+            switch phase {
+            case .head:
+                guard i < count else { return (i, nil) }
+                let (next, lineEnd) = try Self.accumulateLine(
+                    into: &head, lineStart: lineStart, from: input, at: i,
+                    limits: limits, totalBefore: headBase, offset: consumed)
+                i = next
+                guard let lineEnd else { continue }
+                let event = try headLine(lineEnd: lineEnd)
+                if let event { return (i, event) }
+
+            case .lengthBody(let remaining):
+                guard i < count else { return (i, nil) }
+                let take = min(remaining, count - i)
+                try keep(input, i..<(i + take))
+                if take == remaining {
+                    phase = .done
+                    isComplete = true
+                } else {
+                    phase = .lengthBody(remaining: remaining - take)
+                }
+                return (i + take, .body(i..<(i + take)))
+
+            case .chunkData(let remaining):
+                guard i < count else { return (i, nil) }
+                let take = min(remaining, count - i)
+                try keep(input, i..<(i + take))
+                phase = take == remaining ? .chunkDataCarriageReturn : .chunkData(remaining: remaining - take)
+                return (i + take, .body(i..<(i + take)))
+
+            case .untilClose:
+                guard i < count else { return (i, nil) }
+                try keep(input, i..<count)
+                return (count, .body(i..<count))
+
+            case .chunkSize, .chunkExtension, .chunkSizeLineFeed, .chunkDataCarriageReturn, .chunkDataLineFeed:
+                guard i < count else { return (i, nil) }
+                try chunkFraming(input[i], at: consumed + i)
+                i += 1
+
+            case .trailers:
+                guard i < count else { return (i, nil) }
+                let (next, lineEnd) = try Self.accumulateLine(
+                    into: &trailerLine, lineStart: 0, from: input, at: i,
+                    limits: limits, totalBefore: trailerBytes, offset: consumed)
+                trailerBytes += next - i
+                i = next
+                if let lineEnd { try trailerLine(lineEnd: lineEnd, endOffset: consumed + i) }
+
+            case .done:
+                isComplete = true
+            }
+        }
+    }
+
+    /// Appends input up to and including the next LF to `buffer`, enforcing the line and
+    /// section limits. Returns the new input position and, when a line ended, the index of its LF.
+    private static func accumulateLine(
+        into buffer: inout [UInt8], lineStart: Int, from input: UnsafeRawBufferPointer, at start: Int,
+        limits: Limits, totalBefore: Int, offset: Int
+    ) throws(HTTPQError) -> (Int, Int?) {
+        let lf = ByteSearch.firstIndex(of: Grammar.lf, in: input, from: start)
+        let end = lf.map { $0 + 1 } ?? input.count
+        let lineLength = buffer.count - lineStart + (end - start) - (lf == nil ? 0 : 1)
+        if lineLength > limits.maxLineBytes {
+            throw HTTPQError(.lineTooLong(limit: limits.maxLineBytes), at: offset + start)
+        }
+        if totalBefore + buffer.count + (end - start) > limits.maxHeadBytes {
+            throw HTTPQError(.headTooLarge(limit: limits.maxHeadBytes), at: offset + start)
+        }
+        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[start..<end]))
+        return (end, lf == nil ? nil : buffer.count - 1)
+    }
+
+    /// Handles one complete head line ending at `head[lineEnd]` (its LF).
+    private mutating func headLine(lineEnd: Int) throws(HTTPQError) -> MessageEvent? {
+        let start = lineStart
+        lineStart = lineEnd + 1
+        let contentEnd = try Self.stripCarriageReturn(head, lineStart: start, lineEnd: lineEnd,
+                                                      leniency: leniency, base: headBase)
+        switch state {
+        case .top:
+            if contentEnd == start {
+                // RFC 9112 §2.2: a server should ignore empty lines before a request-line.
+                guard role == .request else { throw HTTPQError(.malformedStartLine, at: headBase + start) }
+                headBase += head.count
+                head.removeAll(keepingCapacity: true)
+                lineStart = 0
+                return nil
+            }
+            try withBytes(head) { (bytes: UnsafeRawBufferPointer) throws(HTTPQError) in
+                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<contentEnd])
+                switch role {
+                case .request:
+                    let parsed = try StartLine.request(line, base: headBase + start)
+                    (method, target, version) = (parsed.method, parsed.target, parsed.version)
+                case .response:
+                    let parsed = try StartLine.status(line, base: headBase + start)
+                    (version, status, reason) = (parsed.version, parsed.status, parsed.reason)
+                }
+            }
+            state = .headers
+            return .stateChanged(.headers)
+
+        case .headers:
+            if contentEnd == start { return try headComplete() }
+            if headers.count >= limits.maxFieldCount {
+                throw HTTPQError(.tooManyFields(limit: limits.maxFieldCount), at: headBase + start)
+            }
+            let field = try withBytes(head) { (bytes: UnsafeRawBufferPointer) throws(HTTPQError) in
+                try FieldLine.parse(bytes, start..<contentEnd, base: headBase, facts: &facts)
+            }
+            headers.add(field.name, field.value)
+            return nil
+
+        case .body:
+            preconditionFailure("head line after the head was complete")
+        }
+    }
+
+    /// The empty line after the fields: decide the framing and enter `.body`.
+    private mutating func headComplete() throws(HTTPQError) -> MessageEvent {
+        let offset = headBase + head.count
+        let framing: BodyFraming
+        switch role {
+        case .request: framing = try facts.requestFraming(at: offset)
+        case .response(let method): framing = try facts.responseFraming(status: status, answering: method, at: offset)
+        }
+        self.framing = framing
+        state = .body
+        switch framing {
+        case .none: phase = .done; isComplete = true
+        case .length(let length): phase = .lengthBody(remaining: length)
+        case .chunked: phase = .chunkSize(value: 0, sawDigit: false); chunkLineBytes = 0
+        case .untilClose: phase = .untilClose
+        }
+        return .stateChanged(.body)
+    }
+
+    /// One byte of chunk framing: size line, extensions, and the CRLF after data.
+    private mutating func chunkFraming(_ byte: UInt8, at offset: Int) throws(HTTPQError) {
+        switch phase {
+        case .chunkSize(let value, let sawDigit):
+            try countChunkLineByte(at: offset)
+            if let digit = Grammar.hexValue(byte) {
+                guard value <= UInt64(Int.max) >> 4 else { throw HTTPQError(.chunkSizeTooLarge, at: offset) }
+                phase = .chunkSize(value: value << 4 | digit, sawDigit: true)
+            } else if !sawDigit {
+                throw HTTPQError(.invalidChunkSize, at: offset)
+            } else if byte == Grammar.semicolon || Grammar.isWhitespace(byte) {
+                phase = .chunkExtension(value: value)
+            } else if byte == Grammar.cr {
+                phase = .chunkSizeLineFeed(value: value)
+            } else if byte == Grammar.lf && leniency.contains(.bareLineFeed) {
+                chunkSizeLineDone(value)
+            } else {
+                throw HTTPQError(byte == Grammar.lf ? .bareLineFeed : .invalidChunkSize, at: offset)
+            }
+        case .chunkExtension(let value):
+            try countChunkLineByte(at: offset)
+            if byte == Grammar.cr {
+                phase = .chunkSizeLineFeed(value: value)
+            } else if byte == Grammar.lf && leniency.contains(.bareLineFeed) {
+                chunkSizeLineDone(value)
+            } else if !Grammar.fieldValue.contains(byte) {
+                throw HTTPQError(byte == Grammar.lf ? .bareLineFeed : .invalidChunkSize, at: offset)
+            }
+        case .chunkSizeLineFeed(let value):
+            guard byte == Grammar.lf else { throw HTTPQError(.invalidChunkSize, at: offset) }
+            chunkSizeLineDone(value)
+        case .chunkDataCarriageReturn:
+            if byte == Grammar.cr {
+                phase = .chunkDataLineFeed
+            } else if byte == Grammar.lf && leniency.contains(.bareLineFeed) {
+                phase = .chunkSize(value: 0, sawDigit: false); chunkLineBytes = 0
+            } else {
+                throw HTTPQError(.missingChunkTerminator, at: offset)
+            }
+        case .chunkDataLineFeed:
+            guard byte == Grammar.lf else { throw HTTPQError(.missingChunkTerminator, at: offset) }
+            phase = .chunkSize(value: 0, sawDigit: false); chunkLineBytes = 0
+        default:
+            preconditionFailure("chunkFraming outside chunk framing")
+        }
+    }
+
+    private mutating func countChunkLineByte(at offset: Int) throws(HTTPQError) {
+        chunkLineBytes += 1
+        if chunkLineBytes > limits.maxLineBytes {
+            throw HTTPQError(.lineTooLong(limit: limits.maxLineBytes), at: offset)
+        }
+    }
+
+    private mutating func chunkSizeLineDone(_ value: UInt64) {
+        phase = value == 0 ? .trailers : .chunkData(remaining: Int(value))
+    }
+
+    /// One trailer line (or the empty line that ends the message).
+    private mutating func trailerLine(lineEnd: Int, endOffset: Int) throws(HTTPQError) {
+        defer { trailerLine.removeAll(keepingCapacity: true) }
+        let lineOffset = endOffset - trailerLine.count
+        let contentEnd = try Self.stripCarriageReturn(trailerLine, lineStart: 0, lineEnd: lineEnd,
+                                                      leniency: leniency, base: lineOffset)
+        if contentEnd == 0 {
+            phase = .done
+            isComplete = true
+            return
+        }
+        if trailers.count >= limits.maxFieldCount {
+            throw HTTPQError(.tooManyFields(limit: limits.maxFieldCount), at: lineOffset)
+        }
+        var ignored = FramingFacts()
+        let field = try withBytes(trailerLine) { (bytes: UnsafeRawBufferPointer) throws(HTTPQError) in
+            try FieldLine.parse(bytes, 0..<contentEnd, base: lineOffset, facts: &ignored)
+        }
+        trailers.add(field.name, field.value)
+    }
+
+    /// The end of a line's content: the index of its CR, or of its LF when bare LF is allowed.
+    private static func stripCarriageReturn(
+        _ buffer: [UInt8], lineStart: Int, lineEnd: Int, leniency: Leniency, base: Int
+    ) throws(HTTPQError) -> Int {
+        if lineEnd > lineStart && buffer[lineEnd - 1] == Grammar.cr { return lineEnd - 1 }
+        if leniency.contains(.bareLineFeed) { return lineEnd }
+        throw HTTPQError(.bareLineFeed, at: base + lineEnd)
+    }
+
+    /// Keeps body bytes when the message keeps its body, within the body limit.
+    private mutating func keep(_ input: UnsafeRawBufferPointer, _ range: Range<Int>) throws(HTTPQError) {
+        guard keepsBody, !range.isEmpty else { return }
+        if body.count + range.count > limits.maxBodyBytes {
+            throw HTTPQError(.bodyTooLarge(limit: limits.maxBodyBytes), at: consumed + range.lowerBound)
+        }
+        body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[range]))
+    }
+}

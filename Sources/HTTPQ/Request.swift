@@ -1,0 +1,103 @@
+/// An HTTP/1.1 request: built from fields, or fed bytes as they arrive.
+///
+/// ```swift
+/// var request = Request()
+/// try request.feed("GET /get HTTP/1.1\r\nHost: httpbin.org\r\n\r\n".utf8)
+/// request.state        // .body
+/// request.isComplete   // true
+/// ```
+public struct Request: Sendable {
+    var parser: MessageParser
+
+    /// Creates an empty request to be fed bytes (state `.top`).
+    public init(limits: Limits = .default, leniency: Leniency = []) {
+        parser = MessageParser(role: .request, limits: limits, leniency: leniency)
+    }
+
+    /// Creates a complete request from its fields, like httpq's constructor.
+    ///
+    /// `Request(method: "GET", target: "/get", version: "HTTP/1.1", headers: ["Host": "httpbin.org"]).raw`
+    /// is `GET /get HTTP/1.1\r\nHost: httpbin.org\r\n\r\n`.
+    public init(method: String, target: String, version: String = "HTTP/1.1",
+                headers: Headers = [:], body: [UInt8] = [], trailers: Headers = [:]) {
+        self.init()
+        parser.method = method
+        parser.target = target
+        parser.version = version
+        parser.headers = headers
+        parser.body = body
+        parser.trailers = trailers
+        parser.head = Serializer.head(startLine: startLine, headers: headers)
+        parser.state = .body
+        parser.isComplete = true
+    }
+
+    /// The method (`GET`, `POST`, ...), case-sensitive as sent.
+    public var method: String { get { parser.method } set { parser.method = newValue } }
+    /// The request target as sent (`/path?query`, an absolute URL, `host:port`, or `*`).
+    public var target: String { get { parser.target } set { parser.target = newValue } }
+    /// `HTTP/1.1` or `HTTP/1.0`.
+    public var version: String { get { parser.version } set { parser.version = newValue } }
+    /// The header fields, in order.
+    public var headers: Headers { get { parser.headers } set { parser.headers = newValue } }
+    /// The trailer fields of a chunked body.
+    public var trailers: Headers { get { parser.trailers } set { parser.trailers = newValue } }
+    /// The decoded body kept so far (chunk framing removed); empty when `keepsBody` is false.
+    public var body: [UInt8] { get { parser.body } set { parser.body = newValue } }
+    /// Whether body bytes are kept in `body` (true) or only reported as events (false).
+    public var keepsBody: Bool { get { parser.keepsBody } set { parser.keepsBody = newValue } }
+
+    /// Where the request is in the state machine.
+    public var state: State { parser.state }
+    /// Whether the whole request, body included, has been read.
+    public var isComplete: Bool { parser.isComplete }
+    /// The head bytes received so far (start line and fields), as httpq's `buffer` shows them.
+    public var buffer: [UInt8] { parser.head }
+    /// How the body ends; nil until the head is complete.
+    public var framing: BodyFraming? { parser.framing }
+    /// The error that stopped parsing, if any; later feeds throw it again.
+    public var error: HTTPQError? { parser.failure }
+
+    /// Feeds bytes as they arrive. Returns how many belong to this request: when it
+    /// completes, the rest begin the next one (pipelining). Throws on malformed input.
+    @discardableResult
+    public mutating func feed<Bytes: Sequence<UInt8>>(_ bytes: Bytes) throws(HTTPQError) -> Int {
+        try parser.feedAll(bytes)
+    }
+
+    /// Consumes bytes up to the next event (state change, body slice, completion), for
+    /// callers that stream. See `MessageEvent`.
+    public mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(HTTPQError) -> (consumed: Int, event: MessageEvent?) {
+        try parser.consume(bytes)
+    }
+
+    /// Says that input has ended; throws `unexpectedEnd` if the request is unfinished.
+    public mutating func finish() throws(HTTPQError) { try parser.finish() }
+
+    /// Parses one whole request; throws if it is malformed or incomplete.
+    public static func parse<Bytes: Sequence<UInt8>>(_ bytes: Bytes, limits: Limits = .default) throws(HTTPQError) -> Request {
+        var request = Request(limits: limits)
+        try request.feed(bytes)
+        try request.finish()
+        return request
+    }
+
+    /// The request line without CRLF.
+    var startLine: String { "\(method) \(target) \(version)" }
+
+    /// The request as bytes to send.
+    public var raw: [UInt8] { Serializer.message(startLine: startLine, headers: headers, body: body, trailers: trailers) }
+}
+
+extension Request: CustomStringConvertible {
+    /// httpq's arrow form: `→ ` before each line.
+    public var description: String { Serializer.arrowForm(raw, arrow: "→ ") }
+}
+
+extension Request: Equatable {
+    /// Requests are equal when their start lines, fields and bodies are.
+    public static func == (lhs: Request, rhs: Request) -> Bool {
+        lhs.method == rhs.method && lhs.target == rhs.target && lhs.version == rhs.version
+            && lhs.headers == rhs.headers && lhs.body == rhs.body && lhs.trailers == rhs.trailers
+    }
+}

@@ -1,0 +1,69 @@
+/// Parsing the first line of a message: `request-line` and `status-line` (RFC 9112 §3, §4).
+enum StartLine {
+    /// `method SP request-target SP HTTP-version`. `base` is the line's message offset.
+    static func request(_ line: UnsafeRawBufferPointer, base: Int) throws(HTTPQError)
+        -> (method: String, target: String, version: String)
+    {
+        guard let firstSpace = ByteSearch.firstIndex(of: Grammar.space, in: line, from: 0) else {
+            throw HTTPQError(.malformedStartLine, at: base + line.count)
+        }
+        if firstSpace == 0 { throw HTTPQError(.invalidMethod, at: base) }
+        for index in 0..<firstSpace where !Grammar.token.contains(line[index]) {
+            throw HTTPQError(.invalidMethod, at: base + index)
+        }
+        let targetStart = firstSpace + 1
+        guard let secondSpace = ByteSearch.firstIndex(of: Grammar.space, in: line, from: targetStart) else {
+            throw HTTPQError(.malformedStartLine, at: base + line.count)
+        }
+        if secondSpace == targetStart { throw HTTPQError(.invalidTarget, at: base + targetStart) }
+        for index in targetStart..<secondSpace where !Grammar.target.contains(line[index]) {
+            throw HTTPQError(.invalidTarget, at: base + index)
+        }
+        let version = try self.version(line, (secondSpace + 1)..<line.count, base: base)
+        return (text(line, 0..<firstSpace), text(line, targetStart..<secondSpace), version)
+    }
+
+    /// `HTTP-version SP status-code SP [reason-phrase]`. A missing SP before an empty reason
+    /// is accepted (many servers send `HTTP/1.1 200`).
+    static func status(_ line: UnsafeRawBufferPointer, base: Int) throws(HTTPQError)
+        -> (version: String, status: Int, reason: String)
+    {
+        guard let space = ByteSearch.firstIndex(of: Grammar.space, in: line, from: 0) else {
+            throw HTTPQError(.malformedStartLine, at: base + line.count)
+        }
+        let version = try self.version(line, 0..<space, base: base)
+        let codeStart = space + 1
+        guard line.count >= codeStart + 3 else { throw HTTPQError(.invalidStatus, at: base + codeStart) }
+        var status = 0
+        for index in codeStart..<(codeStart + 3) {
+            let byte = line[index]
+            guard byte >= 0x30 && byte <= 0x39 else { throw HTTPQError(.invalidStatus, at: base + index) }
+            status = status * 10 + Int(byte - 0x30)
+        }
+        let afterCode = codeStart + 3
+        if afterCode == line.count { return (version, status, "") }
+        guard line[afterCode] == Grammar.space else { throw HTTPQError(.invalidStatus, at: base + afterCode) }
+        for index in (afterCode + 1)..<line.count where !Grammar.fieldValue.contains(line[index]) {
+            throw HTTPQError(.invalidReason, at: base + index)
+        }
+        return (version, status, text(line, (afterCode + 1)..<line.count))
+    }
+
+    /// `HTTP/DIGIT.DIGIT`, refusing majors other than 1.
+    private static func version(_ line: UnsafeRawBufferPointer, _ range: Range<Int>, base: Int) throws(HTTPQError) -> String {
+        let bytes = UnsafeRawBufferPointer(rebasing: line[range])
+        let isDigit = { (byte: UInt8) in byte >= 0x30 && byte <= 0x39 }
+        guard bytes.count == 8, bytes[0] == 0x48, bytes[1] == 0x54, bytes[2] == 0x54, bytes[3] == 0x50,
+              bytes[4] == 0x2F, isDigit(bytes[5]), bytes[6] == 0x2E, isDigit(bytes[7]) else {
+            throw HTTPQError(.invalidVersion, at: base + range.lowerBound)
+        }
+        guard bytes[5] == 0x31 else { throw HTTPQError(.unsupportedVersion, at: base + range.lowerBound) }
+        return bytes[7] == 0x31 ? "HTTP/1.1" : bytes[7] == 0x30 ? "HTTP/1.0" : text(line, range)
+    }
+
+    /// The bytes as a String (invalid UTF-8 replaced, never trapped on).
+    @inline(__always)
+    static func text(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+}

@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Unbuffered standard streams and process exit, in one place.
+enum FileOutput {
+    /// Writes `text` to standard error.
+    static func standardError(_ text: String) {
+        var text = text
+        if !text.hasSuffix("\n") { text += "\n" }
+        text.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
+    }
+
+    /// Exits the process with `status`, flushing standard output first.
+    static func exit(_ status: Int32) -> Never {
+        fflush(nil)
+        #if canImport(Glibc)
+        Glibc.exit(status)
+        #else
+        Darwin.exit(status)
+        #endif
+    }
+
+    /// Reads standard input in blocks of up to `size` bytes until end of file.
+    static func readStandardInput(blockSize size: Int, _ body: ([UInt8]) throws -> Void) throws {
+        var block = [UInt8](repeating: 0, count: size)
+        while true {
+            let count = block.withUnsafeMutableBytes { read(0, $0.baseAddress, size) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw CLIError.readFailed(errno: errno)
+            }
+            if count == 0 { return }
+            try body(Array(block[0..<count]))
+        }
+    }
+}
+
+/// Failures of the tool itself (not of the messages it reads).
+enum CLIError: Error, CustomStringConvertible {
+    case readFailed(errno: Int32)
+
+    var description: String {
+        switch self {
+        case .readFailed(let code): "reading standard input failed: \(String(cString: strerror(code)))"
+        }
+    }
+}

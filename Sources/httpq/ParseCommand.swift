@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import HTTPQ
+
+/// `httpq parse`: feed standard input to HTTPQ and print one JSON object per message.
+struct ParseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parse",
+        abstract: "Parse HTTP/1.1 messages from standard input; print JSON Lines, one object per message.",
+        discussion: "Exit status: 0 when no message had an error, 1 when one did, 2 for bad usage."
+    )
+
+    @Flag(name: .long, help: "Parse requests.")
+    var request = false
+
+    @Flag(name: .long, help: "Parse responses (the default).")
+    var response = false
+
+    @Option(name: .long, help: "Feed the input in pieces of this many bytes (default: as read).")
+    var chunkSize: Int?
+
+    @Option(name: .long, help: "The method the responses answer (HEAD: no bodies).")
+    var method: String?
+
+    func validate() throws {
+        if request && response { throw ValidationError("--request and --response exclude each other.") }
+        if let chunkSize, chunkSize < 1 { throw ValidationError("--chunk-size must be at least 1.") }
+        if request && method != nil { throw ValidationError("--method applies to responses only.") }
+        if let method, method.isEmpty { throw ValidationError("--method must not be empty.") }
+    }
+
+    func run() throws {
+        var stream = MessageStream(parsesRequests: request, answering: method ?? "GET")
+        var failed = false
+        try FileOutput.readStandardInput(blockSize: 64 * 1024) { block in
+            guard !failed else { return }
+            let piece = chunkSize ?? block.count
+            var start = 0
+            while start < block.count && !failed {
+                let end = min(start + piece, block.count)
+                failed = !stream.feed(block[start..<end], emit: emit)
+                start = end
+            }
+        }
+        if !failed { failed = !stream.finish(emit: emit) }
+        if failed { throw ExitCode(1) }
+    }
+
+    private func emit(_ line: String) {
+        print(line)
+    }
+}
