@@ -1,0 +1,41 @@
+import Testing
+@testable import HTTPQ
+
+@Suite struct HeadersTests {
+    @Test func keepsOrderNamesAndRepeats() {
+        var headers: Headers = ["Set-Cookie": "a=1", "set-cookie": "b=2", "Date": "Tue, 09 Nov 2021 18:29:18 GMT"]
+        #expect(headers.map(\.name) == ["Set-Cookie", "set-cookie", "Date"])
+        #expect(headers.values(for: "SET-COOKIE") == ["a=1", "b=2"])
+        #expect(headers["date"] == "Tue, 09 Nov 2021 18:29:18 GMT")
+        headers["Set-Cookie"] = "c=3"
+        #expect(headers.values(for: "set-cookie") == ["c=3"])
+        #expect(headers.first?.name == "Set-Cookie")
+        headers["DATE"] = nil
+        #expect(!headers.contains("Date"))
+        headers.add("X", "1")
+        #expect(headers.count == 2)
+    }
+
+    @Test func parsedValuesAreNeverSplitOnCommas() throws {
+        let response = try Response.parse(
+            "HTTP/1.1 200 OK\r\nDate: Tue, 09 Nov 2021 18:29:18 GMT\r\nVary: a, b\r\nContent-Length: 0\r\n\r\n".utf8)
+        #expect(response.headers.values(for: "date") == ["Tue, 09 Nov 2021 18:29:18 GMT"])
+        #expect(response.headers.values(for: "vary") == ["a, b"])
+        #expect(response.headers.tokens(of: "vary") == ["a", "b"])
+    }
+
+    @Test func valuesAreTrimmedNamesKeptAsSent() throws {
+        let request = try Request.parse("GET / HTTP/1.1\r\nx-CUSTOM-name:\t  spaced value \t\r\n\r\n".utf8)
+        #expect(request.headers.first == Headers.Field(name: "x-CUSTOM-name", value: "spaced value"))
+    }
+
+    @Test func typedHelpers() {
+        let headers: Headers = ["Content-Length": "12", "Transfer-Encoding": "gzip, Chunked", "Connection": "Keep-Alive, Upgrade"]
+        #expect(headers.contentLength == 12)
+        #expect(headers.isChunked)
+        #expect(headers.transferCodings == ["gzip", "chunked"])
+        #expect(headers.connection == ["keep-alive", "upgrade"])
+        #expect(Headers(["Content-Length": "1", "content-length": "2"].sorted { $0.key < $1.key }).contentLength == nil)
+        #expect((["Content-Length": "-1"] as Headers).contentLength == nil)
+    }
+}

@@ -1,0 +1,44 @@
+import Testing
+@testable import HTTPQ
+
+@Suite struct SerializationTests {
+    @Test func buildFromFieldsLikeHttpq() {
+        let request = Request(method: "GET", target: "/get", version: "HTTP/1.1", headers: ["Host": "httpbin.org"])
+        #expect(request.raw == Array("GET /get HTTP/1.1\r\nHost: httpbin.org\r\n\r\n".utf8))
+        #expect(request.state == .body && request.isComplete)
+        #expect(request.buffer == request.raw)
+    }
+
+    @Test func arrowForms() {
+        let request = Request(method: "POST", target: "/", headers: ["Host": "httpbin.org", "Content-Length": "12"],
+                              body: Array("Hello world!".utf8))
+        #expect(request.description == "→ POST / HTTP/1.1\n→ Host: httpbin.org\n→ Content-Length: 12\n→ \n→ Hello world!")
+        let response = Response(status: 404, reason: "Not Found", headers: ["Content-Length": "0"])
+        #expect(response.description == "← HTTP/1.1 404 Not Found\n← Content-Length: 0")
+    }
+
+    @Test func parseThenRawRoundTrips() throws {
+        for text in [
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabc",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n",
+        ] {
+            let response = try Response.parse(Array(text.utf8))
+            #expect(try Response.parse(response.raw) == response)
+        }
+        #expect(try Response.parse(Fixtures.gunicorn).raw == Fixtures.gunicorn)
+    }
+
+    @Test func chunkedBodyIsReframedOnSerialization() throws {
+        let response = try Response.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n".utf8)
+        #expect(response.raw == Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n0\r\n\r\n".utf8))
+    }
+
+    @Test func modifyThenSerialize() throws {
+        var request = try Request.parse("GET /get HTTP/1.1\r\nHost: httpbin.org\r\n\r\n".utf8)
+        request.method = "POST"
+        request.target = "/"
+        request.headers["Content-Length"] = "2"
+        request.body = Array("hi".utf8)
+        #expect(request.raw == Array("POST / HTTP/1.1\r\nHost: httpbin.org\r\nContent-Length: 2\r\n\r\nhi".utf8))
+    }
+}
