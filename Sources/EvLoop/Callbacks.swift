@@ -1,0 +1,20 @@
+import CEv
+
+// The C entry points libev calls. Each finds its Swift watcher through the watcher's
+// `data` pointer (set, unretained, at init; the loop's list keeps it alive while active).
+
+func ioCallback(_ loop: OpaquePointer?, _ io: UnsafeMutablePointer<ev_io>?, _ revents: Int32) {
+    Unmanaged<IOWatcher>.fromOpaque(cev_get_data(io)!).takeUnretainedValue().fire(revents)
+}
+
+func timerCallback(_ loop: OpaquePointer?, _ timer: UnsafeMutablePointer<ev_timer>?, _ revents: Int32) {
+    Unmanaged<ScheduledTimer>.fromOpaque(cev_get_data(timer)!).takeUnretainedValue().fire()
+}
+
+func signalCallback(_ loop: OpaquePointer?, _ signal: UnsafeMutablePointer<ev_signal>?, _ revents: Int32) {
+    Unmanaged<SignalWatcher>.fromOpaque(cev_get_data(signal)!).takeUnretainedValue().fire()
+}
+
+func wakeupCallback(_ loop: OpaquePointer?, _ async: UnsafeMutablePointer<ev_async>?, _ revents: Int32) {
+    Unmanaged<EventLoop>.fromOpaque(ev_userdata(loop)!).takeUnretainedValue().wokenUp()
+}

@@ -1,0 +1,44 @@
+import CEv
+
+/// A signal delivered on the loop's thread instead of in a signal handler.
+/// Created by `EventLoop.onSignal(_:_:)`. One loop at a time may watch a given signal.
+public final class SignalWatcher: Watcher, @unchecked Sendable {
+    /// The signal number watched.
+    public let signal: Int32
+    let watcher: UnsafeMutablePointer<ev_signal>
+    let handler: @Sendable (Int32) -> Void
+
+    init(loop: EventLoop, signal: Int32, handler: @escaping @Sendable (Int32) -> Void) {
+        self.signal = signal
+        self.handler = handler
+        watcher = .allocate(capacity: 1)
+        super.init(loop: loop)
+        cev_signal_init(watcher, signalCallback, signal)
+        cev_set_data(watcher, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    deinit { watcher.deallocate() }
+
+    override func startWatcher() { ev_signal_start(loop.raw, watcher) }
+    override func stopWatcher() { ev_signal_stop(loop.raw, watcher) }
+
+    func fire() {
+        guard !isCancelled else { return }
+        handler(signal)
+    }
+}
+
+extension EventLoop {
+    /// Runs `handler` on the loop's thread each time `signal` (SIGINT, SIGTERM, ...)
+    /// arrives, for graceful shutdown. Safe from any thread.
+    @discardableResult
+    public func onSignal(_ signal: Int32, _ handler: @escaping @Sendable (Int32) -> Void) -> SignalWatcher {
+        let watcher = SignalWatcher(loop: self, signal: signal, handler: handler)
+        if isInLoopOrIdle {
+            watcher.activate()
+        } else {
+            execute { watcher.activate() }
+        }
+        return watcher
+    }
+}

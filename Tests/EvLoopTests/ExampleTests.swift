@@ -1,0 +1,31 @@
+import Testing
+import EvLoop
+import Dispatch
+
+// The issue's program, as written, from a user's point of view.
+final class Box: @unchecked Sendable { var order: [Int] = []; var count = 0 }
+
+func example() throws {
+    let loop = try EventLoop()
+    precondition(loop.backend == .epoll)
+    let box = Box()
+    loop.schedule(after: .milliseconds(30)) { box.order.append(3); loop.stop() }
+    loop.schedule(after: .milliseconds(10)) { box.order.append(1) }
+    let dropped = loop.schedule(after: .milliseconds(20)) { box.order.append(99) }
+    dropped.cancel()
+    loop.schedule(after: .milliseconds(20)) { box.order.append(2) }
+    loop.run()
+    precondition(box.order == [1, 2, 3])
+
+    let thread = try EventLoopThread()
+    let done = DispatchSemaphore(value: 0)
+    thread.loop.execute { box.count += 1; done.signal() }
+    done.wait()
+    try thread.shutdown()
+}
+
+@Suite struct ExampleTests {
+    @Test func issueExampleRunsAsWritten() throws {
+        try example()
+    }
+}

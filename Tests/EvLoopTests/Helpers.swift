@@ -1,0 +1,53 @@
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A value shared between a loop thread and the test, under a lock.
+final class Shared<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+    init(_ value: Value) { storage = Mutex(value) }
+    var value: Value { storage.withLock { $0 } }
+    func update<T>(_ body: (inout Value) -> T) -> T { storage.withLock { body(&$0) } }
+}
+
+/// The number of open descriptors of this process.
+func openDescriptorCount() -> Int {
+    guard let directory = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(directory) }
+    var count = 0
+    while readdir(directory) != nil { count += 1 }
+    return count - 3 // ".", "..", and the directory's own descriptor
+}
+
+/// The descriptor count once the runtime has opened what it opens lazily (libdispatch
+/// creates its epoll and eventfd descriptors on first use, from its own threads).
+func settledDescriptorCount() -> Int {
+    let group = DispatchGroup()
+    for _ in 0..<4 { DispatchQueue.global().async(group: group) { usleep(1_000) } }
+    group.wait()
+    usleep(50_000)
+    return openDescriptorCount()
+}
+
+/// A connected pair of non-blocking UNIX stream sockets.
+func socketPair() -> (Int32, Int32) {
+    var fds: [Int32] = [0, 0]
+    let result = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
+    precondition(result == 0, "socketpair failed")
+    return (fds[0], fds[1])
+}
+
+func writeByte(_ fd: Int32, _ byte: UInt8 = 0x2A) {
+    var byte = byte
+    precondition(write(fd, &byte, 1) == 1)
+}
+
+func readByte(_ fd: Int32) -> UInt8? {
+    var byte: UInt8 = 0
+    return read(fd, &byte, 1) == 1 ? byte : nil
+}
+
+/// The calling thread's pthread id.
+func currentThread() -> UInt { UInt(pthread_self()) }

@@ -1,0 +1,90 @@
+import Testing
+import EvLoop
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct TimerTests {
+    @Test func timersFireInDeadlineOrderAndCancelledNeverRun() throws {
+        let loop = try EventLoop()
+        let fired = Shared<[Int]>([])
+        for (index, delay) in [50, 10, 40, 20, 30].enumerated() {
+            let timer = loop.schedule(after: .milliseconds(delay)) { fired.update { $0.append(delay) } }
+            if index == 2 { timer.cancel() }
+        }
+        loop.schedule(after: .milliseconds(60)) { loop.stop() }
+        loop.run()
+        #expect(fired.value == [10, 20, 30, 50])
+        #expect(loop.activeWatcherCount == 0)
+    }
+
+    @Test func repeatingTimerRunsUntilCancelledInsideItsCallback() throws {
+        let loop = try EventLoop()
+        let ticks = Shared(0)
+        let holder = Shared<ScheduledTimer?>(nil)
+        let timer = loop.schedule(after: .milliseconds(1), repeating: .milliseconds(1)) {
+            if ticks.update({ $0 += 1; return $0 }) == 5 {
+                holder.value?.cancel()
+                loop.schedule(after: .milliseconds(20)) { loop.stop() }
+            }
+        }
+        holder.update { $0 = timer }
+        loop.run()
+        #expect(ticks.value == 5)
+        #expect(!timer.isActive)
+    }
+
+    @Test func hundredThousandTimersAllFireOnceInOrder() throws {
+        let loop = try EventLoop()
+        let count = 100_000
+        let state = Shared((fired: 0, lastDeadline: 0, outOfOrder: 0))
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<count {
+            let deadline = Int.random(in: 0..<50, using: &generator)
+            loop.schedule(after: .milliseconds(deadline)) {
+                state.update { value in
+                    value.fired += 1
+                    if deadline < value.lastDeadline { value.outOfOrder += 1 }
+                    value.lastDeadline = max(value.lastDeadline, deadline)
+                }
+            }
+        }
+        #expect(loop.activeWatcherCount == count)
+        loop.schedule(after: .milliseconds(80)) { loop.stop() }
+        loop.run()
+        #expect(state.value.fired == count)
+        #expect(state.value.outOfOrder == 0)
+        #expect(loop.activeWatcherCount == 0)
+    }
+
+    @Test func cancelFromAnotherThreadBeforeItFires() throws {
+        let thread = try EventLoopThread()
+        let fired = Shared(false)
+        let timer = thread.loop.schedule(after: .milliseconds(30)) { fired.update { $0 = true } }
+        timer.cancel()
+        usleep(60_000)
+        try thread.shutdown()
+        #expect(!fired.value)
+    }
+
+    @Test func loopTimeAdvances() throws {
+        let loop = try EventLoop()
+        let start = loop.now
+        loop.schedule(after: .milliseconds(15)) { loop.stop() }
+        loop.run()
+        #expect(loop.now - start >= 0.014)
+    }
+
+    @Test func timeUntilNextTimerTellsAHostWhenToCallAgain() throws {
+        let loop = try EventLoop()
+        #expect(loop.timeUntilNextTimer == nil)
+        loop.schedule(after: .milliseconds(500)) {}
+        let soon = loop.schedule(after: .milliseconds(40)) {}
+        let wait = try #require(loop.timeUntilNextTimer)
+        #expect(wait > 0.02 && wait <= 0.04)
+        soon.cancel()
+        #expect((loop.timeUntilNextTimer ?? 0) > 0.4)
+        loop.execute {}
+        #expect(loop.timeUntilNextTimer == 0)
+    }
+}
