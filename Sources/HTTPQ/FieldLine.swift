@@ -1,14 +1,15 @@
 /// Parsing one `field-line` (RFC 9112 §5): `field-name ":" OWS field-value OWS`, strictly.
 enum FieldLine {
-    /// Parses `bytes[range]` (without CRLF). `base` is the message offset of `bytes[0]`.
+    /// Parses `bytes[range]` (without CRLF) into the ranges of its name and value.
+    /// `base` is the message offset of `bytes[0]`.
     /// Records `Content-Length` and `Transfer-Encoding` in `facts` as it goes.
     static func parse(
         _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, base: Int, facts: inout FramingFacts
-    ) throws(HTTPQError) -> (name: String, value: String) {
+    ) throws(HTTPQError) -> Headers.Entry {
         let start = range.lowerBound, end = range.upperBound
         if Grammar.isWhitespace(bytes[start]) { throw HTTPQError(.obsoleteLineFolding, at: base + start) }
         var colon = start
-        while colon < end && Grammar.token.contains(bytes[colon]) { colon += 1 }
+        while colon < end && Grammar.isToken(bytes[colon]) { colon += 1 }
         guard colon < end else { throw HTTPQError(.missingColon, at: base + end) }
         if bytes[colon] != Grammar.colon {
             let hasColon = ByteSearch.firstIndex(of: Grammar.colon, in: UnsafeRawBufferPointer(rebasing: bytes[colon..<end]), from: 0) != nil
@@ -21,8 +22,8 @@ enum FieldLine {
         var valueEnd = end
         while valueStart < valueEnd && Grammar.isWhitespace(bytes[valueStart]) { valueStart += 1 }
         while valueEnd > valueStart && Grammar.isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 }
-        for index in valueStart..<valueEnd where !Grammar.fieldValue.contains(bytes[index]) {
-            throw HTTPQError(.invalidFieldValue, at: base + index)
+        if let bad = Grammar.firstInvalidFieldValueByte(bytes, valueStart..<valueEnd) {
+            throw HTTPQError(.invalidFieldValue, at: base + bad)
         }
 
         let name = UnsafeRawBufferPointer(rebasing: bytes[start..<colon])
@@ -32,7 +33,7 @@ enum FieldLine {
         } else if name.count == 17 && Grammar.equalsLowercase(name, "transfer-encoding") {
             recordTransferEncoding(value, facts: &facts)
         }
-        return (StartLine.text(bytes, start..<colon), StartLine.text(bytes, valueStart..<valueEnd))
+        return Headers.Entry(name: start..<colon, value: valueStart..<valueEnd)
     }
 
     /// `Content-Length = 1*DIGIT`, allowing a list of identical values (RFC 9110 §8.6).

@@ -17,6 +17,42 @@ struct ByteSet: Sendable {
 }
 
 enum Grammar {
+    /// `tchar` as a 256-entry table of ASCII '0'/'1': one load per byte, no branches, and a
+    /// StaticString costs no lazy initialisation.
+    private static let tokenTable: StaticString = "0000000000000000000000000000000001011111001101101111111111000000011111111111111111111111111000111111111111111111111111111110101000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+
+    /// Whether `byte` is a `tchar` (fast path for names and methods).
+    @inline(__always)
+    static func isToken(_ byte: UInt8) -> Bool { tokenTable.utf8Start[Int(byte)] == 0x31 }
+
+    /// The index of the first byte in `bytes[range]` that may not appear in a field value
+    /// (controls other than HTAB, and DEL), or nil. Eight bytes per step.
+    static func firstInvalidFieldValueByte(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        var index = range.lowerBound
+        let end = range.upperBound
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        while index &+ 8 <= end {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            // A byte below 0x20 (with its high bit clear), or equal to 0x7F.
+            let low = (word &- ones &* 0x20) & ~word & highs
+            let del = word ^ (ones &* 0x7F)
+            let isDel = (del &- ones) & ~del & highs
+            if low | isDel != 0 {
+                // Something suspicious (often just a tab): look at these eight bytes one by one.
+                for offset in 0..<8 where !fieldValue.contains(base.load(fromByteOffset: index &+ offset, as: UInt8.self)) {
+                    return index &+ offset
+                }
+            }
+            index &+= 8
+        }
+        while index < end {
+            if !fieldValue.contains(base.load(fromByteOffset: index, as: UInt8.self)) { return index }
+            index &+= 1
+        }
+        return nil
+    }
+
     /// `tchar` (RFC 9110 §5.6.2): the bytes of methods and field names.
     static let token = ByteSet(w0: 0x03FF_6CFA_0000_0000, w1: 0x57FF_FFFF_C7FF_FFFE, w2: 0, w3: 0)
     /// `field-vchar / SP / HTAB` including obs-text: everything but controls and DEL.

@@ -2,7 +2,10 @@
 ///
 /// Repeated fields stay separate (two `Set-Cookie` lines are two fields) and values are
 /// never split on commas, so `Date: Tue, 09 Nov 2021 18:29:18 GMT` stays one value.
-public struct Headers: Hashable, Sendable {
+///
+/// Storage is the bytes as received plus the ranges of each name and value, so parsing
+/// creates no strings; a `String` is made only when a name or value is asked for.
+public struct Headers: Sendable {
     /// One field line: the name as sent and the value with surrounding whitespace trimmed.
     public struct Field: Hashable, Sendable {
         /// The name as received or given (case preserved).
@@ -17,69 +20,139 @@ public struct Headers: Hashable, Sendable {
         }
     }
 
-    /// The fields in order.
-    public private(set) var fields: [Field]
+    /// Where one field's name and value lie in `bytes`.
+    struct Entry: Hashable, Sendable {
+        var name: Range<Int>
+        var value: Range<Int>
+    }
+
+    /// The bytes the entries point into: a parsed message's head, or appended names and values.
+    private(set) var bytes: [UInt8]
+    private(set) var entries: [Entry]
 
     /// Creates an empty set of fields.
-    public init() { fields = [] }
+    public init() {
+        bytes = []
+        entries = []
+    }
+
+    /// Fields that point into `bytes` (a parsed head); no copy is made.
+    init(bytes: [UInt8], entries: [Entry]) {
+        self.bytes = bytes
+        self.entries = entries
+    }
 
     /// Creates fields from name-value pairs, in order.
     public init(_ pairs: [(String, String)]) {
-        fields = pairs.map { Field(name: $0.0, value: $0.1) }
+        self.init()
+        for (name, value) in pairs { add(name, value) }
     }
+
+    /// The fields in order, as strings.
+    public var fields: [Field] { entries.map(field) }
 
     /// The first value of `name` (case-insensitive). Setting replaces every field of that
     /// name with one at the position of the first (or appends it); setting nil removes them.
     public subscript(name: String) -> String? {
-        get { fields.first { Self.same($0.name, name) }?.value }
+        get { entries.first { matches($0, name) }.map { text($0.value) } }
         set {
             guard let newValue else { remove(name); return }
-            if let first = fields.firstIndex(where: { Self.same($0.name, name) }) {
-                fields[first].value = newValue
-                var index = fields.index(after: first)
-                while index < fields.endIndex {
-                    if Self.same(fields[index].name, name) { fields.remove(at: index) } else { index += 1 }
-                }
-            } else {
-                fields.append(Field(name: name, value: newValue))
+            guard let first = entries.firstIndex(where: { matches($0, name) }) else {
+                add(name, newValue)
+                return
+            }
+            entries[first].value = append(newValue)
+            var index = first + 1
+            while index < entries.count {
+                if matches(entries[index], name) { entries.remove(at: index) } else { index += 1 }
             }
         }
     }
 
     /// Every value of `name` (case-insensitive), in order, one per field line.
     public func values(for name: String) -> [String] {
-        fields.compactMap { Self.same($0.name, name) ? $0.value : nil }
+        entries.compactMap { matches($0, name) ? text($0.value) : nil }
     }
 
     /// Whether a field named `name` (case-insensitive) is present.
     public func contains(_ name: String) -> Bool {
-        fields.contains { Self.same($0.name, name) }
+        entries.contains { matches($0, name) }
     }
 
     /// Appends a field, keeping any existing ones of the same name.
     public mutating func add(_ name: String, _ value: String) {
-        fields.append(Field(name: name, value: value))
+        let nameRange = append(name)
+        entries.append(Entry(name: nameRange, value: append(value)))
     }
 
     /// Removes every field named `name` (case-insensitive).
     public mutating func remove(_ name: String) {
-        fields.removeAll { Self.same($0.name, name) }
+        let bytes = self.bytes
+        entries.removeAll { Self.matches($0, name, in: bytes) }
     }
 
-    /// ASCII case-insensitive equality of two field names.
-    static func same(_ a: String, _ b: String) -> Bool {
-        var left = a.utf8.makeIterator()
-        var right = b.utf8.makeIterator()
-        while true {
-            switch (left.next(), right.next()) {
-            case (nil, nil): return true
-            case let (x?, y?) where x == y || (Self.isLetter(x) && x | 0x20 == y | 0x20): continue
-            default: return false
-            }
+    // MARK: - Bytes
+
+    /// Calls `body` with each field's raw name and value bytes (for serialising).
+    func forEachRaw(_ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Void) {
+        for entry in entries { body(bytes[entry.name], bytes[entry.value]) }
+    }
+
+    private mutating func append(_ string: String) -> Range<Int> {
+        let start = bytes.count
+        bytes.append(contentsOf: string.utf8)
+        return start..<bytes.count
+    }
+
+    private func text(_ range: Range<Int>) -> String {
+        String(decoding: bytes[range], as: UTF8.self)
+    }
+
+    private func field(_ entry: Entry) -> Field {
+        Field(name: text(entry.name), value: text(entry.value))
+    }
+
+    /// Whether the entry's name equals `name`, ASCII case-insensitively, without making a String.
+    private func matches(_ entry: Entry, _ name: String) -> Bool {
+        Self.matches(entry, name, in: bytes)
+    }
+
+    private static func matches(_ entry: Entry, _ name: String, in bytes: [UInt8]) -> Bool {
+        guard entry.name.count == name.utf8.count else { return false }
+        var index = entry.name.lowerBound
+        for byte in name.utf8 {
+            if !sameIgnoringCase(bytes[index], byte) { return false }
+            index += 1
+        }
+        return true
+    }
+
+    @inline(__always)
+    static func sameIgnoringCase(_ a: UInt8, _ b: UInt8) -> Bool {
+        if a == b { return true }
+        let folded = a | 0x20
+        return folded == b | 0x20 && folded >= 0x61 && folded <= 0x7A
+    }
+}
+
+extension Headers: Hashable {
+    /// Equal when the fields (names as sent, values) are equal in order.
+    public static func == (lhs: Headers, rhs: Headers) -> Bool {
+        guard lhs.entries.count == rhs.entries.count else { return false }
+        for (left, right) in zip(lhs.entries, rhs.entries) {
+            guard lhs.bytes[left.name].elementsEqual(rhs.bytes[right.name]),
+                  lhs.bytes[left.value].elementsEqual(rhs.bytes[right.value]) else { return false }
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for entry in entries {
+            hasher.combine(entry.name.count)
+            for byte in bytes[entry.name] { hasher.combine(byte) }
+            for byte in bytes[entry.value] { hasher.combine(byte) }
         }
     }
-
-    private static func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
 }
 
 extension Headers: ExpressibleByDictionaryLiteral {
@@ -90,14 +163,14 @@ extension Headers: ExpressibleByDictionaryLiteral {
 }
 
 extension Headers: RandomAccessCollection {
-    public var startIndex: Int { fields.startIndex }
-    public var endIndex: Int { fields.endIndex }
-    public subscript(position: Int) -> Field { fields[position] }
+    public var startIndex: Int { entries.startIndex }
+    public var endIndex: Int { entries.endIndex }
+    public subscript(position: Int) -> Field { field(entries[position]) }
 }
 
 extension Headers: CustomStringConvertible {
     /// The fields as they would be sent, one `Name: value` per line.
     public var description: String {
-        fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
+        map { "\($0.name): \($0.value)" }.joined(separator: "\n")
     }
 }

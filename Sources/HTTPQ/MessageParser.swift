@@ -35,8 +35,12 @@ struct MessageParser: Sendable {
     var version = ""
     var status = 0
     var reason = ""
-    var headers = Headers()
-    var trailers = Headers()
+    /// Fields found so far: ranges into `head` (no strings are made while parsing).
+    var headerEntries: [Headers.Entry] = []
+    /// Set when a caller replaces the headers; wins over the parsed ones.
+    var headersOverride: Headers?
+    var trailerEntries: [Headers.Entry] = []
+    var trailersOverride: Headers?
     var body: [UInt8] = []
     var keepsBody = true
 
@@ -55,10 +59,22 @@ struct MessageParser: Sendable {
     /// Bytes dropped from the front of `head` (empty lines before a request).
     private var headBase = 0
     private var lineStart = 0
-    /// The trailer line being read (trailers are not kept as raw bytes).
-    private var trailerLine: [UInt8] = []
-    private var trailerBytes = 0
+    /// The trailer section's bytes, which the trailer entries point into.
+    private var trailerSection: [UInt8] = []
+    private var trailerLineStart = 0
     private var chunkLineBytes = 0
+
+    /// The header fields: the parsed ones (sharing `head`'s storage), or the caller's.
+    var headers: Headers {
+        get { headersOverride ?? Headers(bytes: head, entries: headerEntries) }
+        set { headersOverride = newValue }
+    }
+
+    /// The trailer fields of a chunked body.
+    var trailers: Headers {
+        get { trailersOverride ?? Headers(bytes: trailerSection, entries: trailerEntries) }
+        set { trailersOverride = newValue }
+    }
 
     init(role: Role, limits: Limits, leniency: Leniency) {
         self.role = role
@@ -112,13 +128,24 @@ struct MessageParser: Sendable {
             switch phase {
             case .head:
                 guard i < count else { return (i, nil) }
-                let (next, lineEnd) = try Self.accumulateLine(
-                    into: &head, lineStart: lineStart, from: input, at: i,
-                    limits: limits, totalBefore: headBase, offset: consumed)
-                i = next
-                guard let lineEnd else { continue }
-                let event = try headLine(lineEnd: lineEnd)
-                if let event { return (i, event) }
+                if lineStart < head.count {
+                    // A line began in an earlier feed: finish it in `head`, then parse it there.
+                    let (next, lineEnd) = try Self.accumulateLine(
+                        into: &head, lineStart: lineStart, from: input, at: i,
+                        limits: limits, totalBefore: headBase, offset: consumed)
+                    i = next
+                    guard let lineEnd else { continue }
+                    let start = lineStart
+                    lineStart = lineEnd + 1
+                    let event = try withBytes(head) { (bytes: UnsafeRawBufferPointer) throws(HTTPQError) in
+                        try headLine(bytes, start: start, lineFeed: lineEnd, toHead: 0)
+                    }
+                    if let event { return (i, event) }
+                } else {
+                    let (next, event) = try headLinesInPlace(input, from: i)
+                    i = next
+                    if let event { return (i, event) }
+                }
 
             case .lengthBody(let remaining):
                 guard i < count else { return (i, nil) }
@@ -152,9 +179,8 @@ struct MessageParser: Sendable {
             case .trailers:
                 guard i < count else { return (i, nil) }
                 let (next, lineEnd) = try Self.accumulateLine(
-                    into: &trailerLine, lineStart: 0, from: input, at: i,
-                    limits: limits, totalBefore: trailerBytes, offset: consumed)
-                trailerBytes += next - i
+                    into: &trailerSection, lineStart: trailerLineStart, from: input, at: i,
+                    limits: limits, totalBefore: 0, offset: consumed)
                 i = next
                 if let lineEnd { try trailerLine(lineEnd: lineEnd, endOffset: consumed + i) }
 
@@ -179,49 +205,97 @@ struct MessageParser: Sendable {
         if totalBefore + buffer.count + (end - start) > limits.maxHeadBytes {
             throw HTTPQError(.headTooLarge(limit: limits.maxHeadBytes), at: offset + start)
         }
+        if buffer.capacity == 0 { buffer.reserveCapacity(max(512, end - start)) }
         buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[start..<end]))
         return (end, lf == nil ? nil : buffer.count - 1)
     }
 
-    /// Handles one complete head line ending at `head[lineEnd]` (its LF).
-    private mutating func headLine(lineEnd: Int) throws(HTTPQError) -> MessageEvent? {
-        let start = lineStart
-        lineStart = lineEnd + 1
-        let contentEnd = try Self.stripCarriageReturn(head, lineStart: start, lineEnd: lineEnd,
-                                                      leniency: leniency, base: headBase)
+    /// The fast path of the head: parses every complete line straight from `input`, then
+    /// appends the bytes used to `head` in one copy. Returns the input position reached and
+    /// the state change, if one happened.
+    private mutating func headLinesInPlace(
+        _ input: UnsafeRawBufferPointer, from start: Int
+    ) throws(HTTPQError) -> (Int, MessageEvent?) {
+        var first = start
+        if state == .top && role == .request && head.isEmpty {
+            // RFC 9112 §2.2: a server should ignore empty lines before a request-line.
+            while first + 1 < input.count && input[first] == Grammar.cr && input[first + 1] == Grammar.lf { first += 2 }
+            headBase += first - start
+        }
+        let toHead = head.count - first
+        var position = first
+        var event: MessageEvent?
+        var received = first
+        do {
+            while event == nil, let lineFeed = ByteSearch.firstIndex(of: Grammar.lf, in: input, from: position) {
+                try checkHeadLimits(lineBytes: lineFeed - position, headBytes: head.count + lineFeed + 1 - first,
+                                    at: consumed + position)
+                received = lineFeed + 1
+                event = try headLine(input, start: position, lineFeed: lineFeed, toHead: toHead)
+                position = lineFeed + 1
+            }
+        } catch {
+            // Keep what was received up to the faulty line, as the line-by-line path does,
+            // so `buffer` and the fields found so far agree whatever the split.
+            head.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[first..<received]))
+            throw error
+        }
+        let partialStart = position
+        if event == nil {
+            try checkHeadLimits(lineBytes: input.count - position, headBytes: head.count + input.count - first,
+                                at: consumed + position)
+            position = input.count
+        }
+        if head.capacity == 0 { head.reserveCapacity(max(512, position - first)) }
+        head.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[first..<position]))
+        lineStart = event == nil ? partialStart + toHead : head.count
+        return (position, event)
+    }
+
+    private func checkHeadLimits(lineBytes: Int, headBytes: Int, at offset: Int) throws(HTTPQError) {
+        if lineBytes > limits.maxLineBytes { throw HTTPQError(.lineTooLong(limit: limits.maxLineBytes), at: offset) }
+        if headBase + headBytes > limits.maxHeadBytes { throw HTTPQError(.headTooLarge(limit: limits.maxHeadBytes), at: offset) }
+    }
+
+    /// Handles one complete head line, `bytes[start...lineFeed]`. `toHead` maps an index in
+    /// `bytes` to its index in `head` (0 when `bytes` is `head`).
+    private mutating func headLine(
+        _ bytes: UnsafeRawBufferPointer, start: Int, lineFeed: Int, toHead: Int
+    ) throws(HTTPQError) -> MessageEvent? {
+        let base = headBase + toHead
+        let contentEnd = try Self.contentEnd(bytes, lineStart: start, lineFeed: lineFeed, leniency: leniency, base: base)
         switch state {
         case .top:
             if contentEnd == start {
-                // RFC 9112 §2.2: a server should ignore empty lines before a request-line.
-                guard role == .request else { throw HTTPQError(.malformedStartLine, at: headBase + start) }
+                // An empty line before a request line that arrived split across feeds.
+                guard role == .request, toHead == 0 else { throw HTTPQError(.malformedStartLine, at: base + start) }
                 headBase += head.count
                 head.removeAll(keepingCapacity: true)
                 lineStart = 0
                 return nil
             }
-            try withBytes(head) { (bytes: UnsafeRawBufferPointer) throws(HTTPQError) in
-                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<contentEnd])
-                switch role {
-                case .request:
-                    let parsed = try StartLine.request(line, base: headBase + start)
-                    (method, target, version) = (parsed.method, parsed.target, parsed.version)
-                case .response:
-                    let parsed = try StartLine.status(line, base: headBase + start)
-                    (version, status, reason) = (parsed.version, parsed.status, parsed.reason)
-                }
+            let line = UnsafeRawBufferPointer(rebasing: bytes[start..<contentEnd])
+            switch role {
+            case .request:
+                let parsed = try StartLine.request(line, base: base + start)
+                (method, target, version) = (parsed.method, parsed.target, parsed.version)
+            case .response:
+                let parsed = try StartLine.status(line, base: base + start)
+                (version, status, reason) = (parsed.version, parsed.status, parsed.reason)
             }
             state = .headers
             return .stateChanged(.headers)
 
         case .headers:
-            if contentEnd == start { return try headComplete() }
-            if headers.count >= limits.maxFieldCount {
-                throw HTTPQError(.tooManyFields(limit: limits.maxFieldCount), at: headBase + start)
+            if contentEnd == start { return try headComplete(at: base + lineFeed + 1) }
+            if headerEntries.count >= limits.maxFieldCount {
+                throw HTTPQError(.tooManyFields(limit: limits.maxFieldCount), at: base + start)
             }
-            let field = try withBytes(head) { (bytes: UnsafeRawBufferPointer) throws(HTTPQError) in
-                try FieldLine.parse(bytes, start..<contentEnd, base: headBase, facts: &facts)
-            }
-            headers.add(field.name, field.value)
+            var entry = try FieldLine.parse(bytes, start..<contentEnd, base: base, facts: &facts)
+            entry.name = (entry.name.lowerBound + toHead)..<(entry.name.upperBound + toHead)
+            entry.value = (entry.value.lowerBound + toHead)..<(entry.value.upperBound + toHead)
+            if headerEntries.isEmpty { headerEntries.reserveCapacity(16) }
+            headerEntries.append(entry)
             return nil
 
         case .body:
@@ -230,8 +304,7 @@ struct MessageParser: Sendable {
     }
 
     /// The empty line after the fields: decide the framing and enter `.body`.
-    private mutating func headComplete() throws(HTTPQError) -> MessageEvent {
-        let offset = headBase + head.count
+    private mutating func headComplete(at offset: Int) throws(HTTPQError) -> MessageEvent {
         let framing: BodyFraming
         switch role {
         case .request: framing = try facts.requestFraming(at: offset)
@@ -308,32 +381,34 @@ struct MessageParser: Sendable {
 
     /// One trailer line (or the empty line that ends the message).
     private mutating func trailerLine(lineEnd: Int, endOffset: Int) throws(HTTPQError) {
-        defer { trailerLine.removeAll(keepingCapacity: true) }
-        let lineOffset = endOffset - trailerLine.count
-        let contentEnd = try Self.stripCarriageReturn(trailerLine, lineStart: 0, lineEnd: lineEnd,
-                                                      leniency: leniency, base: lineOffset)
-        if contentEnd == 0 {
+        let start = trailerLineStart
+        trailerLineStart = lineEnd + 1
+        let sectionOffset = endOffset - trailerSection.count
+        let contentEnd = try withBytes(trailerSection) { (bytes: UnsafeRawBufferPointer) throws(HTTPQError) in
+            try Self.contentEnd(bytes, lineStart: start, lineFeed: lineEnd, leniency: leniency, base: sectionOffset)
+        }
+        if contentEnd == start {
             phase = .done
             isComplete = true
             return
         }
-        if trailers.count >= limits.maxFieldCount {
-            throw HTTPQError(.tooManyFields(limit: limits.maxFieldCount), at: lineOffset)
+        if trailerEntries.count >= limits.maxFieldCount {
+            throw HTTPQError(.tooManyFields(limit: limits.maxFieldCount), at: sectionOffset + start)
         }
         var ignored = FramingFacts()
-        let field = try withBytes(trailerLine) { (bytes: UnsafeRawBufferPointer) throws(HTTPQError) in
-            try FieldLine.parse(bytes, 0..<contentEnd, base: lineOffset, facts: &ignored)
+        let entry = try withBytes(trailerSection) { (bytes: UnsafeRawBufferPointer) throws(HTTPQError) in
+            try FieldLine.parse(bytes, start..<contentEnd, base: sectionOffset, facts: &ignored)
         }
-        trailers.add(field.name, field.value)
+        trailerEntries.append(entry)
     }
 
     /// The end of a line's content: the index of its CR, or of its LF when bare LF is allowed.
-    private static func stripCarriageReturn(
-        _ buffer: [UInt8], lineStart: Int, lineEnd: Int, leniency: Leniency, base: Int
+    private static func contentEnd(
+        _ bytes: UnsafeRawBufferPointer, lineStart: Int, lineFeed: Int, leniency: Leniency, base: Int
     ) throws(HTTPQError) -> Int {
-        if lineEnd > lineStart && buffer[lineEnd - 1] == Grammar.cr { return lineEnd - 1 }
-        if leniency.contains(.bareLineFeed) { return lineEnd }
-        throw HTTPQError(.bareLineFeed, at: base + lineEnd)
+        if lineFeed > lineStart && bytes[lineFeed - 1] == Grammar.cr { return lineFeed - 1 }
+        if leniency.contains(.bareLineFeed) { return lineFeed }
+        throw HTTPQError(.bareLineFeed, at: base + lineFeed)
     }
 
     /// Keeps body bytes when the message keeps its body, within the body limit.

@@ -65,6 +65,25 @@ public struct Request: Sendable {
         try parser.feedAll(bytes)
     }
 
+    /// Feeds raw memory (the fast path for socket buffers); see `feed(_:)`.
+    @discardableResult
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(HTTPQError) -> Int {
+        try parser.feedAll(bytes)
+    }
+
+    /// Feeds an array slice; see `feed(_:)`.
+    @discardableResult
+    public mutating func feed(_ bytes: ArraySlice<UInt8>) throws(HTTPQError) -> Int {
+        let result = bytes.withUnsafeBytes { buffer in Result { () throws(HTTPQError) in try parser.feedAll(buffer) } }
+        return try result.get()
+    }
+
+    /// Feeds an array; see `feed(_:)`.
+    @discardableResult
+    public mutating func feed(_ bytes: [UInt8]) throws(HTTPQError) -> Int {
+        try feed(bytes[...])
+    }
+
     /// Consumes bytes up to the next event (state change, body slice, completion), for
     /// callers that stream. See `MessageEvent`.
     public mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(HTTPQError) -> (consumed: Int, event: MessageEvent?) {

@@ -35,11 +35,13 @@ enum Serializer {
     }
 
     private static func append(_ fields: Headers, to out: inout [UInt8]) {
-        for field in fields {
-            out.append(contentsOf: field.name.utf8)
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: field.value.utf8)
-            out.append(contentsOf: [Grammar.cr, Grammar.lf])
+        fields.forEachRaw { name, value in
+            out.append(contentsOf: name)
+            out.append(Grammar.colon)
+            out.append(Grammar.space)
+            out.append(contentsOf: value)
+            out.append(Grammar.cr)
+            out.append(Grammar.lf)
         }
     }
 

@@ -8,7 +8,7 @@ enum StartLine {
             throw HTTPQError(.malformedStartLine, at: base + line.count)
         }
         if firstSpace == 0 { throw HTTPQError(.invalidMethod, at: base) }
-        for index in 0..<firstSpace where !Grammar.token.contains(line[index]) {
+        for index in 0..<firstSpace where !Grammar.isToken(line[index]) {
             throw HTTPQError(.invalidMethod, at: base + index)
         }
         let targetStart = firstSpace + 1
@@ -43,8 +43,8 @@ enum StartLine {
         let afterCode = codeStart + 3
         if afterCode == line.count { return (version, status, "") }
         guard line[afterCode] == Grammar.space else { throw HTTPQError(.invalidStatus, at: base + afterCode) }
-        for index in (afterCode + 1)..<line.count where !Grammar.fieldValue.contains(line[index]) {
-            throw HTTPQError(.invalidReason, at: base + index)
+        if let bad = Grammar.firstInvalidFieldValueByte(line, (afterCode + 1)..<line.count) {
+            throw HTTPQError(.invalidReason, at: base + bad)
         }
         return (version, status, text(line, (afterCode + 1)..<line.count))
     }

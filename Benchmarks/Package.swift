@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+// Benchmarks live in their own package so the main build stays light.
+// Run: swift package --package-path Benchmarks benchmark   (see Docs/Performance.md)
+import PackageDescription
+
+let package = Package(
+    name: "httpq-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: "Dependencies/httpq"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+    ],
+    targets: [
+        // The same work written in C: llhttp (Debian node-llhttp's sources) and libev.
+        .target(
+            name: "CPeers",
+            cSettings: [.unsafeFlags(["-O2", "-I/usr/share/include/llhttp"])],
+            linkerSettings: [.linkedLibrary("ev"), .linkedLibrary("pthread")]
+        ),
+        .target(name: "BenchmarkMessages"),
+        .executableTarget(
+            name: "ParserProfile",
+            dependencies: ["BenchmarkMessages", .product(name: "HTTPQ", package: "httpq")]
+        ),
+        .executableTarget(
+            name: "ParserBenchmarks",
+            dependencies: [
+                "CPeers", "BenchmarkMessages",
+                .product(name: "HTTPQ", package: "httpq"),
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ParserBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "ReactorBenchmarks",
+            dependencies: [
+                "CPeers",
+                .product(name: "EvLoop", package: "httpq"),
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ReactorBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)

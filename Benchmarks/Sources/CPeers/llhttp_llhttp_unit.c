@@ -1,0 +1,2 @@
+// One translation unit of llhttp, from the sources Debian ships in node-llhttp.
+#include </usr/share/llhttp/llhttp.c>
