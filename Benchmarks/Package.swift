@@ -20,6 +20,16 @@ let package = Package(
         ),
         .target(name: "BenchmarkMessages"),
         .executableTarget(
+            name: "Compare",
+            dependencies: [
+                "BenchmarkMessages", "CPeers",
+                .product(name: "HTTPQ", package: "httpq"),
+                .product(name: "EvLoop", package: "httpq"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
             name: "ParserProfile",
             dependencies: ["BenchmarkMessages", .product(name: "HTTPQ", package: "httpq")]
         ),
@@ -29,9 +39,6 @@ let package = Package(
                 "CPeers", "BenchmarkMessages",
                 .product(name: "HTTPQ", package: "httpq"),
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Benchmarks/ParserBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -2,11 +2,8 @@ import Benchmark
 import BenchmarkMessages
 import CPeers
 import HTTPQ
-import NIOCore
-import NIOEmbedded
-import NIOHTTP1
 
-/// HTTPQ beside llhttp (C) and NIOHTTP1's decoder, parsing M1-M3 whole and in 10-byte
+/// HTTPQ beside llhttp (C, the parser inside Node.js and SwiftNIO), parsing M1-M3 whole and in 10-byte
 /// feeds. Each iteration parses 1,000 messages; throughput is messages per second.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -44,31 +41,6 @@ let benchmarks: @Sendable () -> Void = {
                     peer_llhttp_parse($0.baseAddress, $0.count, piece, count)
                 }
                 precondition(parsed == count, "llhttp parsed \(parsed) of \(count)")
-            }
-
-            Benchmark("NIOHTTP1 \(name) \(label)") { benchmark in
-                // NIO's decoder pairs each response with a request it saw written, so each
-                // message costs NIO one encoded request head too (noted in Docs/Performance.md).
-                let channel = EmbeddedChannel()
-                try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                var buffer = channel.allocator.buffer(capacity: bytes.count)
-                let step = piece == 0 ? bytes.count : piece
-                let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/get")
-                for _ in benchmark.scaledIterations {
-                    try channel.writeOutbound(HTTPClientRequestPart.head(head))
-                    try channel.writeOutbound(HTTPClientRequestPart.end(nil))
-                    while let sent = try channel.readOutbound(as: ByteBuffer.self) { blackHole(sent) }
-                    var offset = 0
-                    while offset < bytes.count {
-                        let end = min(offset + step, bytes.count)
-                        buffer.clear()
-                        buffer.writeBytes(bytes[offset..<end])
-                        try channel.writeInbound(buffer)
-                        offset = end
-                    }
-                    while let part = try channel.readInbound(as: HTTPClientResponsePart.self) { blackHole(part) }
-                }
-                _ = try channel.finish()
             }
         }
     }
