@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "HTTPQ", targets: ["HTTPQ"]),
         .library(name: "EvLoop", targets: ["EvLoop"]),
+        .library(name: "HTTPQClient", targets: ["HTTPQClient"]),
         .executable(name: "httpq", targets: ["httpq"]),
     ],
     dependencies: [
@@ -16,6 +17,7 @@ let package = Package(
         .systemLibrary(name: "CEv", providers: [.apt(["libev-dev"])]),
         .target(name: "EvLoop", dependencies: ["CEv"]),
         .target(name: "HTTPQ"),
+        .target(name: "HTTPQClient", dependencies: ["EvLoop", "HTTPQ"]),
         .executableTarget(
             name: "httpq",
             dependencies: [
@@ -25,6 +27,7 @@ let package = Package(
         ),
         .testTarget(name: "HTTPQTests", dependencies: ["HTTPQ"]),
         .testTarget(name: "EvLoopTests", dependencies: ["EvLoop"]),
+        .testTarget(name: "HTTPQClientTests", dependencies: ["HTTPQClient", "EvLoop", "HTTPQ"]),
         .testTarget(name: "httpqCLITests", dependencies: ["httpq"]),
     ]
 )

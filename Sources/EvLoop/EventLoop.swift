@@ -26,6 +26,7 @@ public final class EventLoop: @unchecked Sendable {
     var active = WatcherList()
     /// Set when a `HostedEventLoop` polls this loop for a host thread.
     weak var hosted: HostedEventLoop?
+    private var readBuffer: UnsafeMutableRawBufferPointer?
 
     /// Creates a loop on `backend`, or on libev's recommended one (epoll on Linux).
     public init(backend: Backend? = nil) throws(EvLoopError) {
@@ -41,6 +42,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     deinit {
+        readBuffer?.deallocate()
         active.stopAll(on: self)
         ev_async_stop(raw, wakeup)
         wakeup.deallocate()
@@ -92,6 +94,17 @@ public final class EventLoop: @unchecked Sendable {
     var isInLoopOrIdle: Bool {
         let current = owner.load(ordering: .acquiring)
         return current == 0 || current == UInt(pthread_self())
+    }
+
+    /// A 64 KiB buffer shared by everything on this loop that reads: one read happens at a
+    /// time on a loop, so connections need no buffer of their own while idle. Loop's thread only;
+    /// its contents are valid until the next read on this loop.
+    public var sharedReadBuffer: UnsafeMutableRawBufferPointer {
+        preconditionInLoop()
+        if let readBuffer { return readBuffer }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        readBuffer = buffer
+        return buffer
     }
 
     /// How many watchers are active (I/O, timers, signals); for tests and diagnostics.

@@ -1,0 +1,70 @@
+import HTTPQ
+
+/// Everything that can end a request without a response, with what to do about it.
+public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Which of the client's timeouts fired.
+    public enum Timeout: String, Hashable, Sendable {
+        /// The TCP connection was not established in time.
+        case connect
+        /// Nothing was read for too long while a response was expected.
+        case idleRead
+        /// The whole request (connect, send, response) took too long.
+        case request
+    }
+
+    /// The peer refused the connection (ECONNREFUSED) on every address.
+    case connectionRefused(host: String, port: Int)
+    /// No route to the host or network (EHOSTUNREACH, ENETUNREACH, ...), with errno.
+    case unreachable(host: String, port: Int, errno: Int32)
+    /// The name could not be resolved; `reason` is the resolver's message.
+    case resolveFailed(host: String, reason: String)
+    /// A timeout fired.
+    case timedOut(Timeout)
+    /// The connection closed (or was reset) before the whole response head arrived.
+    case closedBeforeHead
+    /// The connection closed (or was reset) in the middle of the body.
+    case closedMidBody
+    /// The response was malformed; HTTPQ's error says how and where.
+    case protocolError(HTTPQError)
+    /// A system call failed (socket, read, write) with this errno.
+    case systemCallFailed(call: String, errno: Int32)
+    /// The URL could not be used: `reason` says why.
+    case invalidURL(String, reason: String)
+    /// `https://` is not supported until TLS lands.
+    case httpsNotSupported
+    /// The connection or client was closed before the request finished.
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .connectionRefused(let host, let port): "connection refused by \(host):\(port)"
+        case .unreachable(let host, let port, let code): "\(host):\(port) unreachable (errno \(code))"
+        case .resolveFailed(let host, let reason): "could not resolve \(host): \(reason)"
+        case .timedOut(let which): "timed out (\(which.rawValue) timeout)"
+        case .closedBeforeHead: "connection closed before the response head was complete"
+        case .closedMidBody: "connection closed in the middle of the response body"
+        case .protocolError(let error): "malformed response: \(error)"
+        case .systemCallFailed(let call, let code): "\(call) failed (errno \(code))"
+        case .invalidURL(let url, let reason): "invalid URL \(url): \(reason)"
+        case .httpsNotSupported: "https:// is not supported yet (TLS has not landed)"
+        case .cancelled: "cancelled"
+        }
+    }
+
+    /// A short kind for summaries (`refused`, `timeout`, ...).
+    public var kind: String {
+        switch self {
+        case .connectionRefused: "refused"
+        case .unreachable: "unreachable"
+        case .resolveFailed: "resolve"
+        case .timedOut(let which): "timeout-\(which.rawValue)"
+        case .closedBeforeHead: "closed-before-head"
+        case .closedMidBody: "closed-mid-body"
+        case .protocolError: "protocol"
+        case .systemCallFailed: "system"
+        case .invalidURL: "invalid-url"
+        case .httpsNotSupported: "https"
+        case .cancelled: "cancelled"
+        }
+    }
+}

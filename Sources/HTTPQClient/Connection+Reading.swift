@@ -1,0 +1,136 @@
+import EvLoop
+import HTTPQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Connection {
+    /// Readiness: flush pending writes, then read (a few times at most, for fairness).
+    func ready(_ events: IOEvents) {
+        if events.contains(.write) { flush() }
+        guard events.contains(.read) || events.contains(.error), !isClosed else { return }
+        let buffer = loop.sharedReadBuffer
+        for _ in 0..<4 {
+            guard !paused, !isClosed else { return }
+            switch SystemCalls.read(fd, into: buffer) {
+            case .ok(0):
+                endOfInput()
+                return
+            case .ok(let count):
+                lastRead = loop.now
+                process(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                if count < buffer.count { return }
+            case .wouldBlock:
+                return
+            case .failed(let code):
+                if code == ECONNRESET || code == EPIPE {
+                    fail(responseStarted && response.state == .body ? .closedMidBody : .closedBeforeHead)
+                } else {
+                    fail(.systemCallFailed(call: "read", errno: code))
+                }
+                return
+            }
+        }
+    }
+
+    /// Feeds bytes to the response, one event at a time, telling the delegate.
+    func process(_ input: UnsafeRawBufferPointer) {
+        processing = true
+        defer { processing = false }
+        var offset = 0
+        // Loop until the parser has nothing more to say: completion is reported by its own
+        // event, possibly after the last byte was consumed.
+        while offset < input.count || (inFlight != nil && response.isComplete) {
+            guard !isClosed else { return }
+            if paused {
+                pendingInput.append(contentsOf: input[offset...])
+                return
+            }
+            guard inFlight != nil else {
+                // Bytes nobody asked for: the connection cannot be trusted with another request.
+                isReusable = false
+                fail(.cancelled)
+                return
+            }
+            if offset < input.count { responseStarted = true }
+            let step: (consumed: Int, event: MessageEvent?)
+            do {
+                step = try response.consume(UnsafeRawBufferPointer(rebasing: input[offset...]))
+            } catch {
+                fail(.protocolError(error))
+                return
+            }
+            let start = offset
+            offset += step.consumed
+            guard let event = step.event else { break }
+            switch event {
+            case .stateChanged(let state):
+                delegate?.connection(self, didChange: state, of: response)
+            case .body(let range):
+                let slice = UnsafeRawBufferPointer(rebasing: input[(start + range.lowerBound)..<(start + range.upperBound)])
+                delegate?.connection(self, didReceiveBody: slice.bytes)
+            case .complete:
+                responseComplete(extraBytes: offset < input.count)
+            }
+        }
+    }
+
+    /// The peer closed: completes a close-delimited body, or fails the request.
+    func endOfInput() {
+        guard inFlight != nil else {
+            fail(.cancelled) // an idle connection closed by the server: no request to fail
+            return
+        }
+        if responseStarted, response.framing == .untilClose {
+            isReusable = false
+            if (try? response.finish()) != nil {
+                responseComplete(extraBytes: false)
+                if !isClosed { fail(.cancelled) }
+                return
+            }
+        }
+        fail(responseStarted && response.state == .body ? .closedMidBody : .closedBeforeHead)
+    }
+
+    /// A whole message arrived: an interim one is passed on, a final one ends the request.
+    func responseComplete(extraBytes: Bool) {
+        guard let request = inFlight else { return }
+        if response.isInformational && response.status != 101 {
+            delegate?.connection(self, didReceiveInformational: response)
+            response = Response(answering: request.method, limits: options.limits)
+            response.keepsBody = options.keepsBody
+            return
+        }
+        let finished = response
+        inFlight = nil
+        requestTimer?.cancel(); requestTimer = nil
+        idleTimer?.cancel(); idleTimer = nil
+        if !Self.keepsAlive(finished) || extraBytes { isReusable = false }
+        delegate?.connection(self, didComplete: finished)
+        guard !isClosed else { return }
+        if !isReusable {
+            if queued.isEmpty {
+                let onClose = self.onClose
+                self.onClose = nil
+                phase = .closed
+                closeSocket()
+                writes.removeAll()
+                delegate = nil
+                onClose?()
+            } else {
+                fail(.cancelled)
+            }
+            return
+        }
+        if inFlight == nil && !queued.isEmpty { startNext() }
+    }
+
+    /// RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`;
+    /// a close-delimited body never does.
+    static func keepsAlive(_ response: Response) -> Bool {
+        if response.framing == .untilClose { return false }
+        let tokens = response.headers.connection
+        if tokens.contains("close") { return false }
+        return response.version == "HTTP/1.1" || tokens.contains("keep-alive")
+    }
+}

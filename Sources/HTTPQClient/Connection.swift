@@ -1,0 +1,269 @@
+import EvLoop
+import HTTPQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One non-blocking TCP connection on an `EventLoop`, holding an httpq `Response` that is
+/// fed whenever the socket is readable; its delegate hears every state change and every
+/// slice of body bytes.
+///
+/// Loop-bound: create it and call its methods on the loop's thread (or before the loop
+/// runs). Requests are sent one at a time; `send` while one is in flight queues the next.
+public final class Connection: @unchecked Sendable {
+    enum Phase {
+        case resolving
+        case connecting(addresses: [SocketAddress], index: Int)
+        case connected
+        case closed
+    }
+
+    /// The loop the connection lives on.
+    public let loop: EventLoop
+    /// The host as given (name or IP literal) and the port.
+    public let host: String
+    public let port: Int
+    /// Who hears about responses. Held until the connection closes.
+    public var delegate: ConnectionDelegate?
+    let options: ConnectionOptions
+
+    var phase: Phase = .resolving
+    var fd: Int32 = -1
+    var watcher: IOWatcher?
+    var writes = WriteQueue()
+
+    var queued: [Request] = []
+    var inFlight: Request?
+    var response: Response
+    /// Whether any byte of the current response has arrived (decides retries and errors).
+    public internal(set) var responseStarted = false
+    /// Whether the connection can carry another request after the current one.
+    public internal(set) var isReusable = true
+    var paused = false
+    var pendingInput: [UInt8] = []
+    var processing = false
+
+    var connectTimer: ScheduledTimer?
+    var requestTimer: ScheduledTimer?
+    var idleTimer: ScheduledTimer?
+    var lastRead: Double = 0
+
+    /// Called once when the connection closes, for whoever pools it.
+    var onClose: (() -> Void)?
+
+    /// Connects to `host:port` (a name is resolved off the loop's thread) and calls
+    /// `delegate` for each request sent. Throws only for arguments that can never work.
+    public init(loop: EventLoop, host: String, port: Int, delegate: ConnectionDelegate?,
+                options: ConnectionOptions = ConnectionOptions()) throws(ClientError) {
+        guard (1...65535).contains(port) else { throw .invalidURL("\(host):\(port)", reason: "port out of range") }
+        guard !host.isEmpty else { throw .invalidURL(":\(port)", reason: "empty host") }
+        loop.preconditionInLoop()
+        self.loop = loop
+        self.host = host
+        self.port = port
+        self.delegate = delegate
+        self.options = options
+        response = Response()
+        connectTimer = loop.schedule(after: options.connectTimeout) { [weak self] in
+            self?.fail(.timedOut(.connect))
+        }
+        Resolver.shared.resolve(host: host, port: port, on: loop) { [weak self] result in
+            guard let self, case .resolving = self.phase else { return }
+            switch result {
+            case .success(let addresses): self.connect(addresses, index: 0, lastError: 0)
+            case .failure(let error): self.fail(error)
+            }
+        }
+    }
+
+    deinit {
+        if fd >= 0 { SystemCalls.close(fd) }
+    }
+
+    /// Whether no request is in flight or queued.
+    public var isIdle: Bool { inFlight == nil && queued.isEmpty }
+    /// Whether the connection is closed (by either side or by an error).
+    public var isClosed: Bool { if case .closed = phase { true } else { false } }
+
+    /// Sends `request` now, or after the ones before it.
+    public func send(_ request: Request) {
+        loop.preconditionInLoop()
+        guard !isClosed else {
+            delegate?.connection(self, didFail: ClientError.cancelled)
+            return
+        }
+        queued.append(request)
+        if case .connected = phase, inFlight == nil, !processing { startNext() }
+    }
+
+    /// Stops reading: no more body slices until `resumeReading()`. The kernel's buffer and
+    /// then TCP flow control hold the peer back.
+    public func pauseReading() {
+        loop.preconditionInLoop()
+        paused = true
+        updateInterest()
+    }
+
+    /// Resumes reading after `pauseReading()`, delivering anything already read first.
+    public func resumeReading() {
+        loop.preconditionInLoop()
+        guard paused else { return }
+        paused = false
+        updateInterest()
+        if !pendingInput.isEmpty && !processing {
+            let input = pendingInput
+            pendingInput = []
+            input.withUnsafeBytes { process($0) }
+        }
+    }
+
+    /// Closes the connection; a request in flight or queued fails with `cancelled`.
+    public func close() {
+        loop.preconditionInLoop()
+        fail(.cancelled)
+    }
+
+    // MARK: - Connecting
+
+    func connect(_ addresses: [SocketAddress], index: Int, lastError: Int32) {
+        guard index < addresses.count else {
+            fail(lastError == ECONNREFUSED ? .connectionRefused(host: host, port: port)
+                 : .unreachable(host: host, port: port, errno: lastError))
+            return
+        }
+        phase = .connecting(addresses: addresses, index: index)
+        let address = addresses[index]
+        guard case .ok(let socket) = SystemCalls.tcpSocket(family: address.family) else {
+            connect(addresses, index: index + 1, lastError: errno)
+            return
+        }
+        fd = socket
+        switch SystemCalls.connect(socket, to: address) {
+        case .ok:
+            connected()
+        case .wouldBlock:
+            watcher = loop.watch(fileDescriptor: socket, for: .write) { [unowned self] _ in self.connectFinished() }
+        case .failed(let code):
+            closeSocket()
+            connect(addresses, index: index + 1, lastError: code)
+        }
+    }
+
+    func connectFinished() {
+        guard case .connecting(let addresses, let index) = phase else { return }
+        let code = SystemCalls.pendingError(fd)
+        if code == 0 {
+            connected()
+        } else {
+            closeSocket()
+            connect(addresses, index: index + 1, lastError: code)
+        }
+    }
+
+    func connected() {
+        phase = .connected
+        connectTimer?.cancel()
+        connectTimer = nil
+        if watcher == nil {
+            watcher = loop.watch(fileDescriptor: fd, for: .read) { [unowned self] events in self.ready(events) }
+        } else {
+            watcher?.cancel()
+            watcher = loop.watch(fileDescriptor: fd, for: .read) { [unowned self] events in self.ready(events) }
+        }
+        if inFlight == nil && !queued.isEmpty { startNext() }
+    }
+
+    func closeSocket() {
+        watcher?.cancel()
+        watcher = nil
+        if fd >= 0 {
+            SystemCalls.close(fd)
+            fd = -1
+        }
+    }
+
+    // MARK: - Requests
+
+    func startNext() {
+        guard !queued.isEmpty else { return }
+        let request = queued.removeFirst()
+        inFlight = request
+        response = Response(answering: request.method, limits: options.limits)
+        response.keepsBody = options.keepsBody
+        responseStarted = false
+        if request.headers.connection.contains("close") { isReusable = false }
+        if let limit = options.requestTimeout {
+            requestTimer = loop.schedule(after: limit) { [weak self] in self?.fail(.timedOut(.request)) }
+        }
+        lastRead = loop.now
+        armIdleTimer(after: options.idleReadTimeout)
+        writes.append(request.raw)
+        flush()
+    }
+
+    func armIdleTimer(after delay: Duration) {
+        idleTimer?.cancel()
+        idleTimer = loop.schedule(after: delay) { [weak self] in self?.idleTimerFired() }
+    }
+
+    /// libev's recommended idle-timeout pattern: one timer, re-armed for what remains
+    /// instead of restarted on every read.
+    func idleTimerFired() {
+        guard inFlight != nil, !isClosed else { return }
+        let limit = options.idleReadTimeout.seconds
+        let idle = loop.now - lastRead
+        if idle >= limit || paused == false && idle >= limit {
+            fail(.timedOut(.idleRead))
+        } else {
+            armIdleTimer(after: .milliseconds(Int64(max(1, (limit - idle) * 1000))))
+        }
+    }
+
+    func flush() {
+        guard case .connected = phase else { return }
+        if let code = writes.flush(to: fd) {
+            fail(code == ECONNRESET || code == EPIPE ? (responseStarted ? .closedMidBody : .closedBeforeHead)
+                 : .systemCallFailed(call: "writev", errno: code))
+            return
+        }
+        updateInterest()
+    }
+
+    func updateInterest() {
+        guard case .connected = phase, let watcher else { return }
+        var interest: IOEvents = []
+        if !paused { interest.insert(.read) }
+        if !writes.isEmpty { interest.insert(.write) }
+        if watcher.interest != interest { watcher.interest = interest }
+    }
+
+    // MARK: - Ending
+
+    /// Ends the request in flight (and the queued ones) with `error`, and closes.
+    func fail(_ error: ClientError) {
+        guard !isClosed else { return }
+        phase = .closed
+        connectTimer?.cancel(); connectTimer = nil
+        requestTimer?.cancel(); requestTimer = nil
+        idleTimer?.cancel(); idleTimer = nil
+        closeSocket()
+        writes.removeAll()
+        let delegate = self.delegate
+        self.delegate = nil
+        let failed = (inFlight.map { [$0] } ?? []) + queued
+        inFlight = nil
+        queued = []
+        for _ in failed { delegate?.connection(self, didFail: error) }
+        let onClose = self.onClose
+        self.onClose = nil
+        onClose?()
+    }
+}
+
+extension Duration {
+    /// Seconds as a Double.
+    var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) * 1e-18
+    }
+}

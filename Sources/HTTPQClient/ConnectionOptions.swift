@@ -1,0 +1,26 @@
+import HTTPQ
+
+/// Timeouts and limits of one connection.
+public struct ConnectionOptions: Sendable {
+    /// How long establishing the TCP connection may take (all addresses together).
+    public var connectTimeout: Duration
+    /// How long nothing may be read while a response is expected.
+    public var idleReadTimeout: Duration
+    /// How long one request may take from `send` to its last byte; nil for no limit.
+    public var requestTimeout: Duration?
+    /// Whether `Response.body` keeps the body (like httpq) or the body is only streamed to
+    /// the delegate (constant memory).
+    public var keepsBody: Bool
+    /// The parser's limits.
+    public var limits: Limits
+
+    /// Creates options; defaults: connect 10 s, idle read 30 s, no request limit, keep bodies.
+    public init(connectTimeout: Duration = .seconds(10), idleReadTimeout: Duration = .seconds(30),
+                requestTimeout: Duration? = nil, keepsBody: Bool = true, limits: Limits = .default) {
+        self.connectTimeout = connectTimeout
+        self.idleReadTimeout = idleReadTimeout
+        self.requestTimeout = requestTimeout
+        self.keepsBody = keepsBody
+        self.limits = limits
+    }
+}

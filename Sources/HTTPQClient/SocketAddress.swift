@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An IPv4 or IPv6 address and port, ready for `connect`.
+public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
+    enum Storage: Hashable, Sendable {
+        case v4(address: UInt32, port: UInt16)          // both in network byte order
+        case v6(address: [UInt8], port: UInt16, scope: UInt32)
+    }
+    let storage: Storage
+
+    /// Parses an IP literal (`127.0.0.1`, `::1`); nil for anything else, such as a name.
+    public init?(ip: String, port: Int) {
+        guard (0...65535).contains(port) else { return nil }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, ip, &v4) == 1 {
+            storage = .v4(address: v4.s_addr, port: UInt16(port).bigEndian)
+            return
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, ip, &v6) == 1 {
+            let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+            storage = .v6(address: bytes, port: UInt16(port).bigEndian, scope: 0)
+            return
+        }
+        return nil
+    }
+
+    /// Copies a `sockaddr` returned by the resolver.
+    init?(_ address: UnsafePointer<sockaddr>, port: Int) {
+        switch Int32(address.pointee.sa_family) {
+        case AF_INET:
+            let v4 = UnsafeRawPointer(address).load(as: sockaddr_in.self)
+            storage = .v4(address: v4.sin_addr.s_addr, port: UInt16(port).bigEndian)
+        case AF_INET6:
+            var v6 = UnsafeRawPointer(address).load(as: sockaddr_in6.self)
+            let bytes = withUnsafeBytes(of: &v6.sin6_addr) { Array($0) }
+            storage = .v6(address: bytes, port: UInt16(port).bigEndian, scope: v6.sin6_scope_id)
+        default:
+            return nil
+        }
+    }
+
+    /// `AF_INET` or `AF_INET6`.
+    var family: Int32 {
+        switch storage {
+        case .v4: AF_INET
+        case .v6: AF_INET6
+        }
+    }
+
+    func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+        switch storage {
+        case .v4(let address, let port):
+            var v4 = sockaddr_in()
+            v4.sin_family = sa_family_t(AF_INET)
+            v4.sin_port = port
+            v4.sin_addr.s_addr = address
+            return withUnsafePointer(to: &v4) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        case .v6(let address, let port, let scope):
+            var v6 = sockaddr_in6()
+            v6.sin6_family = sa_family_t(AF_INET6)
+            v6.sin6_port = port
+            v6.sin6_scope_id = scope
+            withUnsafeMutableBytes(of: &v6.sin6_addr) { $0.copyBytes(from: address) }
+            return withUnsafePointer(to: &v6) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        }
+    }
+
+    public var description: String {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        switch storage {
+        case .v4(var address, let port):
+            inet_ntop(AF_INET, &address, &text, socklen_t(text.count))
+            return "\(Self.text(text)):\(UInt16(bigEndian: port))"
+        case .v6(let address, let port, _):
+            address.withUnsafeBytes { _ = inet_ntop(AF_INET6, $0.baseAddress, &text, socklen_t(text.count)) }
+            return "[\(Self.text(text))]:\(UInt16(bigEndian: port))"
+        }
+    }
+
+    private static func text(_ characters: [CChar]) -> String {
+        let bytes = characters.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

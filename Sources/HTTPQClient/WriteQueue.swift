@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Bytes waiting to be written, kept in chunks with stable addresses so one `writev` can
+/// send several; survives partial writes.
+struct WriteQueue: ~Copyable {
+    private var chunks: [UnsafeMutableRawBufferPointer] = []
+    /// How much of the first chunk is already written.
+    private var written = 0
+
+    var isEmpty: Bool { chunks.isEmpty }
+
+    mutating func append(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+        chunk.copyBytes(from: bytes)
+        chunks.append(chunk)
+    }
+
+    /// Writes as much as the socket takes. Returns nil on success (written or would block),
+    /// or the errno of a failed write.
+    mutating func flush(to fd: Int32) -> Int32? {
+        while !chunks.isEmpty {
+            let count = min(chunks.count, 16)
+            var vectors = [iovec](repeating: iovec(), count: count)
+            for index in 0..<count {
+                let chunk = chunks[index]
+                let skip = index == 0 ? written : 0
+                vectors[index] = iovec(iov_base: chunk.baseAddress! + skip, iov_len: chunk.count - skip)
+            }
+            let outcome = vectors.withUnsafeMutableBufferPointer { SystemCalls.writev(fd, $0) }
+            switch outcome {
+            case .ok(let sent): consume(sent)
+            case .wouldBlock: return nil
+            case .failed(let code): return code
+            }
+        }
+        return nil
+    }
+
+    private mutating func consume(_ count: Int) {
+        var remaining = count
+        while remaining > 0, let first = chunks.first {
+            let left = first.count - written
+            if remaining >= left {
+                remaining -= left
+                first.deallocate()
+                chunks.removeFirst()
+                written = 0
+            } else {
+                written += remaining
+                remaining = 0
+            }
+        }
+    }
+
+    mutating func removeAll() {
+        for chunk in chunks { chunk.deallocate() }
+        chunks.removeAll()
+        written = 0
+    }
+
+    deinit {
+        for chunk in chunks { chunk.deallocate() }
+    }
+}
