@@ -52,10 +52,15 @@ enum SystemCalls {
         }
     }
 
-    /// Writes what it can of several buffers in one call (`writev`).
+    /// Writes what it can of several buffers in one call: `writev`'s gather, through
+    /// `sendmsg` with MSG_NOSIGNAL so a peer that closed yields EPIPE, not a SIGPIPE that
+    /// kills the process.
     static func writev(_ fd: Int32, _ vectors: UnsafeMutableBufferPointer<iovec>) -> Outcome<Int> {
+        var message = msghdr()
+        message.msg_iov = vectors.baseAddress
+        message.msg_iovlen = vectors.count
         while true {
-            let count = Glibc.writev(fd, vectors.baseAddress, Int32(vectors.count))
+            let count = sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
             if count >= 0 { return .ok(count) }
             switch errno {
             case EINTR: continue

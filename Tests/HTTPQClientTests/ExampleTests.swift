@@ -28,6 +28,6 @@ func example(port: Int) throws {
 @Suite struct ExampleTests {
     @Test func issueExampleAgainstNginx() throws {
         let nginx = try Nginx(files: ["index.html": Array("hello from nginx\n".utf8)])
-        try example(port: nginx.port)
+        try withExtendedLifetime(nginx) { try example(port: nginx.port) }
     }
 }

@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// A scripted HTTP server on raw sockets, for misbehaving on purpose. Each accepted
-/// connection runs `script` on a thread of its own with a blocking socket.
+/// connection runs `script` on a thread of its own with a blocking socket. Its accept
+/// thread keeps it alive until `stop()`.
 final class ScriptedServer: @unchecked Sendable {
     let port: Int
     private let listener: Int32
@@ -14,6 +15,7 @@ final class ScriptedServer: @unchecked Sendable {
     private var stopped = false
 
     init(script: @escaping @Sendable (Int32) -> Void) throws {
+        signal(SIGPIPE, SIG_IGN) // the scripts write to clients that may have gone
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         self.listener = listener
         var one: Int32 = 1
@@ -47,11 +49,13 @@ final class ScriptedServer: @unchecked Sendable {
     }
 
     func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { return }
+        stopped = true
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
-
-    deinit { stop() }
 
     // Script helpers.
 
@@ -67,10 +71,10 @@ final class ScriptedServer: @unchecked Sendable {
     }
 
     static func send(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let sent = write(fd, &bytes[offset], bytes.count - offset)
+            let sent = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
             if sent <= 0 { return }
             offset += sent
         }

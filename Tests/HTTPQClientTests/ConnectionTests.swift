@@ -1,0 +1,341 @@
+import Foundation
+import Testing
+import EvLoop
+import HTTPQ
+@testable import HTTPQClient
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything a delegate heard, in order.
+final class Transcript: ConnectionDelegate {
+    var events: [String] = []
+    var body: [UInt8] = []
+    var responses: [Response] = []
+    var errors: [ClientError] = []
+    var interim: [Int] = []
+    var onComplete: ((Connection) -> Void)?
+    var stopWhenDone = true
+
+    func connection(_ connection: Connection, didChange state: State, of response: Response) { events.append("\(state)") }
+    func connection(_ connection: Connection, didReceiveBody bytes: RawSpan) {
+        bytes.withUnsafeBytes { body.append(contentsOf: $0) }
+    }
+    func connection(_ connection: Connection, didComplete response: Response) {
+        events.append("complete")
+        responses.append(response)
+        onComplete?(connection)
+        if stopWhenDone { connection.loop.stop() }
+    }
+    func connection(_ connection: Connection, didFail error: any Error) {
+        events.append("fail")
+        errors.append(error as! ClientError)
+        connection.loop.stop()
+    }
+    func connection(_ connection: Connection, didReceiveInformational response: Response) { interim.append(response.status) }
+}
+
+/// Sends one GET to 127.0.0.1:`port` and runs the loop until it ends (bounded by `limit`).
+func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = ConnectionOptions(),
+               limit: Duration = .seconds(10)) throws -> Transcript {
+    let loop = try EventLoop()
+    let transcript = Transcript()
+    let connection = try Connection(loop: loop, host: "127.0.0.1", port: port, delegate: transcript, options: options)
+    connection.send(Request(method: method, target: "/x", headers: ["Host": "127.0.0.1"]))
+    let guardTimer = loop.schedule(after: limit) { loop.stop() }
+    loop.run()
+    guardTimer.cancel()
+    connection.close()
+    return transcript
+}
+
+@Suite struct ConnectionTests {
+    @Test func contentLengthChunkedAndCloseDelimitedBodies() throws {
+        let bodies = [
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhe\r\n3\r\nllo\r\n0\r\nX-Trailer: yes\r\n\r\n",
+            "HTTP/1.0 200 OK\r\n\r\nhello",
+        ]
+        for text in bodies {
+            let server = try ScriptedServer { fd in
+                _ = ScriptedServer.readHead(fd)
+                ScriptedServer.send(fd, text)
+            }
+            defer { server.stop() }
+            let transcript = try fetchOnce(port: server.port)
+            #expect(transcript.events == ["headers", "body", "complete"], "\(text) \(transcript.errors)")
+            #expect(transcript.body == Array("hello".utf8))
+            #expect(transcript.responses.first?.body == Array("hello".utf8))
+        }
+    }
+
+    @Test func trailersAndOneByteAtATime() throws {
+        let text = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\nX-Sum: 4\r\n\r\n"
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            for character in text { ScriptedServer.send(fd, String(character)); usleep(500) }
+        }
+        defer { server.stop() }
+        let transcript = try fetchOnce(port: server.port)
+        #expect(transcript.events == ["headers", "body", "complete"])
+        #expect(transcript.responses.first?.trailers["x-sum"] == "4")
+        #expect(transcript.body == Array("abcd".utf8))
+    }
+
+    @Test func headResponseHasNoBody() throws {
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+            usleep(200_000)
+        }
+        defer { server.stop() }
+        let transcript = try fetchOnce(port: server.port, method: "HEAD")
+        #expect(transcript.events == ["headers", "body", "complete"])
+    }
+
+    @Test func interimResponsesThenFinal() throws {
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            ScriptedServer.send(fd, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s>\r\n\r\n")
+            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        }
+        defer { server.stop() }
+        let transcript = try fetchOnce(port: server.port)
+        #expect(transcript.interim == [100, 103])
+        #expect(transcript.responses.map(\.status) == [200])
+    }
+
+    @Test(arguments: [
+        ("reset mid-head", "HTTP/1.1 200 OK\r\nContent-Le", true, ClientError.closedBeforeHead),
+        ("close mid-head", "HTTP/1.1 200 OK\r\nContent-Le", false, ClientError.closedBeforeHead),
+        ("reset mid-body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", true, ClientError.closedMidBody),
+        ("truncated length", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", false, ClientError.closedMidBody),
+        ("close mid-chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc", false, ClientError.closedMidBody),
+        ("nothing at all", "", false, ClientError.closedBeforeHead),
+    ])
+    func peerThatGoesAwayEndsInATypedError(_ name: String, _ text: String, _ reset: Bool, _ expected: ClientError) throws {
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            ScriptedServer.send(fd, text)
+            usleep(20_000)
+            if reset { ScriptedServer.reset(fd) }
+        }
+        defer { server.stop() }
+        let transcript = try fetchOnce(port: server.port)
+        #expect(transcript.errors == [expected], "\(name)")
+        #expect(transcript.responses.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("garbage", "SSH-2.0-OpenSSH\r\n\r\n", HTTPQError.Kind.malformedStartLine),
+        ("absurd chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFF\r\n", .chunkSizeTooLarge),
+        ("negative length", "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n", .invalidContentLength),
+    ])
+    func malformedResponsesAreProtocolErrors(_ name: String, _ text: String, _ kind: HTTPQError.Kind) throws {
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            ScriptedServer.send(fd, text)
+            usleep(100_000)
+        }
+        defer { server.stop() }
+        let transcript = try fetchOnce(port: server.port)
+        guard case .protocolError(let error)? = transcript.errors.first else {
+            Issue.record("\(name): expected a protocol error, got \(transcript.events)")
+            return
+        }
+        #expect(error.kind == kind)
+    }
+
+    @Test func endlessHeaderStreamHitsTheLimitQuickly() throws {
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\n")
+            for index in 0..<100_000 {
+                ScriptedServer.send(fd, "X-Filler-\(index): \(String(repeating: "v", count: 64))\r\n")
+            }
+        }
+        defer { server.stop() }
+        let transcript = try fetchOnce(port: server.port)
+        guard case .protocolError(let error)? = transcript.errors.first else {
+            Issue.record("expected a protocol error, got \(transcript.events)")
+            return
+        }
+        #expect(error.kind == .tooManyFields(limit: 128) || error.kind == .headTooLarge(limit: 80 * 1024))
+    }
+
+    @Test func stallEndsInTheIdleTimeout() throws {
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab")
+            usleep(1_000_000)
+        }
+        defer { server.stop() }
+        let transcript = try fetchOnce(port: server.port, options: ConnectionOptions(idleReadTimeout: .milliseconds(200)))
+        #expect(transcript.errors == [.timedOut(.idleRead)])
+    }
+
+    @Test func requestTimeout() throws {
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            for _ in 0..<20 { ScriptedServer.send(fd, ""); usleep(50_000) }
+        }
+        defer { server.stop() }
+        let transcript = try fetchOnce(port: server.port, options: ConnectionOptions(requestTimeout: .milliseconds(150)))
+        #expect(transcript.errors == [.timedOut(.request)])
+    }
+
+    @Test func refusedPort() throws {
+        let transcript = try fetchOnce(port: freePort())
+        #expect(transcript.errors == [.connectionRefused(host: "127.0.0.1", port: transcript.errors.first.map { _ in 0 } ?? 0)] || {
+            if case .connectionRefused? = transcript.errors.first { return true } else { return false }
+        }())
+    }
+
+    @Test func unresolvableName() throws {
+        let loop = try EventLoop()
+        let transcript = Transcript()
+        let connection = try Connection(loop: loop, host: "no-such-host.invalid", port: 80, delegate: transcript)
+        connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
+        let limit = loop.schedule(after: .seconds(10)) { loop.stop() }
+        loop.run()
+        limit.cancel()
+        guard case .resolveFailed(let host, _)? = transcript.errors.first else {
+            Issue.record("expected resolveFailed, got \(transcript.errors)")
+            return
+        }
+        #expect(host == "no-such-host.invalid")
+    }
+
+    @Test func localhostResolvesThroughEtcHosts() throws {
+        let nginx = try Nginx(files: ["x": Array("x".utf8)])
+        defer { withExtendedLifetime(nginx) {} }
+        let loop = try EventLoop()
+        let transcript = Transcript()
+        let connection = try Connection(loop: loop, host: "localhost", port: nginx.port, delegate: transcript)
+        connection.send(Request(method: "GET", target: "/x", headers: ["Host": "localhost"]))
+        let limit = loop.schedule(after: .seconds(10)) { loop.stop() }
+        loop.run()
+        limit.cancel()
+        #expect(transcript.responses.first?.status == 200)
+    }
+
+    @Test func keepAliveCarriesSeveralRequestsOnOneConnection() throws {
+        let nginx = try Nginx(files: ["a.txt": Array("first".utf8), "b.txt": Array("second".utf8)])
+        defer { withExtendedLifetime(nginx) {} }
+        let loop = try EventLoop()
+        let transcript = Transcript()
+        transcript.stopWhenDone = false
+        let connection = try Connection(loop: loop, host: "127.0.0.1", port: nginx.port, delegate: transcript)
+        transcript.onComplete = { connection in
+            if transcript.responses.count == 3 { connection.loop.stop() }
+        }
+        for path in ["/a.txt", "/b.txt", "/a.txt"] {
+            connection.send(Request(method: "GET", target: path, headers: ["Host": "127.0.0.1"]))
+        }
+        let limit = loop.schedule(after: .seconds(10)) { loop.stop() }
+        loop.run()
+        limit.cancel()
+        #expect(transcript.responses.map { String(decoding: $0.body, as: UTF8.self) } == ["first", "second", "first"])
+        #expect(connection.isReusable && !connection.isClosed)
+        connection.close()
+    }
+
+    @Test func extraBytesAfterAResponseMeanNoReuse() throws {
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokSURPRISE")
+            usleep(100_000)
+        }
+        defer { server.stop() }
+        let loop = try EventLoop()
+        let transcript = Transcript()
+        let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: transcript)
+        connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
+        loop.run()
+        #expect(transcript.responses.count == 1)
+        #expect(!connection.isReusable)
+        #expect(connection.isClosed)
+    }
+
+    @Test func pausedReadingDeliversNothingUntilResumed() throws {
+        let big = String(repeating: "z", count: 300_000)
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: \(big.utf8.count)\r\n\r\n" + big)
+        }
+        defer { server.stop() }
+        final class Pausing: ConnectionDelegate, @unchecked Sendable {
+            var received = 0, whilePaused = 0, paused = false, done = false
+            func connection(_ connection: Connection, didChange state: State, of response: Response) {}
+            func connection(_ connection: Connection, didReceiveBody bytes: RawSpan) {
+                if paused { whilePaused += bytes.byteCount }
+                received += bytes.byteCount
+                if received > 100_000 && !paused && !done {
+                    paused = true
+                    connection.pauseReading()
+                    connection.loop.schedule(after: .milliseconds(100)) { [self] in
+                        paused = false
+                        done = true
+                        connection.resumeReading()
+                    }
+                }
+            }
+            func connection(_ connection: Connection, didComplete response: Response) { connection.loop.stop() }
+            func connection(_ connection: Connection, didFail error: any Error) { connection.loop.stop() }
+        }
+        let loop = try EventLoop()
+        let delegate = Pausing()
+        let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: delegate,
+                                        options: ConnectionOptions(keepsBody: false))
+        connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
+        loop.run()
+        #expect(delegate.received == 300_000)
+        #expect(delegate.whilePaused == 0)
+        connection.close()
+    }
+
+    @Test func closeInsideACallbackIsSafeAndEndsOnce() throws {
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+        }
+        defer { server.stop() }
+        final class Closer: ConnectionDelegate {
+            var calls: [String] = []
+            func connection(_ connection: Connection, didChange state: State, of response: Response) {
+                calls.append("\(state)")
+                if state == .headers { connection.close() }
+            }
+            func connection(_ connection: Connection, didReceiveBody bytes: RawSpan) { calls.append("body") }
+            func connection(_ connection: Connection, didComplete response: Response) { calls.append("complete") }
+            func connection(_ connection: Connection, didFail error: any Error) {
+                calls.append("fail")
+                connection.loop.schedule(after: .milliseconds(20)) { connection.loop.stop() }
+            }
+        }
+        let loop = try EventLoop()
+        let delegate = Closer()
+        let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: delegate)
+        connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
+        loop.run()
+        #expect(delegate.calls == ["headers", "fail"])
+    }
+
+    @Test func noDescriptorLeaks() async {
+        await #expect(processExitsWith: .success) {
+            let server = try ScriptedServer { fd in
+                _ = ScriptedServer.readHead(fd)
+                ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            }
+            defer { server.stop() }
+            _ = try fetchOnce(port: server.port) // warm-up: resolver thread, loop buffers
+            usleep(50_000)
+            let before = openDescriptorCount()
+            for _ in 0..<30 { _ = try fetchOnce(port: server.port) }
+            for _ in 0..<10 { _ = try fetchOnce(port: freePort()) }
+            usleep(100_000) // the scripted server closes its side on its own threads
+            let after = openDescriptorCount()
+            precondition(after == before, "descriptors before \(before), after \(after)")
+        }
+    }
+}
