@@ -1,0 +1,102 @@
+import EvLoop
+import HTTPQ
+
+/// Fetches across many hosts at once: a pool of keep-alive connections per host, limits on
+/// connections in total and per host, a FIFO queue per host, idle expiry, and one retry of
+/// an idempotent request whose pooled connection turned out to be closed.
+///
+/// Safe from any thread; each host's connections live on one of the client's loops, and
+/// delegates are called there.
+public final class Client: Sendable {
+    /// Limits and timeouts.
+    public struct Configuration: Sendable {
+        /// Connections open at once, in total (shared evenly by the loops).
+        public var maxConnections: Int
+        /// Connections open at once to one host:port.
+        public var maxConnectionsPerHost: Int
+        /// How long an idle pooled connection is kept.
+        public var idleTimeout: Duration
+        /// Options of every connection (timeouts, keeping bodies, limits).
+        public var connection: ConnectionOptions
+
+        /// Defaults: 512 connections, 8 per host, 60 s idle.
+        public init(maxConnections: Int = 512, maxConnectionsPerHost: Int = 8, idleTimeout: Duration = .seconds(60),
+                    connection: ConnectionOptions = ConnectionOptions()) {
+            self.maxConnections = maxConnections
+            self.maxConnectionsPerHost = maxConnectionsPerHost
+            self.idleTimeout = idleTimeout
+            self.connection = connection
+        }
+    }
+
+    /// The loops the client runs on.
+    public let loops: [EventLoop]
+    let pools: [LoopPool]
+
+    /// A client on `loops` (each run by someone: an `EventLoopThread`, a group, or you).
+    public init(loops: [EventLoop], configuration: Configuration = Configuration()) {
+        precondition(!loops.isEmpty, "a client needs at least one loop")
+        self.loops = loops
+        let share = max(1, configuration.maxConnections / loops.count)
+        pools = loops.map { LoopPool(loop: $0, configuration: configuration, maxConnections: share) }
+    }
+
+    /// Sends `request` to `url`'s host; `delegate` hears the response on the loop's thread.
+    /// The request's target and a missing Host header are taken from `url`.
+    public func execute(_ request: Request, to url: HTTPURL, delegate: RequestDelegate) {
+        var request = request
+        request.target = url.target
+        if !request.headers.contains("Host") { request.headers.add("Host", url.authority) }
+        let pool = pool(for: url)
+        let task = PendingRequest(request: request, host: url.host, port: url.port, delegate: delegate)
+        pool.loop.execute { pool.enqueue(task) }
+    }
+
+    /// Sends a GET for `url` string; `delegate` hears the response. An unusable URL fails at once.
+    public func execute(_ request: Request, to url: String, delegate: RequestDelegate) {
+        do {
+            execute(request, to: try HTTPURL(url), delegate: delegate)
+        } catch {
+            let box = UncheckedBox(delegate)
+            loops[0].execute { box.value.request(didFail: error) }
+        }
+    }
+
+    /// Closes every connection; requests in flight or queued fail with `cancelled`.
+    public func shutdown() {
+        for pool in pools { pool.loop.execute { pool.shutdown() } }
+    }
+
+    func pool(for url: HTTPURL) -> LoopPool {
+        var hasher = Hasher()
+        hasher.combine(url.host)
+        hasher.combine(url.port)
+        return pools[abs(hasher.finalize() % pools.count)]
+    }
+}
+
+/// A value handed between threads whose use is confined to one loop by construction.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// One request waiting for, or running on, a connection.
+final class PendingRequest: @unchecked Sendable {
+    let request: Request
+    let host: String
+    let port: Int
+    let delegate: RequestDelegate
+    var attempts = 0
+    var finished = false
+
+    init(request: Request, host: String, port: Int, delegate: RequestDelegate) {
+        self.request = request
+        self.host = host
+        self.port = port
+        self.delegate = delegate
+    }
+
+    /// RFC 9110 §9.2.2: these may be retried when the connection died before an answer.
+    var isIdempotent: Bool { ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"].contains(request.method) }
+}

@@ -1,0 +1,66 @@
+/// An `http://host[:port]/path?query` URL, parsed strictly enough to connect with.
+public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
+    /// `http` (and, once TLS lands, `https`).
+    public var scheme: String
+    /// The host without brackets (`::1` for `http://[::1]/`).
+    public var host: String
+    /// The port, 80 by default.
+    public var port: Int
+    /// The request target: path and query, at least `/`. The fragment is dropped.
+    public var target: String
+
+    /// Parses `string`; throws `invalidURL` or `httpsNotSupported`.
+    public init(_ string: String) throws(ClientError) {
+        guard let colon = string.firstIndex(of: ":"), string[colon...].hasPrefix("://") else {
+            throw .invalidURL(string, reason: "missing scheme://")
+        }
+        let schemeEnd = colon..<string.index(colon, offsetBy: 3)
+        let scheme = string[..<schemeEnd.lowerBound].lowercased()
+        if scheme == "https" { throw .httpsNotSupported }
+        guard scheme == "http" else { throw .invalidURL(string, reason: "scheme \(scheme) is not http") }
+        var rest = string[schemeEnd.upperBound...]
+        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        var authority = rest[..<authorityEnd]
+        var target = String(rest[authorityEnd...])
+        if target.isEmpty || target.first == "?" { target = "/" + target }
+        if authority.contains("@") { throw .invalidURL(string, reason: "user information is not supported") }
+        var host: Substring
+        var port = 80
+        if authority.first == "[" {
+            guard let close = authority.firstIndex(of: "]") else { throw .invalidURL(string, reason: "unclosed [ in host") }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            authority = authority[authority.index(after: close)...]
+            if !authority.isEmpty {
+                guard authority.first == ":" else { throw .invalidURL(string, reason: "junk after ]") }
+                port = try Self.port(authority.dropFirst(), in: string)
+            }
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = authority[..<colon]
+            port = try Self.port(authority[authority.index(after: colon)...], in: string)
+        } else {
+            host = authority
+        }
+        guard !host.isEmpty else { throw .invalidURL(string, reason: "empty host") }
+        guard target.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw .invalidURL(string, reason: "spaces or control characters in the path")
+        }
+        self.scheme = scheme
+        self.host = String(host)
+        self.port = port
+        self.target = target
+    }
+
+    private static func port(_ text: Substring, in string: String) throws(ClientError) -> Int {
+        guard let port = Int(text), (1...65535).contains(port) else { throw .invalidURL(string, reason: "bad port \(text)") }
+        return port
+    }
+
+    /// `host` or `host:port` (brackets for IPv6), as the Host header and wget's directory name want it.
+    public var authority: String {
+        let name = host.contains(":") ? "[\(host)]" : host
+        return port == 80 ? name : "\(name):\(port)"
+    }
+
+    public var description: String { "\(scheme)://\(authority)\(target)" }
+}

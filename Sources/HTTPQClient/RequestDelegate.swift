@@ -1,0 +1,29 @@
+import HTTPQ
+
+/// What the `Client` tells the caller of `execute`, on the loop's thread. The same
+/// contract as `ConnectionDelegate`: each request ends in exactly one of `didComplete` or
+/// `didFail`; body slices are valid only during the call.
+public protocol RequestDelegate: AnyObject {
+    /// The response entered `state`.
+    func request(didChange state: State, of response: Response)
+    /// A slice of the decoded body, valid only during the call.
+    func request(didReceiveBody bytes: RawSpan)
+    /// The whole response arrived.
+    func request(didComplete response: Response)
+    /// The request failed.
+    func request(didFail error: ClientError)
+}
+
+extension RequestDelegate {
+    public func request(didChange state: State, of response: Response) {}
+    public func request(didReceiveBody bytes: RawSpan) {}
+}
+
+/// A delegate made of closures, for the common cases.
+public final class CompletionDelegate: RequestDelegate {
+    let completion: (Result<Response, ClientError>) -> Void
+    /// Calls `completion` once with the response or the error.
+    public init(_ completion: @escaping (Result<Response, ClientError>) -> Void) { self.completion = completion }
+    public func request(didComplete response: Response) { completion(.success(response)) }
+    public func request(didFail error: ClientError) { completion(.failure(error)) }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+import EvLoop
+import HTTPQ
+@testable import HTTPQClient
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct HTTPURLTests {
+    @Test func parsesHostsPortsAndTargets() throws {
+        let plain = try HTTPURL("http://example.com")
+        #expect(plain.host == "example.com" && plain.port == 80 && plain.target == "/")
+        let full = try HTTPURL("http://127.0.0.1:8080/a/b?x=1#frag")
+        #expect(full.host == "127.0.0.1" && full.port == 8080 && full.target == "/a/b?x=1")
+        let v6 = try HTTPURL("http://[::1]:9000/z")
+        #expect(v6.host == "::1" && v6.port == 9000 && v6.authority == "[::1]:9000")
+        #expect(try HTTPURL("http://h?q").target == "/?q")
+    }
+
+    @Test func refusesWhatItCannotFetch() {
+        #expect(throws: ClientError.httpsNotSupported) { try HTTPURL("https://example.com/") }
+        #expect(throws: ClientError.self) { try HTTPURL("ftp://x/") }
+        #expect(throws: ClientError.self) { try HTTPURL("http://:80/") }
+        #expect(throws: ClientError.self) { try HTTPURL("http://x:99999/") }
+        #expect(throws: ClientError.self) { try HTTPURL("example.com/") }
+    }
+}
+
+@Suite struct ClientTests {
+    @Test func manyURLsAcrossHostsReuseConnectionsWithinLimits() async throws {
+        var files: [String: [UInt8]] = [:]
+        for index in 0..<20 { files["f\(index).txt"] = Array("file \(index)\n".utf8) }
+        let servers = try (0..<3).map { _ in try Nginx(files: files) }
+        let thread = try EventLoopThread()
+        let client = Client(loops: [thread.loop], configuration: .init(maxConnectionsPerHost: 2))
+        var bodies: [String: String] = [:]
+        try await withThrowingTaskGroup(of: (String, String).self) { group in
+            for server in servers {
+                for index in 0..<20 {
+                    let url = "http://127.0.0.1:\(server.port)/f\(index).txt"
+                    group.addTask {
+                        let response = try await client.get(url)
+                        #expect(response.status == 200)
+                        return (url, String(decoding: response.body, as: UTF8.self))
+                    }
+                }
+            }
+            for try await (url, body) in group { bodies[url] = body }
+        }
+        #expect(bodies.count == 60)
+        for (url, body) in bodies {
+            let index = url.split(separator: "f").last!.split(separator: ".").first!
+            #expect(body == "file \(index)\n")
+        }
+        let (open, hosts) = try await thread.loop.submit {
+            (client.pools[0].openConnections, client.pools[0].hosts.values.map(\.open))
+        }
+        #expect(hosts.allSatisfy { $0 <= 2 }, "per-host limit")
+        #expect(open <= 6)
+        client.shutdown()
+        try thread.shutdown()
+        withExtendedLifetime(servers) {}
+    }
+
+    @Test func badURLsFailAloneAndGoodOnesSucceed() async throws {
+        let nginx = try Nginx(files: ["ok.txt": Array("ok".utf8)])
+        let thread = try EventLoopThread()
+        let client = Client(loops: [thread.loop])
+        await #expect(throws: ClientError.httpsNotSupported) { try await client.get("https://127.0.0.1/") }
+        await #expect(throws: ClientError.self) { try await client.get("http://127.0.0.1:\(freePort())/") }
+        await #expect(throws: ClientError.self) { try await client.get("http://no-such-host.invalid/") }
+        let response = try await client.get("http://127.0.0.1:\(nginx.port)/ok.txt")
+        #expect(response.body == Array("ok".utf8))
+        let missing = try await client.get("http://127.0.0.1:\(nginx.port)/missing")
+        #expect(missing.status == 404)
+        client.shutdown()
+        try thread.shutdown()
+        withExtendedLifetime(nginx) {}
+    }
+
+    @Test func pooledConnectionClosedByTheServerDoesNotFailTheNextRequest() async throws {
+        // The server answers one request per connection and then closes without saying so.
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            usleep(50_000)
+        }
+        defer { server.stop() }
+        let thread = try EventLoopThread()
+        let client = Client(loops: [thread.loop])
+        let url = "http://127.0.0.1:\(server.port)/"
+        _ = try await client.get(url)
+        usleep(150_000) // the server has closed the pooled connection by now
+        let second = try await client.get(url)
+        #expect(second.body == Array("ok".utf8))
+        #expect(server.connectionsAccepted == 2)
+        client.shutdown()
+        try thread.shutdown()
+    }
+
+    @Test func idleConnectionsExpire() async throws {
+        let nginx = try Nginx(files: ["a": Array("a".utf8)])
+        let thread = try EventLoopThread()
+        let client = Client(loops: [thread.loop], configuration: .init(idleTimeout: .milliseconds(200)))
+        _ = try await client.get("http://127.0.0.1:\(nginx.port)/a")
+        #expect(try await thread.loop.submit { client.pools[0].openConnections } == 1)
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(try await thread.loop.submit { client.pools[0].openConnections } == 0)
+        client.shutdown()
+        try thread.shutdown()
+        withExtendedLifetime(nginx) {}
+    }
+}
