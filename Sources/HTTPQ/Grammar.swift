@@ -53,8 +53,6 @@ enum Grammar {
         return nil
     }
 
-    /// `tchar` (RFC 9110 §5.6.2): the bytes of methods and field names.
-    static let token = ByteSet(w0: 0x03FF_6CFA_0000_0000, w1: 0x57FF_FFFF_C7FF_FFFE, w2: 0, w3: 0)
     /// `field-vchar / SP / HTAB` including obs-text: everything but controls and DEL.
     static let fieldValue = ByteSet(
         w0: 0xFFFF_FFFF_0000_0200, w1: 0x7FFF_FFFF_FFFF_FFFF,
