@@ -18,11 +18,20 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O2", "-I/usr/share/include/llhttp"])],
             linkerSettings: [.linkedLibrary("ev"), .linkedLibrary("pthread")]
         ),
-        .target(name: "BenchmarkMessages"),
+        // The workloads every benchmark and Compare run, written once.
+        .target(
+            name: "Workloads",
+            dependencies: [
+                .product(name: "HTTPQ", package: "httpq"),
+                .product(name: "EvLoop", package: "httpq"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "Compare",
             dependencies: [
-                "BenchmarkMessages", "CPeers",
+                "Workloads", "CPeers",
                 .product(name: "HTTPQ", package: "httpq"),
                 .product(name: "EvLoop", package: "httpq"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -31,12 +40,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "ParserProfile",
-            dependencies: ["BenchmarkMessages", .product(name: "HTTPQ", package: "httpq")]
+            dependencies: ["Workloads", .product(name: "HTTPQ", package: "httpq")]
         ),
         .executableTarget(
             name: "ParserBenchmarks",
             dependencies: [
-                "CPeers", "BenchmarkMessages",
+                "CPeers", "Workloads",
                 .product(name: "HTTPQ", package: "httpq"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
@@ -46,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "ReactorBenchmarks",
             dependencies: [
-                "CPeers",
+                "CPeers", "Workloads",
                 .product(name: "EvLoop", package: "httpq"),
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,4 @@
-import BenchmarkMessages
+import Workloads
 import CPeers
 import Dispatch
 import EvLoop
@@ -50,22 +50,7 @@ for (name, bytes) in Messages.all {
     for piece in [0, 10] {
         let count = piece == 0 ? 200_000 : 20_000
         let results = medians([
-            ("HTTPQ", {
-                bytes.withUnsafeBytes { buffer in
-                    for _ in 0..<count {
-                        var response = Response()
-                        response.keepsBody = false
-                        let step = piece == 0 ? buffer.count : piece
-                        var offset = 0
-                        while offset < buffer.count {
-                            let end = min(offset + step, buffer.count)
-                            _ = try? response.feed(UnsafeRawBufferPointer(rebasing: buffer[offset..<end]))
-                            offset = end
-                        }
-                        precondition(response.isComplete)
-                    }
-                }
-            }),
+            ("HTTPQ", { parseWithHTTPQ(bytes, piece: piece, count: count) }),
             ("llhttp", {
                 let parsed = bytes.withUnsafeBufferPointer { peer_llhttp_parse($0.baseAddress, $0.count, piece, count) }
                 precondition(parsed == count)
@@ -86,77 +71,26 @@ for (name, bytes) in Messages.all {
 
 // MARK: Reactor
 
-final class Counter: @unchecked Sendable {
-    var value = 0
-    func increment() -> Int { value += 1; return value }
-}
-
 let operations = 100_000
 let evThread = try EventLoopThread()
 let nio = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-
-func evLoopExecute() {
-    let counter = Counter(), done = DispatchSemaphore(value: 0)
-    for _ in 0..<operations { evThread.loop.execute { if counter.increment() == operations { done.signal() } } }
-    done.wait()
-}
-func nioExecute() {
-    let loop = nio.next(), counter = Counter(), done = DispatchSemaphore(value: 0)
-    for _ in 0..<operations { loop.execute { if counter.increment() == operations { done.signal() } } }
-    done.wait()
-}
-func evLoopTimers() {
-    let loop = try! EventLoop(), counter = Counter()
-    for _ in 0..<operations { loop.schedule(after: .zero) { if counter.increment() == operations { loop.stop() } } }
-    loop.run()
-}
-func nioTimers() {
-    let loop = nio.next(), done = DispatchSemaphore(value: 0)
-    loop.execute {
-        let counter = Counter()
-        for _ in 0..<operations { loop.scheduleTask(in: .zero) { if counter.increment() == operations { done.signal() } } }
-    }
-    done.wait()
-}
-func evLoopPingPong(_ rounds: Int) {
-    var fds: [Int32] = [0, 0]
-    precondition(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds) == 0)
-    let (a, b) = (fds[0], fds[1])
-    let loop = try! EventLoop(), counter = Counter()
-    let sideA = loop.watch(fileDescriptor: a, for: .read) { _ in
-        var c: UInt8 = 0
-        guard read(a, &c, 1) == 1 else { return }
-        if counter.increment() == rounds { loop.stop(); return }
-        _ = write(a, &c, 1)
-    }
-    let sideB = loop.watch(fileDescriptor: b, for: .read) { _ in
-        var c: UInt8 = 0
-        guard read(b, &c, 1) == 1 else { return }
-        _ = write(b, &c, 1)
-    }
-    var byte: UInt8 = 0x78
-    _ = write(a, &byte, 1)
-    loop.run()
-    sideA.cancel(); sideB.cancel()
-    close(a); close(b)
-}
 
 print("\n## Reactor: operations per second (median of \(runs); \(operations) per run)\n")
 row(["work", "EvLoop ops/s", "libev C ops/s", "NIO ops/s", "EvLoop cost / C cost", "EvLoop / NIO rate"])
 row(["---", "---:", "---:", "---:", "---:", "---:"])
 let pingRounds = 20_000
 let executeResults = medians([
-    ("EvLoop", evLoopExecute),
+    ("EvLoop", { ReactorWork.evLoopExecute(evThread.loop, count: operations) }),
     ("C", { precondition(peer_libev_execute(operations) == operations) }),
-    ("NIO", nioExecute),
+    ("NIO", { ReactorWork.nioExecute(nio.next(), count: operations) }),
 ])
 let timerResults = medians([
-    ("EvLoop", evLoopTimers),
+    ("EvLoop", { ReactorWork.evLoopTimers(count: operations) }),
     ("C", { precondition(peer_libev_timers(operations) == operations) }),
-    ("NIO", nioTimers),
+    ("NIO", { ReactorWork.nioTimers(nio.next(), count: operations) }),
 ])
 let pingResults = medians([
-    ("EvLoop", { evLoopPingPong(pingRounds) }),
+    ("EvLoop", { ReactorWork.evLoopPingPong(rounds: pingRounds) }),
     ("C", { precondition(peer_libev_pingpong(pingRounds) == pingRounds) }),
 ])
 let reactorRows: [(String, [(String, Double)], Int)] = [

@@ -1,25 +1,11 @@
-import BenchmarkMessages
-import HTTPQ
+import Workloads
 
 // A fixed amount of parsing, for profilers (callgrind counts instructions, not seconds):
-// swift build -c release --product ParserProfile && valgrind --tool=callgrind .build/release/ParserProfile M1 0 100000
+// swift build -c release --product ParserProfile && valgrind --tool=callgrind .build/release/ParserProfile M1 0 20000
 let arguments = CommandLine.arguments
-let message = Messages.all.first { $0.name == (arguments.count > 1 ? arguments[1] : "M1") }!.bytes
+let name = arguments.count > 1 ? arguments[1] : "M1"
+let message = Messages.all.first { $0.name == name }!.bytes
 let piece = arguments.count > 2 ? Int(arguments[2])! : 0
 let count = arguments.count > 3 ? Int(arguments[3])! : 100_000
-var complete = 0
-message.withUnsafeBytes { buffer in
-    for _ in 0..<count {
-        var response = Response()
-        response.keepsBody = false
-        let step = piece == 0 ? buffer.count : piece
-        var offset = 0
-        while offset < buffer.count {
-            let end = min(offset + step, buffer.count)
-            _ = try? response.feed(UnsafeRawBufferPointer(rebasing: buffer[offset..<end]))
-            offset = end
-        }
-        if response.isComplete { complete += 1 }
-    }
-}
-print("complete:", complete)
+parseWithHTTPQ(message, piece: piece, count: count)
+print("parsed \(count) x \(name)")

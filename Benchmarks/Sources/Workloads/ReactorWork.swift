@@ -1,0 +1,71 @@
+import Dispatch
+import EvLoop
+import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The reactor workloads, shared by the package-benchmark suite and `Compare`.
+public enum ReactorWork {
+    /// `count` closures handed to `loop` (running on another thread) with `execute`.
+    public static func evLoopExecute(_ loop: EvLoop.EventLoop, count: Int) {
+        let counter = Counter(), done = DispatchSemaphore(value: 0)
+        for _ in 0..<count { loop.execute { if counter.increment() == count { done.signal() } } }
+        done.wait()
+    }
+
+    /// The same with a NIO loop.
+    public static func nioExecute(_ loop: any NIOCore.EventLoop, count: Int) {
+        let counter = Counter(), done = DispatchSemaphore(value: 0)
+        for _ in 0..<count { loop.execute { if counter.increment() == count { done.signal() } } }
+        done.wait()
+    }
+
+    /// `count` zero-delay timers scheduled and fired on a fresh EvLoop run on this thread.
+    public static func evLoopTimers(count: Int) {
+        let loop = try! EvLoop.EventLoop(), counter = Counter()
+        for _ in 0..<count { loop.schedule(after: .zero) { if counter.increment() == count { loop.stop() } } }
+        loop.run()
+    }
+
+    /// `count` zero-delay `scheduleTask`s on a NIO loop, scheduled from the loop itself.
+    public static func nioTimers(_ loop: any NIOCore.EventLoop, count: Int) {
+        let done = DispatchSemaphore(value: 0)
+        loop.execute {
+            let counter = Counter()
+            for _ in 0..<count { loop.scheduleTask(in: .zero) { if counter.increment() == count { done.signal() } } }
+        }
+        done.wait()
+    }
+
+    /// `rounds` one-byte round trips over a socketpair, both ends on one EvLoop.
+    public static func evLoopPingPong(rounds: Int) {
+        var fds: [Int32] = [0, 0]
+        precondition(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds) == 0)
+        let (a, b) = (fds[0], fds[1])
+        let loop = try! EvLoop.EventLoop(), counter = Counter()
+        let sideA = loop.watch(fileDescriptor: a, for: .read) { _ in
+            var c: UInt8 = 0
+            guard read(a, &c, 1) == 1 else { return }
+            if counter.increment() == rounds { loop.stop(); return }
+            _ = write(a, &c, 1)
+        }
+        let sideB = loop.watch(fileDescriptor: b, for: .read) { _ in
+            var c: UInt8 = 0
+            guard read(b, &c, 1) == 1 else { return }
+            _ = write(b, &c, 1)
+        }
+        var byte: UInt8 = 0x78
+        _ = write(a, &byte, 1)
+        loop.run()
+        sideA.cancel(); sideB.cancel()
+        close(a); close(b)
+    }
+}
+
+/// A counter touched from one thread at a time (the loop's).
+final class Counter: @unchecked Sendable {
+    private var value = 0
+    func increment() -> Int { value += 1; return value }
+}
