@@ -19,4 +19,10 @@ extension MessageParser {
         if let result { return try result.get() }
         return try withBytes(Array(bytes)) { (buffer: UnsafeRawBufferPointer) throws(HTTPQError) in try feedAll(buffer) }
     }
+
+    /// Feeds an array slice through its storage.
+    mutating func feedAll(_ bytes: ArraySlice<UInt8>) throws(HTTPQError) -> Int {
+        let result = bytes.withUnsafeBytes { buffer in Result { () throws(HTTPQError) in try feedAll(buffer) } }
+        return try result.get()
+    }
 }

@@ -70,14 +70,13 @@ public struct Response: Sendable {
     /// Feeds an array slice; see `feed(_:)`.
     @discardableResult
     public mutating func feed(_ bytes: ArraySlice<UInt8>) throws(HTTPQError) -> Int {
-        let result = bytes.withUnsafeBytes { buffer in Result { () throws(HTTPQError) in try parser.feedAll(buffer) } }
-        return try result.get()
+        try parser.feedAll(bytes)
     }
 
     /// Feeds an array; see `feed(_:)`.
     @discardableResult
     public mutating func feed(_ bytes: [UInt8]) throws(HTTPQError) -> Int {
-        try feed(bytes[...])
+        try parser.feedAll(bytes[...])
     }
 
     /// Consumes bytes up to the next event (state change, body slice, completion), for

@@ -164,12 +164,8 @@ public final class Connection: @unchecked Sendable {
         phase = .connected
         connectTimer?.cancel()
         connectTimer = nil
-        if watcher == nil {
-            watcher = loop.watch(fileDescriptor: fd, for: .read) { [unowned self] events in self.ready(events) }
-        } else {
-            watcher?.cancel()
-            watcher = loop.watch(fileDescriptor: fd, for: .read) { [unowned self] events in self.ready(events) }
-        }
+        watcher?.cancel() // the connect watcher, if the connect did not finish at once
+        watcher = loop.watch(fileDescriptor: fd, for: .read) { [unowned self] events in self.ready(events) }
         if inFlight == nil && !queued.isEmpty { startNext() }
     }
 
@@ -211,8 +207,9 @@ public final class Connection: @unchecked Sendable {
     func idleTimerFired() {
         guard inFlight != nil, !isClosed else { return }
         let limit = options.idleReadTimeout.seconds
+        if paused { lastRead = loop.now } // not reading is the consumer's choice, not the peer's stall
         let idle = loop.now - lastRead
-        if idle >= limit || paused == false && idle >= limit {
+        if idle >= limit {
             fail(.timedOut(.idleRead))
         } else {
             armIdleTimer(after: .milliseconds(Int64(max(1, (limit - idle) * 1000))))

@@ -139,7 +139,7 @@ final class LoopPool: @unchecked Sendable {
     }
 
     func sweep() {
-        let limit = configuration.idleTimeout.secondsValue
+        let limit = configuration.idleTimeout.seconds
         for pool in hosts.values {
             for connection in pool.idle where loop.now - connection.idleSince >= limit {
                 connection.connection?.close()
@@ -165,11 +165,4 @@ final class LoopPool: @unchecked Sendable {
 
     /// Connections running a request (for shutdown).
     var busy: [PooledConnection] = []
-}
-
-extension Duration {
-    var secondsValue: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) * 1e-18
-    }
 }
