@@ -110,7 +110,8 @@ public final class Connection: @unchecked Sendable {
         guard paused else { return }
         paused = false
         updateInterest()
-        if !pendingInput.isEmpty && !processing {
+        // Deliver what was read while paused, and a completion the pause held back.
+        if (!pendingInput.isEmpty || (inFlight != nil && response.isComplete)) && !processing {
             let input = pendingInput
             pendingInput = []
             input.withUnsafeBytes { process($0) }

@@ -19,7 +19,9 @@ final class PooledConnection: ConnectionDelegate {
     func run(_ task: PendingRequest) {
         current = task
         pool.busy.append(self)
-        connection?.send(task.request)
+        guard let connection else { return }
+        task.delegate.request(didStartWith: ReadControl(connection))
+        connection.send(task.request)
     }
 
     private func finish() -> PendingRequest? {

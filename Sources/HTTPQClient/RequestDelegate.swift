@@ -12,9 +12,13 @@ public protocol RequestDelegate: AnyObject {
     func request(didComplete response: Response)
     /// The request failed.
     func request(didFail error: ClientError)
+    /// The request got a connection; `control` pauses and resumes reading its response
+    /// (backpressure). Optional.
+    func request(didStartWith control: ReadControl)
 }
 
 extension RequestDelegate {
+    public func request(didStartWith control: ReadControl) {}
     public func request(didChange state: State, of response: Response) {}
     public func request(didReceiveBody bytes: RawSpan) {}
 }
@@ -26,4 +30,24 @@ public final class CompletionDelegate: RequestDelegate {
     public init(_ completion: @escaping (Result<Response, ClientError>) -> Void) { self.completion = completion }
     public func request(didComplete response: Response) { completion(.success(response)) }
     public func request(didFail error: ClientError) { completion(.failure(error)) }
+}
+
+/// Backpressure for one request's response: pause reading while the consumer is behind.
+/// Safe from any thread (the calls hop to the connection's loop).
+public final class ReadControl: Sendable {
+    private let box: UncheckedBox<Connection>
+
+    init(_ connection: Connection) { box = UncheckedBox(connection) }
+
+    /// Stops reading the response (TCP flow control then holds the server back).
+    public func pause() {
+        let connection = box.value
+        if connection.loop.isInLoop { connection.pauseReading() } else { connection.loop.execute { connection.pauseReading() } }
+    }
+
+    /// Resumes reading.
+    public func resume() {
+        let connection = box.value
+        if connection.loop.isInLoop { connection.resumeReading() } else { connection.loop.execute { connection.resumeReading() } }
+    }
 }

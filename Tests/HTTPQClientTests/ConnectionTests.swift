@@ -294,6 +294,43 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
         connection.close()
     }
 
+    @Test func pauseDuringTheLastBodySliceStillCompletesAfterResume() throws {
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+            usleep(300_000)
+        }
+        defer { server.stop() }
+        final class PauseAtEnd: ConnectionDelegate, @unchecked Sendable {
+            var completedWhilePaused = false, paused = false, completed = false
+            func connection(_ connection: Connection, didChange state: State, of response: Response) {}
+            func connection(_ connection: Connection, didReceiveBody bytes: RawSpan) {
+                paused = true
+                connection.pauseReading()
+                connection.loop.schedule(after: .milliseconds(50)) { [self] in
+                    paused = false
+                    connection.resumeReading()
+                }
+            }
+            func connection(_ connection: Connection, didComplete response: Response) {
+                completedWhilePaused = paused
+                completed = true
+                connection.loop.stop()
+            }
+            func connection(_ connection: Connection, didFail error: any Error) { connection.loop.stop() }
+        }
+        let loop = try EventLoop()
+        let delegate = PauseAtEnd()
+        let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: delegate)
+        connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
+        let limit = loop.schedule(after: .seconds(5)) { loop.stop() }
+        loop.run()
+        limit.cancel()
+        #expect(delegate.completed, "the completion held back by the pause arrives after resume")
+        #expect(!delegate.completedWhilePaused)
+        connection.close()
+    }
+
     @Test func closeInsideACallbackIsSafeAndEndsOnce() throws {
         let server = try ScriptedServer { fd in
             _ = ScriptedServer.readHead(fd)
