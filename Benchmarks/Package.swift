@@ -39,6 +39,15 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "ClientMemory",
+            dependencies: [
+                "CPeers",
+                .product(name: "HTTPQClient", package: "httpq"),
+                .product(name: "EvLoop", package: "httpq"),
+                .product(name: "HTTPQ", package: "httpq"),
+            ]
+        ),
+        .executableTarget(
             name: "ParserProfile",
             dependencies: ["Workloads", .product(name: "HTTPQ", package: "httpq")]
         ),

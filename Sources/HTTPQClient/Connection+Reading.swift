@@ -102,6 +102,8 @@ extension Connection {
             return
         }
         let finished = response
+        // An idle connection keeps no message: the next request starts a fresh Response.
+        response = Response()
         inFlight = nil
         requestTimer?.cancel(); requestTimer = nil
         idleTimer?.cancel(); idleTimer = nil

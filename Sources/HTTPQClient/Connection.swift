@@ -184,6 +184,7 @@ public final class Connection: @unchecked Sendable {
     func startNext() {
         guard !queued.isEmpty else { return }
         let request = queued.removeFirst()
+        if queued.isEmpty { queued = [] } // an idle connection keeps no buffer
         inFlight = request
         response = Response(answering: request.method, limits: options.limits)
         response.keepsBody = options.keepsBody

@@ -47,6 +47,7 @@ struct WriteQueue: ~Copyable {
                 remaining -= left
                 first.deallocate()
                 chunks.removeFirst()
+                if chunks.isEmpty { chunks = [] } // an idle connection keeps no buffer
                 written = 0
             } else {
                 written += remaining

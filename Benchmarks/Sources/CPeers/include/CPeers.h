@@ -17,4 +17,7 @@ long peer_libev_timers(long count);
 /// `rounds` one-byte round trips over a socketpair, both ends on one libev loop.
 long peer_libev_pingpong(long rounds);
 
+/// Bytes malloc has handed out and not had back (glibc's mallinfo2().uordblks).
+size_t peer_heap_in_use(void);
+
 #endif
