@@ -12,12 +12,16 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CEv", providers: [.apt(["libev-dev"])]),
         .target(name: "EvLoop", dependencies: ["CEv"]),
         .target(name: "HTTPQ"),
-        .target(name: "HTTPQClient", dependencies: ["EvLoop", "HTTPQ"]),
+        .target(
+            name: "HTTPQClient",
+            dependencies: ["EvLoop", "HTTPQ", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "httpq",
             dependencies: [
@@ -27,7 +31,10 @@ let package = Package(
         ),
         .testTarget(name: "HTTPQTests", dependencies: ["HTTPQ"]),
         .testTarget(name: "EvLoopTests", dependencies: ["EvLoop"]),
-        .testTarget(name: "HTTPQClientTests", dependencies: ["HTTPQClient", "EvLoop", "HTTPQ"]),
+        .testTarget(
+            name: "HTTPQClientTests",
+            dependencies: ["HTTPQClient", "EvLoop", "HTTPQ", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "httpqCLITests", dependencies: ["httpq"]),
     ]
 )

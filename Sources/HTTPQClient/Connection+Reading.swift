@@ -108,6 +108,7 @@ extension Connection {
         requestTimer?.cancel(); requestTimer = nil
         idleTimer?.cancel(); idleTimer = nil
         if !Self.keepsAlive(finished) || extraBytes { isReusable = false }
+        options.logger?.trace("response", metadata: ["host": "\(host)", "status": "\(finished.status)", "reusable": "\(isReusable)"])
         delegate?.connection(self, didComplete: finished)
         guard !isClosed else { return }
         if !isReusable {

@@ -1,5 +1,6 @@
 import EvLoop
 import HTTPQ
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -163,6 +164,7 @@ public final class Connection: @unchecked Sendable {
 
     func connected() {
         phase = .connected
+        options.logger?.debug("connected", metadata: ["host": "\(host)", "port": "\(port)", "fd": "\(fd)"])
         connectTimer?.cancel()
         connectTimer = nil
         watcher?.cancel() // the connect watcher, if the connect did not finish at once
@@ -186,6 +188,7 @@ public final class Connection: @unchecked Sendable {
         let request = queued.removeFirst()
         if queued.isEmpty { queued = [] } // an idle connection keeps no buffer
         inFlight = request
+        options.logger?.trace("request", metadata: ["host": "\(host)", "method": "\(request.method)", "target": "\(request.target)"])
         response = Response(answering: request.method, limits: options.limits)
         response.keepsBody = options.keepsBody
         responseStarted = false
@@ -241,6 +244,11 @@ public final class Connection: @unchecked Sendable {
     /// Ends the request in flight (and the queued ones) with `error`, and closes.
     func fail(_ error: ClientError) {
         guard !isClosed else { return }
+        if inFlight != nil || !queued.isEmpty {
+            options.logger?.debug("request failed", metadata: ["host": "\(host)", "port": "\(port)", "error": "\(error)"])
+        } else {
+            options.logger?.trace("closed", metadata: ["host": "\(host)", "port": "\(port)"])
+        }
         phase = .closed
         connectTimer?.cancel(); connectTimer = nil
         requestTimer?.cancel(); requestTimer = nil

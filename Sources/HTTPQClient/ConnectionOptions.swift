@@ -1,4 +1,5 @@
 import HTTPQ
+import Logging
 
 /// Timeouts and limits of one connection.
 public struct ConnectionOptions: Sendable {
@@ -13,10 +14,15 @@ public struct ConnectionOptions: Sendable {
     public var keepsBody: Bool
     /// The parser's limits.
     public var limits: Limits
+    /// Where connection events go (connect, request, response, failure, close), at
+    /// `.debug` and `.trace`; nil logs nothing and costs nothing.
+    public var logger: Logger?
 
     /// Creates options; defaults: connect 10 s, idle read 30 s, no request limit, keep bodies.
     public init(connectTimeout: Duration = .seconds(10), idleReadTimeout: Duration = .seconds(30),
-                requestTimeout: Duration? = nil, keepsBody: Bool = true, limits: Limits = .default) {
+                requestTimeout: Duration? = nil, keepsBody: Bool = true, limits: Limits = .default,
+                logger: Logger? = nil) {
+        self.logger = logger
         self.connectTimeout = connectTimeout
         self.idleReadTimeout = idleReadTimeout
         self.requestTimeout = requestTimeout

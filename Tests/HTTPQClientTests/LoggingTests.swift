@@ -1,0 +1,39 @@
+import Foundation
+import Logging
+import Testing
+import HTTPQ
+@testable import HTTPQClient
+
+/// A log handler that keeps the messages, for checking what a connection reports.
+final class CapturingLogHandler: LogHandler, @unchecked Sendable {
+    let lock = NSLock()
+    var messages: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        lock.lock(); messages.append("\(level) \(message)"); lock.unlock()
+    }
+}
+
+@Suite struct LoggingTests {
+    @Test func connectionEventsReachTheLogger() throws {
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        }
+        defer { server.stop() }
+        let handler = CapturingLogHandler()
+        let logger = Logger(label: "httpq.test") { _ in handler }
+        _ = try fetchOnce(port: server.port, options: ConnectionOptions(logger: logger))
+        _ = try fetchOnce(port: freePort(), options: ConnectionOptions(logger: logger))
+        #expect(handler.messages.contains("debug connected"))
+        #expect(handler.messages.contains("trace request"))
+        #expect(handler.messages.contains("trace response"))
+        #expect(handler.messages.contains("debug request failed"))
+    }
+}
