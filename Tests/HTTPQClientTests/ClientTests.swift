@@ -99,6 +99,44 @@ import Glibc
         try thread.shutdown()
     }
 
+    /// A server that answers one request per connection and silently drops the next one:
+    /// the stale keep-alive connection every pooled client meets.
+    static func dropsSecondRequest() throws -> ScriptedServer {
+        try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            _ = ScriptedServer.readHead(fd) // the reused connection's request: closed unanswered
+        }
+    }
+
+    @Test func idempotentRequestOnAStaleConnectionIsRetriedOnce() async throws {
+        let server = try Self.dropsSecondRequest()
+        defer { server.stop() }
+        let thread = try EventLoopThread()
+        let client = Client(loops: [thread.loop])
+        let url = "http://127.0.0.1:\(server.port)/"
+        _ = try await client.get(url)
+        let second = try await client.get(url)
+        #expect(second.body == Array("ok".utf8))
+        #expect(server.connectionsAccepted == 2, "the retry went on a fresh connection")
+        client.shutdown()
+        try thread.shutdown()
+    }
+
+    @Test func nonIdempotentRequestOnAStaleConnectionIsNotRetried() async throws {
+        let server = try Self.dropsSecondRequest()
+        defer { server.stop() }
+        let thread = try EventLoopThread()
+        let client = Client(loops: [thread.loop])
+        let url = "http://127.0.0.1:\(server.port)/"
+        _ = try await client.get(url)
+        let post = Request(method: "POST", target: "/", headers: ["Content-Length": "0"])
+        await #expect(throws: ClientError.closedBeforeHead) { try await client.execute(post, to: url) }
+        #expect(server.connectionsAccepted == 1)
+        client.shutdown()
+        try thread.shutdown()
+    }
+
     @Test func idleConnectionsExpire() async throws {
         let nginx = try Nginx(files: ["a": Array("a".utf8)])
         let thread = try EventLoopThread()
