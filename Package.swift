@@ -16,11 +16,12 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CEv", providers: [.apt(["libev-dev"])]),
+        .systemLibrary(name: "CAres", providers: [.apt(["libc-ares-dev"])]),
         .target(name: "EvLoop", dependencies: ["CEv"]),
         .target(name: "HTTPQ"),
         .target(
             name: "HTTPQClient",
-            dependencies: ["EvLoop", "HTTPQ", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["EvLoop", "HTTPQ", "CAres", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "httpq",

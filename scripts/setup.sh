@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(
   libev-dev     # the reactor (CEv links libev)
+  libc-ares-dev # name resolution driven by the loop (CAres)
+  dnsmasq-base  # a real DNS server on loopback in the client's tests
   curl          # a real peer in the tests
   nginx-light   # a real server in the tests and benchmarks
   wrk           # load generator in the tests and benchmarks

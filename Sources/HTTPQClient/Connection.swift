@@ -68,7 +68,7 @@ public final class Connection: @unchecked Sendable {
         connectTimer = loop.schedule(after: options.connectTimeout) { [weak self] in
             self?.fail(.timedOut(.connect))
         }
-        Resolver.shared.resolve(host: host, port: port, on: loop) { [weak self] result in
+        AresResolver.resolve(host: host, port: port, servers: options.dnsServers, on: loop) { [weak self] result in
             guard let self, case .resolving = self.phase else { return }
             switch result {
             case .success(let addresses): self.connect(addresses, index: 0, lastError: 0)

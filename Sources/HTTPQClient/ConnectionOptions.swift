@@ -17,12 +17,16 @@ public struct ConnectionOptions: Sendable {
     /// Where connection events go (connect, request, response, failure, close), at
     /// `.debug` and `.trace`; nil logs nothing and costs nothing.
     public var logger: Logger?
+    /// DNS servers to ask instead of /etc/resolv.conf's, as c-ares CSV
+    /// (`"127.0.0.1:5353,[::1]:53"`); nil for the system's.
+    public var dnsServers: String?
 
     /// Creates options; defaults: connect 10 s, idle read 30 s, no request limit, keep bodies.
     public init(connectTimeout: Duration = .seconds(10), idleReadTimeout: Duration = .seconds(30),
                 requestTimeout: Duration? = nil, keepsBody: Bool = true, limits: Limits = .default,
-                logger: Logger? = nil) {
+                logger: Logger? = nil, dnsServers: String? = nil) {
         self.logger = logger
+        self.dnsServers = dnsServers
         self.connectTimeout = connectTimeout
         self.idleReadTimeout = idleReadTimeout
         self.requestTimeout = requestTimeout

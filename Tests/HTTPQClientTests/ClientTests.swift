@@ -65,11 +65,13 @@ import Glibc
 
     @Test func badURLsFailAloneAndGoodOnesSucceed() async throws {
         let nginx = try Nginx(files: ["ok.txt": Array("ok".utf8)])
+        let dns = try Dnsmasq()
+        defer { withExtendedLifetime(dns) {} }
         let thread = try EventLoopThread()
-        let client = Client(loops: [thread.loop])
+        let client = Client(loops: [thread.loop], configuration: .init(connection: ConnectionOptions(dnsServers: dns.servers)))
         await #expect(throws: ClientError.httpsNotSupported) { try await client.get("https://127.0.0.1/") }
         await #expect(throws: ClientError.self) { try await client.get("http://127.0.0.1:\(freePort())/") }
-        await #expect(throws: ClientError.self) { try await client.get("http://no-such-host.invalid/") }
+        await #expect(throws: ClientError.self) { try await client.get("http://no-such-host.example/") }
         let response = try await client.get("http://127.0.0.1:\(nginx.port)/ok.txt")
         #expect(response.body == Array("ok".utf8))
         let missing = try await client.get("http://127.0.0.1:\(nginx.port)/missing")

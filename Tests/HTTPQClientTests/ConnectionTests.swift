@@ -191,19 +191,30 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
         }())
     }
 
-    @Test func unresolvableName() throws {
-        let loop = try EventLoop()
-        let transcript = Transcript()
-        let connection = try Connection(loop: loop, host: "no-such-host.invalid", port: 80, delegate: transcript)
-        connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
-        let limit = loop.schedule(after: .seconds(10)) { loop.stop() }
-        loop.run()
-        limit.cancel()
-        guard case .resolveFailed(let host, _)? = transcript.errors.first else {
-            Issue.record("expected resolveFailed, got \(transcript.errors)")
-            return
+    @Test func namesResolveThroughARealDNSServerDrivenByTheLoop() throws {
+        let dns = try Dnsmasq()
+        let nginx = try Nginx(files: ["x": Array("x".utf8)])
+        defer { withExtendedLifetime((dns, nginx)) {} }
+        let options = ConnectionOptions(dnsServers: dns.servers)
+        for (host, resolves) in [("www.test.httpq", true), ("no-such-host.example", false)] {
+            let loop = try EventLoop()
+            let transcript = Transcript()
+            let connection = try Connection(loop: loop, host: host, port: nginx.port, delegate: transcript, options: options)
+            connection.send(Request(method: "GET", target: "/x", headers: ["Host": "x"]))
+            let limit = loop.schedule(after: .seconds(10)) { loop.stop() }
+            loop.run()
+            limit.cancel()
+            if resolves {
+                #expect(transcript.responses.first?.status == 200, "\(host): \(transcript.errors)")
+            } else {
+                guard case .resolveFailed(let failed, _)? = transcript.errors.first else {
+                    Issue.record("expected resolveFailed for \(host), got \(transcript.events)")
+                    continue
+                }
+                #expect(failed == host)
+            }
+            connection.close()
         }
-        #expect(host == "no-such-host.invalid")
     }
 
     @Test func localhostResolvesThroughEtcHosts() throws {

@@ -141,8 +141,7 @@ final class Nginx: @unchecked Sendable {
     }
 
     deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        stopProcess(process)
         try? FileManager.default.removeItem(at: prefix)
     }
 }
@@ -175,4 +174,42 @@ func canConnect(port: Int) -> Bool {
 /// The number of open descriptors of this process.
 func openDescriptorCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+}
+
+/// A real DNS server (Debian's dnsmasq) on a free loopback port that answers every name
+/// under `test.httpq` with 127.0.0.1 and refuses everything else (no upstream).
+final class Dnsmasq: @unchecked Sendable {
+    let port: Int
+    private let process = Process()
+    /// The c-ares server list pointing at this server.
+    var servers: String { "127.0.0.1:\(port)" }
+
+    init() throws {
+        port = freePort()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/dnsmasq")
+        process.arguments = ["--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+                             "--listen-address=127.0.0.1", "--bind-interfaces", "--port=\(port)",
+                             "--address=/test.httpq/127.0.0.1", "--user=root", "--pid-file="]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(200_000) // dnsmasq binds at once; give it a moment (no readiness signal on UDP)
+    }
+
+    deinit {
+        stopProcess(process)
+    }
+}
+
+/// Kills a peer and reaps it, bounded (Foundation's waitUntilExit can wait forever when
+/// another part of the test process has already reaped the child).
+func stopProcess(_ process: Process) {
+    let pid = process.processIdentifier
+    kill(pid, SIGKILL)
+    for _ in 0..<500 {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        if result == pid || (result < 0 && errno == ECHILD) || !process.isRunning { return }
+        usleep(10_000)
+    }
 }
