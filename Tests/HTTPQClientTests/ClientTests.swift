@@ -63,6 +63,17 @@ import Glibc
         withExtendedLifetime(servers) {}
     }
 
+    @Test func ipv6LiteralInBrackets() async throws {
+        let nginx = try Nginx(files: ["six.txt": Array("over IPv6".utf8)], ipv6: true)
+        let thread = try EventLoopThread()
+        let client = Client(loops: [thread.loop])
+        let response = try await client.get("http://[::1]:\(nginx.port)/six.txt")
+        #expect(String(decoding: response.body, as: UTF8.self) == "over IPv6")
+        client.shutdown()
+        try thread.shutdown()
+        withExtendedLifetime(nginx) {}
+    }
+
     @Test func badURLsFailAloneAndGoodOnesSucceed() async throws {
         let nginx = try Nginx(files: ["ok.txt": Array("ok".utf8)])
         let dns = try Dnsmasq()

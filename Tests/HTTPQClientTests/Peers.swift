@@ -95,7 +95,7 @@ final class Nginx: @unchecked Sendable {
     private let prefix: URL
     private let process = Process()
 
-    init(files: [String: [UInt8]], extraConfig: String = "") throws {
+    init(files: [String: [UInt8]], extraConfig: String = "", ipv6: Bool = false) throws {
         prefix = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-nginx-\(UUID().uuidString)")
         root = prefix.appendingPathComponent("www")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -120,6 +120,7 @@ final class Nginx: @unchecked Sendable {
             keepalive_requests 100000;
             server {
                 listen 127.0.0.1:\(port);
+                \(ipv6 ? "listen [::1]:\(port);" : "")
                 root \(root.path);
                 location = /chunked { chunked_transfer_encoding on; gzip off; return 200 "chunk"; }
                 \(extraConfig)
