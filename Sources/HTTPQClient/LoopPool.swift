@@ -158,11 +158,11 @@ final class LoopPool: @unchecked Sendable {
             for connection in pool.idle { connection.connection?.close() }
         }
         // Busy connections: closing fails their request with `cancelled`.
-        for connection in busy { connection.connection?.close() }
+        for connection in Array(busy.values) { connection.connection?.close() }
         sweeper?.cancel()
         sweeper = nil
     }
 
-    /// Connections running a request (for shutdown).
-    var busy: [PooledConnection] = []
+    /// Connections running a request (for shutdown), O(1) in and out.
+    var busy: [ObjectIdentifier: PooledConnection] = [:]
 }

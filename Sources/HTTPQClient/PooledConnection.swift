@@ -18,7 +18,7 @@ final class PooledConnection: ConnectionDelegate {
 
     func run(_ task: PendingRequest) {
         current = task
-        pool.busy.append(self)
+        pool.busy[ObjectIdentifier(self)] = self
         guard let connection else { return }
         task.delegate.request(didStartWith: ReadControl(connection))
         connection.send(task.request)
@@ -29,7 +29,7 @@ final class PooledConnection: ConnectionDelegate {
         current = nil
         task.finished = true
         requestsServed += 1
-        pool.busy.removeAll { $0 === self }
+        pool.busy[ObjectIdentifier(self)] = nil
         return task
     }
 
