@@ -32,45 +32,41 @@ import Glibc
         var files: [String: [UInt8]] = [:]
         for index in 0..<20 { files["f\(index).txt"] = Array("file \(index)\n".utf8) }
         let servers = try (0..<3).map { _ in try Nginx(files: files) }
-        let thread = try EventLoopThread()
-        let client = Client(loops: [thread.loop], configuration: .init(maxConnectionsPerHost: 2))
-        var bodies: [String: String] = [:]
-        try await withThrowingTaskGroup(of: (String, String).self) { group in
-            for server in servers {
-                for index in 0..<20 {
-                    let url = "http://127.0.0.1:\(server.port)/f\(index).txt"
-                    group.addTask {
-                        let response = try await client.get(url)
-                        #expect(response.status == 200)
-                        return (url, String(decoding: response.body, as: UTF8.self))
+        try await withClient(.init(maxConnectionsPerHost: 2)) { client, thread in
+            var bodies: [String: String] = [:]
+            try await withThrowingTaskGroup(of: (String, String).self) { group in
+                for server in servers {
+                    for index in 0..<20 {
+                        let url = "http://127.0.0.1:\(server.port)/f\(index).txt"
+                        group.addTask {
+                            let response = try await client.get(url)
+                            #expect(response.status == 200)
+                            return (url, String(decoding: response.body, as: UTF8.self))
+                        }
                     }
                 }
+                for try await (url, body) in group { bodies[url] = body }
             }
-            for try await (url, body) in group { bodies[url] = body }
+            #expect(bodies.count == 60)
+            for (url, body) in bodies {
+                let index = url.split(separator: "f").last!.split(separator: ".").first!
+                #expect(body == "file \(index)\n")
+            }
+            let (open, hosts) = try await thread.loop.submit {
+                (client.pools[0].openConnections, client.pools[0].hosts.values.map(\.open))
+            }
+            #expect(hosts.allSatisfy { $0 <= 2 }, "per-host limit")
+            #expect(open <= 6)
         }
-        #expect(bodies.count == 60)
-        for (url, body) in bodies {
-            let index = url.split(separator: "f").last!.split(separator: ".").first!
-            #expect(body == "file \(index)\n")
-        }
-        let (open, hosts) = try await thread.loop.submit {
-            (client.pools[0].openConnections, client.pools[0].hosts.values.map(\.open))
-        }
-        #expect(hosts.allSatisfy { $0 <= 2 }, "per-host limit")
-        #expect(open <= 6)
-        client.shutdown()
-        try thread.shutdown()
         withExtendedLifetime(servers) {}
     }
 
     @Test func ipv6LiteralInBrackets() async throws {
         let nginx = try Nginx(files: ["six.txt": Array("over IPv6".utf8)], ipv6: true)
-        let thread = try EventLoopThread()
-        let client = Client(loops: [thread.loop])
-        let response = try await client.get("http://[::1]:\(nginx.port)/six.txt")
-        #expect(String(decoding: response.body, as: UTF8.self) == "over IPv6")
-        client.shutdown()
-        try thread.shutdown()
+        try await withClient() { client, thread in
+            let response = try await client.get("http://[::1]:\(nginx.port)/six.txt")
+            #expect(String(decoding: response.body, as: UTF8.self) == "over IPv6")
+        }
         withExtendedLifetime(nginx) {}
     }
 
@@ -78,17 +74,15 @@ import Glibc
         let nginx = try Nginx(files: ["ok.txt": Array("ok".utf8)])
         let dns = try Dnsmasq()
         defer { withExtendedLifetime(dns) {} }
-        let thread = try EventLoopThread()
-        let client = Client(loops: [thread.loop], configuration: .init(connection: ConnectionOptions(dnsServers: dns.servers)))
-        await #expect(throws: ClientError.httpsNotSupported) { try await client.get("https://127.0.0.1/") }
-        await #expect(throws: ClientError.self) { try await client.get("http://127.0.0.1:\(freePort())/") }
-        await #expect(throws: ClientError.self) { try await client.get("http://no-such-host.example/") }
-        let response = try await client.get("http://127.0.0.1:\(nginx.port)/ok.txt")
-        #expect(response.body == Array("ok".utf8))
-        let missing = try await client.get("http://127.0.0.1:\(nginx.port)/missing")
-        #expect(missing.status == 404)
-        client.shutdown()
-        try thread.shutdown()
+        try await withClient(.init(connection: ConnectionOptions(dnsServers: dns.servers))) { client, thread in
+            await #expect(throws: ClientError.httpsNotSupported) { try await client.get("https://127.0.0.1/") }
+            await #expect(throws: ClientError.self) { try await client.get("http://127.0.0.1:\(freePort())/") }
+            await #expect(throws: ClientError.self) { try await client.get("http://no-such-host.example/") }
+            let response = try await client.get("http://127.0.0.1:\(nginx.port)/ok.txt")
+            #expect(response.body == Array("ok".utf8))
+            let missing = try await client.get("http://127.0.0.1:\(nginx.port)/missing")
+            #expect(missing.status == 404)
+        }
         withExtendedLifetime(nginx) {}
     }
 
@@ -100,16 +94,14 @@ import Glibc
             usleep(50_000)
         }
         defer { server.stop() }
-        let thread = try EventLoopThread()
-        let client = Client(loops: [thread.loop])
-        let url = "http://127.0.0.1:\(server.port)/"
-        _ = try await client.get(url)
-        usleep(150_000) // the server has closed the pooled connection by now
-        let second = try await client.get(url)
-        #expect(second.body == Array("ok".utf8))
-        #expect(server.connectionsAccepted == 2)
-        client.shutdown()
-        try thread.shutdown()
+        try await withClient() { client, thread in
+            let url = "http://127.0.0.1:\(server.port)/"
+            _ = try await client.get(url)
+            usleep(150_000) // the server has closed the pooled connection by now
+            let second = try await client.get(url)
+            #expect(second.body == Array("ok".utf8))
+            #expect(server.connectionsAccepted == 2)
+        }
     }
 
     /// A server that answers one request per connection and silently drops the next one:
@@ -125,47 +117,41 @@ import Glibc
     @Test func idempotentRequestOnAStaleConnectionIsRetriedOnce() async throws {
         let server = try Self.dropsSecondRequest()
         defer { server.stop() }
-        let thread = try EventLoopThread()
-        let client = Client(loops: [thread.loop])
-        let url = "http://127.0.0.1:\(server.port)/"
-        _ = try await client.get(url)
-        let second = try await client.get(url)
-        #expect(second.body == Array("ok".utf8))
-        #expect(server.connectionsAccepted == 2, "the retry went on a fresh connection")
-        client.shutdown()
-        try thread.shutdown()
+        try await withClient() { client, thread in
+            let url = "http://127.0.0.1:\(server.port)/"
+            _ = try await client.get(url)
+            let second = try await client.get(url)
+            #expect(second.body == Array("ok".utf8))
+            #expect(server.connectionsAccepted == 2, "the retry went on a fresh connection")
+        }
     }
 
     @Test func nonIdempotentRequestOnAStaleConnectionIsNotRetried() async throws {
         let server = try Self.dropsSecondRequest()
         defer { server.stop() }
-        let thread = try EventLoopThread()
-        let client = Client(loops: [thread.loop])
-        let url = "http://127.0.0.1:\(server.port)/"
-        _ = try await client.get(url)
-        let post = Request(method: "POST", target: "/", headers: ["Content-Length": "0"])
-        await #expect(throws: ClientError.closedBeforeHead) { try await client.execute(post, to: url) }
-        #expect(server.connectionsAccepted == 1)
-        client.shutdown()
-        try thread.shutdown()
+        try await withClient() { client, thread in
+            let url = "http://127.0.0.1:\(server.port)/"
+            _ = try await client.get(url)
+            let post = Request(method: "POST", target: "/", headers: ["Content-Length": "0"])
+            await #expect(throws: ClientError.closedBeforeHead) { try await client.execute(post, to: url) }
+            #expect(server.connectionsAccepted == 1)
+        }
     }
 
     @Test func idleConnectionsExpire() async throws {
         let nginx = try Nginx(files: ["a": Array("a".utf8)])
-        let thread = try EventLoopThread()
-        let client = Client(loops: [thread.loop], configuration: .init(idleTimeout: .seconds(4)))
-        _ = try await client.get("http://127.0.0.1:\(nginx.port)/a")
-        let openAfterFetch = try await thread.loop.submit { client.pools[0].openConnections }
-        #expect(openAfterFetch == 1)
-        // Expired within the idle timeout plus one sweep period (bounded wait: 15 s).
-        var open = 1
-        for _ in 0..<150 where open > 0 {
-            try await Task.sleep(for: .milliseconds(100))
-            open = try await thread.loop.submit { client.pools[0].openConnections }
+        try await withClient(.init(idleTimeout: .seconds(4))) { client, thread in
+            _ = try await client.get("http://127.0.0.1:\(nginx.port)/a")
+            let openAfterFetch = try await thread.loop.submit { client.pools[0].openConnections }
+            #expect(openAfterFetch == 1)
+            // Expired within the idle timeout plus one sweep period (bounded wait: 15 s).
+            var open = 1
+            for _ in 0..<150 where open > 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                open = try await thread.loop.submit { client.pools[0].openConnections }
+            }
+            #expect(open == 0)
         }
-        #expect(open == 0)
-        client.shutdown()
-        try thread.shutdown()
         withExtendedLifetime(nginx) {}
     }
 }

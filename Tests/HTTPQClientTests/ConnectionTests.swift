@@ -35,6 +35,13 @@ final class Transcript: ConnectionDelegate {
     func connection(_ connection: Connection, didReceiveInformational response: Response) { interim.append(response.status) }
 }
 
+/// Runs `loop` until something stops it, or at most `limit` (no test can hang on a peer).
+func runBounded(_ loop: EventLoop, limit: Duration = .seconds(10)) {
+    let limitTimer = loop.schedule(after: limit) { loop.stop() }
+    loop.run()
+    limitTimer.cancel()
+}
+
 /// Sends one GET to 127.0.0.1:`port` and runs the loop until it ends (bounded by `limit`).
 func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = ConnectionOptions(),
                limit: Duration = .seconds(10)) throws -> Transcript {
@@ -201,9 +208,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
             let transcript = Transcript()
             let connection = try Connection(loop: loop, host: host, port: nginx.port, delegate: transcript, options: options)
             connection.send(Request(method: "GET", target: "/x", headers: ["Host": "x"]))
-            let limit = loop.schedule(after: .seconds(10)) { loop.stop() }
-            loop.run()
-            limit.cancel()
+            runBounded(loop, limit: .seconds(10))
             if resolves {
                 #expect(transcript.responses.first?.status == 200, "\(host): \(transcript.errors)")
             } else {
@@ -224,9 +229,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
         let transcript = Transcript()
         let connection = try Connection(loop: loop, host: "localhost", port: nginx.port, delegate: transcript)
         connection.send(Request(method: "GET", target: "/x", headers: ["Host": "localhost"]))
-        let limit = loop.schedule(after: .seconds(10)) { loop.stop() }
-        loop.run()
-        limit.cancel()
+        runBounded(loop, limit: .seconds(10))
         #expect(transcript.responses.first?.status == 200)
     }
 
@@ -243,9 +246,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
         for path in ["/a.txt", "/b.txt", "/a.txt"] {
             connection.send(Request(method: "GET", target: path, headers: ["Host": "127.0.0.1"]))
         }
-        let limit = loop.schedule(after: .seconds(10)) { loop.stop() }
-        loop.run()
-        limit.cancel()
+        runBounded(loop, limit: .seconds(10))
         #expect(transcript.responses.map { String(decoding: $0.body, as: UTF8.self) } == ["first", "second", "first"])
         #expect(connection.isReusable && !connection.isClosed)
         connection.close()
@@ -334,9 +335,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
         let delegate = PauseAtEnd()
         let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: delegate)
         connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
-        let limit = loop.schedule(after: .seconds(5)) { loop.stop() }
-        loop.run()
-        limit.cancel()
+        runBounded(loop, limit: .seconds(5))
         #expect(delegate.completed, "the completion held back by the pause arrives after resume")
         #expect(!delegate.completedWhilePaused)
         connection.close()

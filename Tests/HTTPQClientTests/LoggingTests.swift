@@ -14,9 +14,8 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        lock.lock(); messages.append("\(level) \(message)"); lock.unlock()
+    func log(event: LogEvent) {
+        lock.lock(); messages.append("\(event.level) \(event.message)"); lock.unlock()
     }
 }
 

@@ -1,4 +1,6 @@
 import Foundation
+import EvLoop
+import HTTPQClient
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -213,4 +215,16 @@ func stopProcess(_ process: Process) {
         if result == pid || (result < 0 && errno == ECHILD) || !process.isRunning { return }
         usleep(10_000)
     }
+}
+
+/// Runs `body` with a client on a loop thread of its own, then shuts both down.
+func withClient<T>(_ configuration: Client.Configuration = .init(),
+                   _ body: (Client, EventLoopThread) async throws -> T) async throws -> T {
+    let thread = try EventLoopThread()
+    let client = Client(loops: [thread.loop], configuration: configuration)
+    defer {
+        client.shutdown()
+        try? thread.shutdown()
+    }
+    return try await body(client, thread)
 }

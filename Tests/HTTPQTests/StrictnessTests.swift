@@ -64,24 +64,9 @@ import Testing
         let bytes = Array(bad.text.utf8)
         let expected = HTTPQError(bad.kind, at: bad.offset)
         // Whole, and one byte at a time: the same error at the same byte.
-        for pieceSize in [bytes.count, 1] {
-            var caught: HTTPQError?
-            do {
-                if bad.isRequest {
-                    var request = Request()
-                    for start in stride(from: 0, to: bytes.count, by: pieceSize) {
-                        try request.feed(bytes[start..<min(start + pieceSize, bytes.count)])
-                    }
-                } else {
-                    var response = Response()
-                    for start in stride(from: 0, to: bytes.count, by: pieceSize) {
-                        try response.feed(bytes[start..<min(start + pieceSize, bytes.count)])
-                    }
-                }
-            } catch {
-                caught = error
-            }
-            #expect(caught == expected, "piece size \(pieceSize)")
+        let testCase = Fixtures.Case(name: bad.testDescription, bytes: bytes, isRequest: bad.isRequest)
+        for (label, cuts) in [("whole", []), ("one byte at a time", Array(1..<bytes.count))] {
+            #expect(outcomes(of: testCase, cuts: cuts).last?.error == expected, "\(label)")
         }
     }
 
