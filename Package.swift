@@ -30,12 +30,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Real peers for the tests (nginx, dnsmasq, scripted raw-socket servers, child processes).
+        .target(name: "CSpawn", path: "Tests/CSpawn"),
+        .target(name: "TestSupport", dependencies: ["CSpawn"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPQTests", dependencies: ["HTTPQ"]),
         .testTarget(name: "EvLoopTests", dependencies: ["EvLoop"]),
         .testTarget(
             name: "HTTPQClientTests",
-            dependencies: ["HTTPQClient", "EvLoop", "HTTPQ", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["HTTPQClient", "EvLoop", "HTTPQ", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "httpqCLITests", dependencies: ["httpq"]),
+        .testTarget(name: "httpqCLITests", dependencies: ["httpq", "TestSupport"]),
     ]
 )

@@ -64,7 +64,7 @@ actor LoopBoundCounter {
         hosted.loop.execute { callbackThreads.update { $0.append(currentThread()) } }
         writeByte(a)
         while callbackThreads.value.count < 2 {
-            #expect(wake.wait(timeout: .now() + 5) == .success)
+            try #require(wake.wait(timeout: .now() + 5) == .success)
             hosted.invokePending()
         }
         #expect(callbackThreads.value == [host, host])

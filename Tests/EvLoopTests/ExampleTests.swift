@@ -20,7 +20,7 @@ func example() throws {
     let thread = try EventLoopThread()
     let done = DispatchSemaphore(value: 0)
     thread.loop.execute { box.count += 1; done.signal() }
-    done.wait()
+    precondition(done.wait(timeout: .now() + 10) == .success, "the loop thread never ran the closure")
     try thread.shutdown()
 }
 

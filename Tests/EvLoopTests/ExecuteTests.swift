@@ -20,7 +20,7 @@ import Glibc
                 }
             }
         }
-        done.wait()
+        try #require(done.wait(timeout: .now() + 10) == .success)
         try thread.shutdown()
         for list in seen.value { #expect(list == Array(0..<perProducer)) }
     }
@@ -34,7 +34,7 @@ import Glibc
             loopThread.update { $0 = currentThread() }
             done.signal()
         }
-        done.wait()
+        try #require(done.wait(timeout: .now() + 10) == .success)
         #expect(loopThread.value != currentThread())
         #expect(!thread.loop.isInLoop)
         try thread.shutdown()
@@ -64,7 +64,7 @@ import Glibc
             do { try thread.shutdown() } catch let error as EvLoopError { result.update { $0 = error } } catch {}
             done.signal()
         }
-        done.wait()
+        try #require(done.wait(timeout: .now() + 10) == .success)
         #expect(result.value == .shutdownFromLoopThread)
         try thread.shutdown()
     }
@@ -79,7 +79,8 @@ import Glibc
         for loop in group.loops {
             loop.execute { threads.update { _ = $0.insert(currentThread()) }; done.signal() }
         }
-        done.wait(); done.wait()
+        try #require(done.wait(timeout: .now() + 10) == .success)
+        try #require(done.wait(timeout: .now() + 10) == .success)
         #expect(threads.value.count == 2)
         try group.shutdown()
     }

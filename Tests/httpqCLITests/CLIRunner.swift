@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `httpq` executable (it sits beside the test bundle) with input on stdin.
 enum CLI {
@@ -14,33 +15,19 @@ enum CLI {
         }
     }
 
-    static var executable: URL {
+    static var executable: String {
         let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return me.deletingLastPathComponent().appendingPathComponent("httpq")
+        return me.deletingLastPathComponent().appendingPathComponent("httpq").path
     }
 
     static var packageRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    static func run(_ arguments: [String], input: [UInt8]) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let writer = Thread {
-            stdin.fileHandleForWriting.write(Data(input))
-            try? stdin.fileHandleForWriting.close()
-        }
-        writer.start()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    /// Runs `httpq arguments` to completion (bounded: a hung child is killed and reported).
+    static func run(_ arguments: [String], input: [UInt8], timeout: Duration = .seconds(60)) throws -> Result {
+        let output = try ChildProcess.run(executable, arguments, input: input, timeout: timeout)
+        return Result(status: output.termination == .timedOut ? -1 : output.status,
+                      stdout: output.stdoutText, stderr: output.stderrText)
     }
 }

@@ -1,0 +1,26 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real DNS server (Debian's dnsmasq) on a free loopback port that answers every name
+/// under `test.httpq` with 127.0.0.1 and refuses everything else (no upstream).
+public final class Dnsmasq: @unchecked Sendable {
+    public let port: Int
+    private let process: ChildProcess
+    /// The c-ares server list pointing at this server.
+    public var servers: String { "127.0.0.1:\(port)" }
+
+    public init() throws {
+        port = freePort()
+        process = try ChildProcess("/usr/sbin/dnsmasq", ["--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+                             "--listen-address=127.0.0.1", "--bind-interfaces", "--port=\(port)",
+                             "--address=/test.httpq/127.0.0.1", "--user=root", "--pid-file="])
+        usleep(200_000) // dnsmasq binds at once; give it a moment (no readiness signal on UDP)
+    }
+
+    deinit {
+        process.kill()
+    }
+}
+

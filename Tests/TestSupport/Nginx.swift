@@ -1,0 +1,62 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real nginx (Debian's nginx-light) on a free loopback port with a generated config,
+/// serving `files`; stopped when released.
+public final class Nginx: @unchecked Sendable {
+    public let port: Int
+    public let root: URL
+    private let prefix: URL
+    private var process: ChildProcess?
+
+    public init(files: [String: [UInt8]], extraConfig: String = "", ipv6: Bool = false) throws {
+        prefix = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-nginx-\(UUID().uuidString)")
+        root = prefix.appendingPathComponent("www")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        for (path, bytes) in files {
+            let url = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: url)
+        }
+        port = freePort()
+        let p = prefix.path
+        let config = """
+        worker_processes 1;
+        daemon off;
+        master_process off;
+        error_log \(p)/error.log;
+        pid \(p)/nginx.pid;
+        events { worker_connections 4096; }
+        http {
+            access_log off;
+            client_body_temp_path \(p)/body; proxy_temp_path \(p)/proxy; fastcgi_temp_path \(p)/fastcgi;
+            uwsgi_temp_path \(p)/uwsgi; scgi_temp_path \(p)/scgi;
+            keepalive_requests 100000;
+            server {
+                listen 127.0.0.1:\(port);
+                \(ipv6 ? "listen [::1]:\(port);" : "")
+                root \(root.path);
+                location = /chunked { chunked_transfer_encoding on; gzip off; return 200 "chunk"; }
+                \(extraConfig)
+            }
+        }
+        """
+        try config.write(to: prefix.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
+        process = try ChildProcess("/usr/sbin/nginx", ["-p", p, "-c", prefix.appendingPathComponent("nginx.conf").path])
+        // Wait until it accepts (bounded: 5 s).
+        for _ in 0..<500 {
+            if canConnect(port: port) { return }
+            usleep(10_000)
+        }
+        let log = (try? String(contentsOf: prefix.appendingPathComponent("error.log"), encoding: .utf8)) ?? ""
+        throw PeerError.didNotStart("nginx", log)
+    }
+
+    deinit {
+        process?.kill()
+        try? FileManager.default.removeItem(at: prefix)
+    }
+}
+

@@ -1,0 +1,89 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A scripted HTTP server on raw sockets, for misbehaving on purpose. Each accepted
+/// connection runs `script` on a thread of its own with a blocking socket. Its accept
+/// thread keeps it alive until `stop()`.
+public final class ScriptedServer: @unchecked Sendable {
+    public let port: Int
+    private let listener: Int32
+    private let script: @Sendable (Int32) -> Void
+    private let lock = NSLock()
+    private var accepted = 0
+    private var stopped = false
+
+    public init(script: @escaping @Sendable (Int32) -> Void) throws {
+        signal(SIGPIPE, SIG_IGN) // the scripts write to clients that may have gone
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        self.listener = listener
+        var one: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        precondition(bound == 0 && listen(listener, 128) == 0)
+        withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(listener, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        self.script = script
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    public var connectionsAccepted: Int { lock.lock(); defer { lock.unlock() }; return accepted }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 { return }
+            lock.lock(); accepted += 1; lock.unlock()
+            let script = self.script
+            Thread.detachNewThread {
+                script(client)
+                close(client)
+            }
+        }
+    }
+
+    public func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { return }
+        stopped = true
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    // Script helpers.
+
+    /// Reads until the end of a request head; returns it (empty at end of file).
+    public static func readHead(_ fd: Int32) -> String {
+        var data = [UInt8]()
+        var byte: UInt8 = 0
+        while read(fd, &byte, 1) == 1 {
+            data.append(byte)
+            if data.count >= 4 && data.suffix(4) == [13, 10, 13, 10] { break }
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public static func send(_ fd: Int32, _ text: String) {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if sent <= 0 { return }
+            offset += sent
+        }
+    }
+
+    /// Closes with a TCP reset instead of a FIN.
+    public static func reset(_ fd: Int32) {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
+}
+
