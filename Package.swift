@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "HTTPQ", targets: ["HTTPQ"]),
         .library(name: "EvLoop", targets: ["EvLoop"]),
         .library(name: "HTTPQClient", targets: ["HTTPQClient"]),
+        .library(name: "HTTPQServer", targets: ["HTTPQServer"]),
         .executable(name: "httpq", targets: ["httpq"]),
     ],
     dependencies: [
@@ -18,11 +19,15 @@ let package = Package(
         .systemLibrary(name: "CEv", providers: [.apt(["libev-dev"])]),
         .systemLibrary(name: "CAres", providers: [.apt(["libc-ares-dev"])]),
         .target(name: "EvLoop", dependencies: ["CEv"]),
+        // Socket calls, addresses and the write queue shared by the client and the server.
+        .target(name: "CSystem"),
+        .target(name: "Sockets", dependencies: ["CSystem"]),
         .target(name: "HTTPQ"),
         .target(
             name: "HTTPQClient",
-            dependencies: ["EvLoop", "HTTPQ", "CAres", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["EvLoop", "HTTPQ", "Sockets", "CAres", .product(name: "Logging", package: "swift-log")]
         ),
+        .target(name: "HTTPQServer", dependencies: ["EvLoop", "HTTPQ", "Sockets"]),
         .executableTarget(
             name: "httpq",
             dependencies: [

@@ -102,7 +102,11 @@ public struct Response: Sendable {
     /// The status line without CRLF.
     var startLine: String { reason.isEmpty ? "\(version) \(status) " : "\(version) \(status) \(reason)" }
 
+    /// Only the head as it would be sent: status line, fields, empty line (no body).
+    public var rawHead: [UInt8] { Serializer.head(startLine: startLine, headers: headers) }
+
     /// The response as bytes to send.
+
     public var raw: [UInt8] { Serializer.message(startLine: startLine, headers: headers, body: body, trailers: trailers) }
 }
 

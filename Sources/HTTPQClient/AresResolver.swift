@@ -1,3 +1,4 @@
+import Sockets
 import CAres
 import EvLoop
 import Synchronization

@@ -1,3 +1,4 @@
+import Sockets
 import EvLoop
 import HTTPQ
 #if canImport(Glibc)

@@ -4,23 +4,28 @@ import Glibc
 
 /// Bytes waiting to be written, kept in chunks with stable addresses so one `writev` can
 /// send several; survives partial writes.
-struct WriteQueue: ~Copyable {
+package struct WriteQueue: ~Copyable {
+    package init() {}
     private var chunks: [UnsafeMutableRawBufferPointer] = []
     /// How much of the first chunk is already written.
     private var written = 0
 
-    var isEmpty: Bool { chunks.isEmpty }
+    package var isEmpty: Bool { chunks.isEmpty }
 
-    mutating func append(_ bytes: [UInt8]) {
+    package mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    package mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
-        chunk.copyBytes(from: bytes)
+        chunk.copyMemory(from: bytes)
         chunks.append(chunk)
     }
 
     /// Writes as much as the socket takes. Returns nil on success (written or would block),
     /// or the errno of a failed write.
-    mutating func flush(to fd: Int32) -> Int32? {
+    package mutating func flush(to fd: Int32) -> Int32? {
         while !chunks.isEmpty {
             let count = min(chunks.count, 16)
             var vectors = [iovec](repeating: iovec(), count: count)
@@ -56,7 +61,7 @@ struct WriteQueue: ~Copyable {
         }
     }
 
-    mutating func removeAll() {
+    package mutating func removeAll() {
         for chunk in chunks { chunk.deallocate() }
         chunks.removeAll()
         written = 0

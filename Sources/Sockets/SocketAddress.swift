@@ -4,11 +4,11 @@ import Glibc
 
 /// An IPv4 or IPv6 address and port, ready for `connect`.
 public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
-    enum Storage: Hashable, Sendable {
+    package enum Storage: Hashable, Sendable {
         case v4(address: UInt32, port: UInt16)          // both in network byte order
         case v6(address: [UInt8], port: UInt16, scope: UInt32)
     }
-    let storage: Storage
+    package let storage: Storage
 
     /// Parses an IP literal (`127.0.0.1`, `::1`); nil for anything else, such as a name.
     public init?(ip: String, port: Int) {
@@ -28,7 +28,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Copies a `sockaddr` returned by the resolver.
-    init?(_ address: UnsafePointer<sockaddr>, port: Int) {
+    package init?(_ address: UnsafePointer<sockaddr>, port: Int) {
         switch Int32(address.pointee.sa_family) {
         case AF_INET:
             let v4 = UnsafeRawPointer(address).load(as: sockaddr_in.self)
@@ -42,15 +42,22 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The port, in host byte order.
+    public var port: Int {
+        switch storage {
+        case .v4(_, let port), .v6(_, let port, _): Int(UInt16(bigEndian: port))
+        }
+    }
+
     /// `AF_INET` or `AF_INET6`.
-    var family: Int32 {
+    package var family: Int32 {
         switch storage {
         case .v4: AF_INET
         case .v6: AF_INET6
         }
     }
 
-    func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+    package func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
         switch storage {
         case .v4(let address, let port):
             var v4 = sockaddr_in()

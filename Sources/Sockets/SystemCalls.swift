@@ -2,18 +2,18 @@
 import Glibc
 #endif
 
-/// Every raw socket call of the client, in one place: errno capture and EINTR retries
+/// Every raw socket call of the client and the server, in one place: errno capture and EINTR retries
 /// live here and nowhere else.
-enum SystemCalls {
+package enum SystemCalls {
     /// A result or the errno of a failed call.
-    enum Outcome<Value> {
+    package enum Outcome<Value> {
         case ok(Value)
         case wouldBlock
         case failed(Int32)
     }
 
     /// A non-blocking, close-on-exec TCP socket with TCP_NODELAY.
-    static func tcpSocket(family: Int32) -> Outcome<Int32> {
+    package static func tcpSocket(family: Int32) -> Outcome<Int32> {
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return .failed(errno) }
         var one: Int32 = 1
@@ -22,7 +22,7 @@ enum SystemCalls {
     }
 
     /// Starts a non-blocking connect: `.ok` when connected at once, `.wouldBlock` while in progress.
-    static func connect(_ fd: Int32, to address: SocketAddress) -> Outcome<Void> {
+    package static func connect(_ fd: Int32, to address: SocketAddress) -> Outcome<Void> {
         let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
         if result == 0 { return .ok(()) }
         switch errno {
@@ -32,7 +32,7 @@ enum SystemCalls {
     }
 
     /// The pending error of a socket whose connect finished (0 when connected).
-    static func pendingError(_ fd: Int32) -> Int32 {
+    package static func pendingError(_ fd: Int32) -> Int32 {
         var code: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) == 0 else { return errno }
@@ -40,7 +40,7 @@ enum SystemCalls {
     }
 
     /// Reads into `buffer`: `.ok(0)` is end of file.
-    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Outcome<Int> {
+    package static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Outcome<Int> {
         while true {
             let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if count >= 0 { return .ok(count) }
@@ -55,7 +55,7 @@ enum SystemCalls {
     /// Writes what it can of several buffers in one call: `writev`'s gather, through
     /// `sendmsg` with MSG_NOSIGNAL so a peer that closed yields EPIPE, not a SIGPIPE that
     /// kills the process.
-    static func writev(_ fd: Int32, _ vectors: UnsafeMutableBufferPointer<iovec>) -> Outcome<Int> {
+    package static func writev(_ fd: Int32, _ vectors: UnsafeMutableBufferPointer<iovec>) -> Outcome<Int> {
         var message = msghdr()
         message.msg_iov = vectors.baseAddress
         message.msg_iovlen = vectors.count
@@ -70,5 +70,5 @@ enum SystemCalls {
         }
     }
 
-    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+    package static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 }

@@ -1,0 +1,15 @@
+#ifndef CSYSTEM_H
+#define CSYSTEM_H
+#include <sys/socket.h>
+
+/// Linux calls Swift's Glibc module does not import (GNU extensions and raw syscalls).
+/// The only C the socket and file code needs; nothing else lives here.
+
+/// accept4(2): accepts one connection with SOCK_NONBLOCK / SOCK_CLOEXEC in one call.
+int csystem_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+
+/// openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, read-only, close-on-exec:
+/// opens `path` relative to the directory `root` and fails with EXDEV when the path would
+/// leave it, by ".." or by a symbolic link. -1 with errno ENOSYS on kernels before 5.6.
+int csystem_open_beneath(int root, const char *path);
+#endif

@@ -1,0 +1,115 @@
+import EvLoop
+import HTTPQ
+import Sockets
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The part of a `Server` that lives on one loop: its listeners, the connections it
+/// accepted, one sweeper timer for every timeout, and the cached `Date` line.
+/// Confined to its loop's thread.
+final class LoopServer: @unchecked Sendable {
+    let server: Server
+    let loop: EventLoop
+    let configuration: ServerConfiguration
+    private var listeners: [IOWatcher] = []
+    private var connections: [ObjectIdentifier: ServerConnection] = [:]
+    private var sweeper: ScheduledTimer?
+    private var acceptPause: ScheduledTimer?
+    private var date = HTTPDate()
+    private(set) var isShuttingDown = false
+    private var drained: (() -> Void)?
+    private var graceTimer: ScheduledTimer?
+
+    init(server: Server, loop: EventLoop) {
+        self.server = server
+        self.loop = loop
+        self.configuration = server.configuration
+    }
+
+    var connectionCount: Int { connections.count }
+
+    /// The `Date: ...\r\n` line for now.
+    var dateLine: [UInt8] { date.line(at: loop.now) }
+
+    func attach(listeners fds: [Int32]) {
+        listeners = fds.map { fd in
+            loop.watch(fileDescriptor: fd, for: .read) { [unowned self] _ in acceptAll(from: fd) }
+        }
+        // One timer per loop checks every connection's deadline: resetting a deadline is a
+        // store, not a timer restart, on every request.
+        let tick = min(configuration.headerTimeout, configuration.idleTimeout, .seconds(1)) / 4
+        sweeper = loop.schedule(after: tick, repeating: tick) { [unowned self] in sweep() }
+    }
+
+    /// Accepts until the backlog is empty. Out of descriptors (EMFILE, ENFILE) the listeners
+    /// pause for 100 ms instead of spinning on a readiness that cannot be served.
+    private func acceptAll(from listener: Int32) {
+        for _ in 0..<256 {
+            switch SystemCalls.accept(listener) {
+            case .ok(let fd):
+                let connection = ServerConnection(fd: fd, home: self)
+                connections[ObjectIdentifier(connection)] = connection
+                connection.start()
+            case .wouldBlock:
+                return
+            case .failed(let code) where code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM:
+                pauseAccepting()
+                return
+            case .failed:
+                return
+            }
+        }
+    }
+
+    private func pauseAccepting() {
+        guard acceptPause == nil else { return }
+        for listener in listeners { listener.interest = [] }
+        acceptPause = loop.schedule(after: .milliseconds(100)) { [unowned self] in
+            acceptPause = nil
+            guard !isShuttingDown else { return }
+            for listener in listeners { listener.interest = .read }
+        }
+    }
+
+    func closed(_ connection: ServerConnection) {
+        connections[ObjectIdentifier(connection)] = nil
+        if isShuttingDown && connections.isEmpty { finishShutdown() }
+    }
+
+    private func sweep() {
+        let now = loop.now
+        for connection in connections.values where connection.deadline <= now {
+            connection.deadlinePassed()
+        }
+    }
+
+    // MARK: Shutdown
+
+    func shutdown(gracePeriod: Duration, drained: @escaping () -> Void) {
+        guard !isShuttingDown else { return }
+        isShuttingDown = true
+        self.drained = drained
+        for listener in listeners {
+            listener.cancel()
+            SystemCalls.close(listener.fileDescriptor)
+        }
+        listeners = []
+        acceptPause?.cancel()
+        for connection in Array(connections.values) { connection.serverIsShuttingDown() }
+        if connections.isEmpty { return finishShutdown() }
+        graceTimer = loop.schedule(after: gracePeriod) { [unowned self] in
+            for connection in Array(connections.values) { connection.close() }
+        }
+    }
+
+    private func finishShutdown() {
+        sweeper?.cancel()
+        graceTimer?.cancel()
+        sweeper = nil
+        graceTimer = nil
+        let drained = self.drained
+        self.drained = nil
+        drained?()
+    }
+}

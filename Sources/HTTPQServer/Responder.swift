@@ -1,0 +1,205 @@
+import EvLoop
+import HTTPQ
+import Sockets
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The way back to the client for one request. Answer exactly once: `send` a whole
+/// response, or stream one (`sendHead`, `write`..., `end`), or `sendFile`.
+///
+/// Safe from any thread: calls made off the loop hop onto it, in order. The server sets
+/// the framing (`Content-Length` or chunked), `Date`, `Server` and `Connection`; a
+/// response to `HEAD` goes out without its body.
+public final class Responder: @unchecked Sendable {
+    /// The loop that owns the connection.
+    public let loop: EventLoop
+    /// The request being answered.
+    public let request: Request
+    private var connection: ServerConnection?
+    private let isHead: Bool
+    private var stage = Stage.head
+    private var started = ContinuousClock.now
+    private var status = 0
+    private var bodyBytes = 0
+    private var writable: (() -> Void)?
+
+    private enum Stage { case head, streaming(chunked: Bool, remaining: Int?), done }
+
+    init(connection: ServerConnection, request: Request, closing: Bool) {
+        self.connection = connection
+        self.loop = connection.home.loop
+        self.request = request
+        self.isHead = request.method == "HEAD"
+    }
+
+    /// Whether the client is still there to answer.
+    public var isConnected: Bool { connection != nil }
+
+    /// Sends a whole response: its body (`response.body`) framed with `Content-Length`.
+    public func send(_ response: Response) {
+        onLoop { [self] in
+            guard case .head = stage, let connection else { return }
+            let body = response.body
+            let head = self.head(for: response, length: Self.hasBody(response.status) ? body.count : nil, chunked: false)
+            connection.enqueue(head)
+            if !isHead && Self.hasBody(response.status) {
+                connection.enqueue(body)
+                bodyBytes = body.count
+            }
+            stage = .done
+            connection.responseEnded()
+        }
+    }
+
+    /// Starts a streamed response. With `contentLength` the body is exactly that many
+    /// bytes; without it the body is chunked (HTTP/1.1) or ends with the connection (HTTP/1.0).
+    /// `response.body` is ignored. Continue with `write` and finish with `end`.
+    public func sendHead(_ response: Response, contentLength: Int? = nil) {
+        onLoop { [self] in
+            guard case .head = stage, let connection else { return }
+            let chunked = contentLength == nil && request.version != "HTTP/1.0" && Self.hasBody(response.status)
+            if contentLength == nil && !chunked { connection.markClosing() }
+            connection.enqueue(head(for: response, length: contentLength, chunked: chunked))
+            stage = .streaming(chunked: chunked && !isHead, remaining: contentLength)
+            connection.flush()
+        }
+    }
+
+    /// Sends body bytes of a streamed response. Bytes beyond the declared length are dropped.
+    public func write(_ bytes: [UInt8]) {
+        onLoop { [self] in
+            guard case .streaming(let chunked, let remaining) = stage, let connection, !bytes.isEmpty, !isHead else { return }
+            var slice = bytes[...]
+            if let remaining {
+                slice = slice.prefix(remaining)
+                stage = .streaming(chunked: false, remaining: remaining - slice.count)
+            }
+            if chunked {
+                connection.enqueue(Array((String(slice.count, radix: 16) + "\r\n").utf8))
+                connection.enqueue(Array(slice) + [13, 10])
+            } else {
+                connection.enqueue(Array(slice))
+            }
+            bodyBytes += slice.count
+            connection.flush()
+        }
+    }
+
+    /// Ends a streamed response. A declared length not reached closes the connection (the
+    /// client then sees a short body, not a hang).
+    public func end() {
+        onLoop { [self] in
+            guard case .streaming(let chunked, let remaining) = stage, let connection else { return }
+            if chunked { connection.enqueue(Array("0\r\n\r\n".utf8)) }
+            if let remaining, remaining > 0, !isHead { connection.markClosing() }
+            stage = .done
+            connection.responseEnded()
+        }
+    }
+
+    /// Sends `count` bytes of the open file `descriptor` from `offset` as the body, with
+    /// `sendfile`. Takes ownership of `descriptor` (closed when sent or on failure).
+    public func sendFile(_ response: Response, descriptor: Int32, offset: Int = 0, count: Int) {
+        onLoop { [self] in
+            guard case .head = stage, let connection else { SystemCalls.close(descriptor); return }
+            connection.enqueue(head(for: response, length: count, chunked: false))
+            if isHead || count == 0 {
+                SystemCalls.close(descriptor)
+            } else {
+                connection.enqueueFile(.init(descriptor: descriptor, offset: offset, remaining: count))
+                bodyBytes = count
+            }
+            stage = .done
+            connection.responseEnded()
+        }
+    }
+
+    /// Runs `body` on the loop once everything written so far has gone to the socket: the
+    /// moment to produce more of a large generated body (backpressure). Runs at once if
+    /// nothing is waiting.
+    public func whenWritable(_ body: @escaping @Sendable () -> Void) {
+        onLoop { [self] in
+            guard let connection else { return }
+            if connection.isDrained { body() } else { writable = body }
+        }
+    }
+
+    // MARK: Connection side
+
+    func drained() {
+        guard let body = writable else { return }
+        writable = nil
+        body()
+    }
+
+    func finished() {
+        if let log = connection?.home.configuration.accessLog, let connection {
+            let peer = SystemCalls.peerAddress(connection.fd)?.description ?? "-"
+            log(AccessLogEntry(peer: peer, method: request.method, target: request.target, version: request.version,
+                               status: status, bytes: bodyBytes, seconds: (ContinuousClock.now - started).secondsValue))
+        }
+        connection = nil
+        writable = nil
+    }
+
+    func connectionClosed() {
+        connection = nil
+        writable = nil
+    }
+
+    private func onLoop(_ body: @escaping @Sendable () -> Void) {
+        if loop.isInLoop { body() } else { loop.execute(body) }
+    }
+
+    /// 1xx, 204 and 304 never carry a body (RFC 9110 §6.4.1).
+    private static func hasBody(_ status: Int) -> Bool {
+        !(100..<200).contains(status) && status != 204 && status != 304
+    }
+
+    /// Status line, the handler's fields (minus the framing ones the server owns), `Date`,
+    /// `Server`, the framing, and `Connection`.
+    private func head(for response: Response, length: Int?, chunked: Bool) -> [UInt8] {
+        guard let connection else { return [] }
+        status = response.status
+        let home = connection.home
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(contentsOf: "HTTP/1.1 \(response.status) ".utf8)
+        out.append(contentsOf: (response.reason.isEmpty ? StatusReason.phrase(for: response.status) : response.reason).utf8)
+        out.append(contentsOf: [13, 10])
+        var hasDate = false, hasServer = false
+        for field in response.headers {
+            switch field.name.lowercased() {
+            case "content-length", "transfer-encoding":
+                continue
+            case "connection":
+                if field.value.lowercased().contains("close") { connection.markClosing() }
+                continue
+            case "date": hasDate = true
+            case "server": hasServer = true
+            default: break
+            }
+            out.append(contentsOf: field.name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: field.value.utf8)
+            out.append(contentsOf: [13, 10])
+        }
+        if !hasDate { out.append(contentsOf: home.dateLine) }
+        if !hasServer, let name = home.configuration.serverName {
+            out.append(contentsOf: "Server: \(name)\r\n".utf8)
+        }
+        if chunked {
+            out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
+        } else if let length {
+            out.append(contentsOf: "Content-Length: \(length)\r\n".utf8)
+        }
+        if connection.mustClose {
+            out.append(contentsOf: "Connection: close\r\n".utf8)
+        } else if request.version == "HTTP/1.0" {
+            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+        }
+        out.append(contentsOf: [13, 10])
+        return out
+    }
+}

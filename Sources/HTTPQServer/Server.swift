@@ -1,0 +1,118 @@
+import EvLoop
+import HTTPQ
+import Sockets
+import Synchronization
+
+/// Answers one request. Runs on the loop thread of the request's connection; answer through
+/// `responder`, now or later (from any thread), exactly once.
+public typealias RequestHandler = @Sendable (Request, Responder) -> Void
+
+/// An HTTP/1.1 server on one or more event loops: each loop accepts on its own listener
+/// (`SO_REUSEPORT` spreads connections among them) and owns the connections it accepted.
+///
+/// ```swift
+/// let group = try EventLoopGroup(count: 2)
+/// let server = Server(configuration: .init(addresses: [SocketAddress(ip: "127.0.0.1", port: 0)!]),
+///                     loops: group.loops) { request, responder in
+///     responder.send(Response(status: 200, reason: "OK", body: Array("hello\n".utf8)))
+/// }
+/// let addresses = try server.start()
+/// ```
+public final class Server: Sendable {
+    public let configuration: ServerConfiguration
+    let handler: RequestHandler
+    private let loops: [EventLoop]
+    private let state = Mutex(Lifecycle())
+
+    private struct Lifecycle {
+        var started = false
+        var homes: [LoopServer] = []
+        var addresses: [SocketAddress] = []
+    }
+
+    /// A server that will answer with `handler` on `loops` once started.
+    public init(configuration: ServerConfiguration = .init(), loops: [EventLoop], handler: @escaping RequestHandler) {
+        precondition(!loops.isEmpty, "a server needs at least one loop")
+        self.configuration = configuration
+        self.loops = loops
+        self.handler = handler
+    }
+
+    /// Binds every address (on every loop) and starts accepting. Returns the bound addresses,
+    /// with the ports picked for port 0. Call from any thread.
+    @discardableResult
+    public func start() throws(ServerError) -> [SocketAddress] {
+        let alreadyStarted = state.withLock { lifecycle in
+            defer { lifecycle.started = true }
+            return lifecycle.started
+        }
+        guard !alreadyStarted else { throw .alreadyStarted }
+        var perLoop = [[Int32]](repeating: [], count: loops.count)
+        var bound: [SocketAddress] = []
+        do {
+            for address in configuration.addresses {
+                var target = address
+                for index in loops.indices {
+                    switch SystemCalls.listener(on: target, backlog: configuration.backlog, reusePort: loops.count > 1) {
+                    case .success(let fd):
+                        perLoop[index].append(fd)
+                        if index == 0, let actual = SystemCalls.localAddress(fd) {
+                            target = actual
+                            bound.append(actual)
+                        }
+                    case .failure(let failure):
+                        throw ServerError.cannotListen(address: target.description, call: failure.call, errno: failure.code)
+                    }
+                }
+            }
+        } catch {
+            perLoop.joined().forEach(SystemCalls.close)
+            throw error as! ServerError
+        }
+        let homes = loops.indices.map { LoopServer(server: self, loop: loops[$0]) }
+        state.withLock {
+            $0.homes = homes
+            $0.addresses = bound
+        }
+        for (home, listeners) in zip(homes, perLoop) {
+            home.loop.execute { home.attach(listeners: listeners) }
+        }
+        return bound
+    }
+
+    /// The addresses the server listens on (after `start()`).
+    public var addresses: [SocketAddress] { state.withLock { $0.addresses } }
+
+    /// Graceful shutdown: stops accepting, closes idle connections, lets requests in flight
+    /// finish (each with `Connection: close`), and force-closes what is left after
+    /// `gracePeriod`. `completion` runs once every connection is closed, on some loop thread.
+    public func shutdown(gracePeriod: Duration = .seconds(10), completion: @escaping @Sendable () -> Void = {}) {
+        let homes = state.withLock { $0.homes }
+        guard !homes.isEmpty else { return completion() }
+        let remaining = Atomic(homes.count)
+        for home in homes {
+            home.loop.execute {
+                home.shutdown(gracePeriod: gracePeriod) {
+                    if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { completion() }
+                }
+            }
+        }
+    }
+
+    /// Graceful shutdown, awaited.
+    public func shutdown(gracePeriod: Duration = .seconds(10)) async {
+        await withCheckedContinuation { continuation in
+            shutdown(gracePeriod: gracePeriod) { continuation.resume() }
+        }
+    }
+
+    /// The number of open connections, summed over loops (for tests and monitoring).
+    public func connectionCount() async -> Int {
+        let homes = state.withLock { $0.homes }
+        var total = 0
+        for home in homes {
+            total += (try? await home.loop.submit { home.connectionCount }) ?? 0
+        }
+        return total
+    }
+}

@@ -1,0 +1,57 @@
+import HTTPQ
+import Sockets
+
+/// How a `Server` listens, what it accepts, and how long it waits.
+public struct ServerConfiguration: Sendable {
+    /// Where to listen. Port 0 picks a free port (read it back from `Server.start()`).
+    public var addresses: [SocketAddress]
+    /// How long a request head may take to arrive, from its first byte (or from accept).
+    /// A client that sends its head slower than this is cut off (slowloris).
+    public var headerTimeout: Duration
+    /// How long a kept-alive connection may sit with no request, and how long a read of a
+    /// request body or a write of a response may make no progress.
+    public var idleTimeout: Duration
+    /// Limits on request heads (size, field count, line length): beyond them the answer is 431.
+    public var limits: Limits
+    /// The largest request body the server reads into memory: beyond it the answer is 413.
+    public var maxBodyBytes: Int
+    /// The listen backlog.
+    public var backlog: Int32
+    /// The `Server` field sent with every response (nil: none).
+    public var serverName: String?
+    /// Called on the loop's thread once per finished response (nil: no log).
+    public var accessLog: (@Sendable (AccessLogEntry) -> Void)?
+
+    public init(addresses: [SocketAddress] = [SocketAddress(ip: "127.0.0.1", port: 8080)!],
+                headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
+                limits: Limits = .default, maxBodyBytes: Int = 1 << 20, backlog: Int32 = 1024,
+                serverName: String? = "httpq", accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil) {
+        self.addresses = addresses
+        self.headerTimeout = headerTimeout
+        self.idleTimeout = idleTimeout
+        self.limits = limits
+        self.maxBodyBytes = maxBodyBytes
+        self.backlog = backlog
+        self.serverName = serverName
+        self.accessLog = accessLog
+    }
+}
+
+/// One line of an access log: who asked for what and what they got.
+public struct AccessLogEntry: Sendable, CustomStringConvertible {
+    public var peer: String
+    public var method: String
+    public var target: String
+    public var version: String
+    public var status: Int
+    /// Body bytes sent.
+    public var bytes: Int
+    /// From the end of the request head to the end of the response, in seconds.
+    public var seconds: Double
+
+    /// `127.0.0.1:5555 "GET / HTTP/1.1" 200 1234 0.120ms`
+    public var description: String {
+        let milliseconds = (seconds * 1_000_000).rounded() / 1_000
+        return "\(peer) \"\(method) \(target) \(version)\" \(status) \(bytes) \(milliseconds)ms"
+    }
+}

@@ -1,0 +1,368 @@
+import EvLoop
+import HTTPQ
+import Sockets
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One accepted TCP connection: reads requests into an HTTPQ `Request`, hands each complete
+/// one to the handler, writes the answers in order, and enforces the timeouts.
+/// Confined to its loop's thread.
+final class ServerConnection {
+    enum Phase {
+        /// Kept alive, waiting for the first byte of the next request (idle timeout).
+        case idle
+        /// Reading a request head or body (header timeout, then idle timeout per read).
+        case reading
+        /// The handler has the request; bytes that arrive meanwhile wait in `pending`
+        /// (pipelining: answers go out in request order).
+        case responding
+        /// The last response is out and the write side is shut: reading and discarding until
+        /// the peer closes, so a reset does not destroy what was sent.
+        case lingering
+        case closed
+    }
+
+    let fd: Int32
+    unowned let home: LoopServer
+    private var watcher: IOWatcher?
+    private var request: Request
+    private(set) var phase: Phase = .reading
+    /// Loop time at which the current wait gives up.
+    private(set) var deadline: Double
+    private var pending: [UInt8] = []
+    private var writes = WriteQueue()
+    private var file: FileBody?
+    private var responder: Responder?
+    /// Close once the current response is written.
+    private var closeAfterResponse = false
+    private var peerClosedReading = false
+    private var processing = false
+    /// The responder has queued its last byte; finish once it is written.
+    private var responseComplete = false
+
+    /// A file being sent with `sendfile` after the queued bytes.
+    struct FileBody {
+        var descriptor: Int32
+        var offset: Int
+        var remaining: Int
+    }
+
+    init(fd: Int32, home: LoopServer) {
+        self.fd = fd
+        self.home = home
+        request = ServerConnection.freshRequest(home.configuration)
+        deadline = home.loop.now + home.configuration.headerTimeout.secondsValue
+    }
+
+    static func freshRequest(_ configuration: ServerConfiguration) -> Request {
+        var limits = configuration.limits
+        limits.maxBodyBytes = configuration.maxBodyBytes
+        var request = Request(limits: limits)
+        request.keepsBody = true
+        return request
+    }
+
+    func start() {
+        watcher = home.loop.watch(fileDescriptor: fd, for: .read) { [unowned self] events in
+            if events.contains(.write) { flush() }
+            if events.contains(.read) && phase != .closed { readable() }
+        }
+    }
+
+    // MARK: Reading
+
+    private func readable() {
+        let buffer = home.loop.sharedReadBuffer
+        switch SystemCalls.read(fd, into: buffer) {
+        case .ok(0):
+            peerClosed()
+        case .ok(let count):
+            received(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        case .wouldBlock:
+            return
+        case .failed:
+            close()
+        }
+    }
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        switch phase {
+        case .lingering:
+            return // discarded
+        case .responding:
+            pending.append(contentsOf: bytes)
+            if pending.count > 64 * 1024 { setReading(false) } // a pipelining client waits for us
+        case .idle, .reading:
+            process(bytes)
+        case .closed:
+            return
+        }
+    }
+
+    private func peerClosed() {
+        switch phase {
+        case .responding:
+            // A half-closed client still gets its answer; then the connection ends.
+            peerClosedReading = true
+            closeAfterResponse = true
+            setReading(false)
+        default:
+            close()
+        }
+    }
+
+    /// Feeds `bytes` to the request parser, answering each complete request in turn.
+    private func process(_ bytes: UnsafeRawBufferPointer) {
+        processing = true
+        defer { processing = false }
+        var offset = 0
+        while offset < bytes.count {
+            if phase == .idle {
+                phase = .reading
+                deadline = home.loop.now + home.configuration.headerTimeout.secondsValue
+            }
+            guard phase == .reading else { break }
+            let outcome: (consumed: Int, event: MessageEvent?)
+            do {
+                outcome = try request.consume(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+            } catch {
+                return refuse(error)
+            }
+            offset += outcome.consumed
+            switch outcome.event {
+            case .stateChanged(.body)?:
+                if !headComplete() { return }
+            case .body?:
+                deadline = home.loop.now + home.configuration.idleTimeout.secondsValue
+            case .complete?:
+                dispatch()
+            case .stateChanged?, nil:
+                break
+            }
+            if outcome.consumed == 0 && outcome.event == nil { break }
+        }
+        if offset < bytes.count && phase == .responding {
+            pending.append(contentsOf: bytes[offset...])
+        }
+    }
+
+    /// The head is in: refuse what cannot be served before reading a body, and say
+    /// `100 Continue` to a client that waits for it.
+    private func headComplete() -> Bool {
+        deadline = home.loop.now + home.configuration.idleTimeout.secondsValue
+        let hasBody: Bool
+        switch request.framing {
+        case .length(let length)?:
+            if length > home.configuration.maxBodyBytes {
+                respondWithError(413, "request body larger than \(home.configuration.maxBodyBytes) bytes\n")
+                return false
+            }
+            hasBody = length > 0
+        case .chunked?:
+            hasBody = true
+        default:
+            hasBody = false
+        }
+        if hasBody, request.version == "HTTP/1.1",
+           let expect = request.headers["Expect"] {
+            if expect.lowercased() == "100-continue" {
+                writes.append(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                flush()
+            } else {
+                respondWithError(417, "unsupported expectation: \(expect)\n")
+                return false
+            }
+        }
+        return true
+    }
+
+    /// A complete request: hand it to the handler.
+    private func dispatch() {
+        phase = .responding
+        deadline = .infinity
+        let finished = request
+        request = ServerConnection.freshRequest(home.configuration)
+        if !keepsAlive(finished) || home.isShuttingDown { closeAfterResponse = true }
+        let responder = Responder(connection: self, request: finished, closing: closeAfterResponse)
+        self.responder = responder
+        home.server.handler(finished, responder)
+    }
+
+    private func keepsAlive(_ request: Request) -> Bool {
+        let tokens = request.headers.connection
+        if request.version == "HTTP/1.0" {
+            return tokens.contains { $0.lowercased() == "keep-alive" }
+        }
+        return !tokens.contains { $0.lowercased() == "close" }
+    }
+
+    /// A malformed request: the status that says why, then close.
+    private func refuse(_ error: HTTPQError) {
+        switch error.kind {
+        case .headTooLarge, .lineTooLong, .tooManyFields:
+            respondWithError(431, "\(error)\n")
+        case .bodyTooLarge:
+            respondWithError(413, "\(error)\n")
+        default:
+            respondWithError(400, "\(error)\n")
+        }
+    }
+
+    private func respondWithError(_ status: Int, _ message: String) {
+        phase = .responding
+        closeAfterResponse = true
+        let responder = Responder(connection: self, request: request, closing: true)
+        self.responder = responder
+        responder.send(Response(status: status, reason: StatusReason.phrase(for: status),
+                                headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array(message.utf8)))
+    }
+
+    private func setReading(_ on: Bool) {
+        guard let watcher else { return }
+        var interest = watcher.interest
+        if on { interest.insert(.read) } else { interest.remove(.read) }
+        watcher.interest = interest
+    }
+
+    // MARK: Writing (called by the Responder)
+
+    /// Whether `closing` must be forced on the response being started (server shutdown or a
+    /// client that asked for it).
+    var mustClose: Bool { closeAfterResponse || home.isShuttingDown }
+
+    func markClosing() { closeAfterResponse = true }
+
+    /// Whether everything queued so far is written.
+    var isDrained: Bool { writes.isEmpty && file == nil }
+
+    func enqueue(_ bytes: [UInt8]) {
+        writes.append(bytes)
+    }
+
+    func enqueue(_ bytes: UnsafeRawBufferPointer) {
+        writes.append(bytes)
+    }
+
+    func enqueueFile(_ body: FileBody) {
+        file = body
+    }
+
+    /// Writes what the socket takes; waits for writability for the rest. Once everything
+    /// is out: the next request (or the close) if the response has ended, else the
+    /// responder hears it may write more.
+    func flush() {
+        guard phase != .closed else { return }
+        if writes.flush(to: fd) != nil { return close() }
+        if writes.isEmpty, var body = file {
+            while body.remaining > 0 {
+                switch SystemCalls.sendfile(to: fd, from: body.descriptor, offset: &body.offset, count: min(body.remaining, 1 << 20)) {
+                case .ok(0):
+                    body.remaining = 0 // the file shrank under us: the body is short, so close
+                    closeAfterResponse = true
+                case .ok(let sent):
+                    body.remaining -= sent
+                case .wouldBlock:
+                    file = body
+                    return waitForWritable()
+                case .failed:
+                    return close()
+                }
+            }
+            SystemCalls.close(body.descriptor)
+            file = nil
+        }
+        guard writes.isEmpty else { return waitForWritable() }
+        if let watcher, watcher.interest.contains(.write) {
+            watcher.interest.remove(.write)
+        }
+        guard phase == .responding else { return }
+        if responseComplete {
+            finishResponse()
+        } else {
+            deadline = .infinity
+            responder?.drained()
+        }
+    }
+
+    private func waitForWritable() {
+        deadline = home.loop.now + home.configuration.idleTimeout.secondsValue
+        if let watcher, !watcher.interest.contains(.write) {
+            watcher.interest.insert(.write)
+        }
+    }
+
+    /// The responder has queued its last byte.
+    func responseEnded() {
+        responseComplete = true
+        flush()
+    }
+
+    /// The response is written: on to the next request, or close.
+    private func finishResponse() {
+        responseComplete = false
+        responder?.finished()
+        responder = nil
+        if closeAfterResponse { return lingeringClose() }
+        phase = .idle
+        deadline = home.loop.now + home.configuration.idleTimeout.secondsValue
+        setReading(true)
+        guard !pending.isEmpty, !processing else { return }
+        let bytes = pending
+        pending = []
+        bytes.withUnsafeBytes { process($0) }
+    }
+
+    /// Shuts our side once the last response is written, then drains until the peer closes
+    /// (bounded): closing with unread input would send a reset that can destroy the response
+    /// in the peer's receive buffer.
+    private func lingeringClose() {
+        if peerClosedReading { return close() }
+        SystemCalls.shutdownWrite(fd)
+        phase = .lingering
+        pending = []
+        setReading(true)
+        deadline = home.loop.now + 2
+    }
+
+    // MARK: Timeouts and closing
+
+    func deadlinePassed() {
+        switch phase {
+        case .reading where !request.buffer.isEmpty || request.state != .top:
+            respondWithError(408, "request not received in time\n")
+        default:
+            close()
+        }
+    }
+
+    func serverIsShuttingDown() {
+        switch phase {
+        case .idle: close()
+        default: closeAfterResponse = true
+        }
+    }
+
+    func close() {
+        guard phase != .closed else { return }
+        phase = .closed
+        watcher?.cancel()
+        watcher = nil
+        writes.removeAll()
+        if let file { SystemCalls.close(file.descriptor) }
+        if responseComplete { responder?.finished() }
+        file = nil
+        responder?.connectionClosed()
+        responder = nil
+        SystemCalls.close(fd)
+        home.closed(self)
+    }
+}
+
+extension Duration {
+    /// Seconds as a Double (loop time is in seconds).
+    var secondsValue: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) * 1e-18
+    }
+}

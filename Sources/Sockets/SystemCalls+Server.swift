@@ -1,0 +1,114 @@
+import CSystem
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension SystemCalls {
+    /// A failed step of setting up a listener: which call and its errno.
+    package struct ListenFailure: Error {
+        package var call: String
+        package var code: Int32
+    }
+
+    /// A non-blocking listening TCP socket bound to `address`. `SO_REUSEADDR` always (a
+    /// restarted server rebinds at once); `SO_REUSEPORT` when several loops each listen on
+    /// the same port and the kernel spreads connections among them; IPv6 sockets are
+    /// IPv6-only so `[::]` and `0.0.0.0` can both be listened on.
+    package static func listener(on address: SocketAddress, backlog: Int32, reusePort: Bool) -> Result<Int32, ListenFailure> {
+        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return .failure(ListenFailure(call: "socket", code: errno)) }
+        var one: Int32 = 1
+        let size = socklen_t(MemoryLayout<Int32>.size)
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, size)
+        if reusePort { _ = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, size) }
+        if address.family == AF_INET6 { _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, size) }
+        if address.withSockaddr({ bind(fd, $0, $1) }) != 0 {
+            let code = errno
+            _ = Glibc.close(fd)
+            return .failure(ListenFailure(call: "bind", code: code))
+        }
+        if Glibc.listen(fd, backlog) != 0 {
+            let code = errno
+            _ = Glibc.close(fd)
+            return .failure(ListenFailure(call: "listen", code: code))
+        }
+        return .success(fd)
+    }
+
+    /// Accepts one connection, non-blocking and close-on-exec, with TCP_NODELAY.
+    package static func accept(_ listener: Int32) -> Outcome<Int32> {
+        while true {
+            let fd = csystem_accept4(listener, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+            if fd >= 0 {
+                var one: Int32 = 1
+                _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                return .ok(fd)
+            }
+            switch errno {
+            case EINTR, ECONNABORTED: continue
+            case EAGAIN, EWOULDBLOCK: return .wouldBlock
+            case let code: return .failed(code)
+            }
+        }
+    }
+
+    /// The address a socket is bound to.
+    package static func localAddress(_ fd: Int32) -> SocketAddress? {
+        address(of: fd, getsockname)
+    }
+
+    /// The address of a connected socket's peer.
+    package static func peerAddress(_ fd: Int32) -> SocketAddress? {
+        address(of: fd, getpeername)
+    }
+
+    private static func address(of fd: Int32,
+                                _ call: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw -> SocketAddress? in
+                guard call(fd, raw, &length) == 0 else { return nil }
+                let port: UInt16 = raw.pointee.sa_family == sa_family_t(AF_INET6)
+                    ? UnsafeRawPointer(raw).load(as: sockaddr_in6.self).sin6_port
+                    : UnsafeRawPointer(raw).load(as: sockaddr_in.self).sin_port
+                return SocketAddress(raw, port: Int(UInt16(bigEndian: port)))
+            }
+        }
+    }
+
+    /// Sends up to `count` bytes of `file` from `offset` (advanced) with `sendfile`: the kernel
+    /// copies page cache to socket, no user-space buffer.
+    package static func sendfile(to socket: Int32, from file: Int32, offset: inout Int, count: Int) -> Outcome<Int> {
+        while true {
+            var position = off_t(offset)
+            let sent = Glibc.sendfile(socket, file, &position, count)
+            if sent >= 0 {
+                offset = Int(position)
+                return .ok(sent)
+            }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .wouldBlock
+            case let code: return .failed(code)
+            }
+        }
+    }
+
+    /// Closes the sending direction only (a lingering close: the peer still gets what was sent).
+    package static func shutdownWrite(_ fd: Int32) { _ = Glibc.shutdown(fd, Int32(SHUT_WR)) }
+}
+
+extension SystemCalls {
+    /// Opens `path` (relative) for reading beneath the directory `root`, refusing any path
+    /// that leaves it by `..` or a symbolic link (openat2 RESOLVE_BENEATH): the kernel checks
+    /// every component, so no race between a check and the open.
+    package static func openBeneath(_ root: Int32, _ path: String) -> Outcome<Int32> {
+        while true {
+            let fd = csystem_open_beneath(root, path)
+            if fd >= 0 { return .ok(fd) }
+            if errno == EINTR || errno == EAGAIN { continue }
+            return .failed(errno)
+        }
+    }
+}
