@@ -31,7 +31,7 @@ let package = Package(
         .executableTarget(
             name: "httpq",
             dependencies: [
-                "HTTPQ",
+                "HTTPQ", "EvLoop", "HTTPQServer", "HTTPQClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

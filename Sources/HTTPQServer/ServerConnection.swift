@@ -117,12 +117,15 @@ final class ServerConnection {
         processing = true
         defer { processing = false }
         var offset = 0
-        while offset < bytes.count {
+        // Until the parser has nothing more to say: completion comes as an event of its
+        // own, possibly after the last byte was consumed.
+        while true {
             if phase == .idle {
+                guard offset < bytes.count else { break }
                 phase = .reading
                 deadline = home.loop.now + home.configuration.headerTimeout.secondsValue
             }
-            guard phase == .reading else { break }
+            guard phase == .reading, offset < bytes.count || request.isComplete else { break }
             let outcome: (consumed: Int, event: MessageEvent?)
             do {
                 outcome = try request.consume(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
@@ -130,17 +133,17 @@ final class ServerConnection {
                 return refuse(error)
             }
             offset += outcome.consumed
-            switch outcome.event {
-            case .stateChanged(.body)?:
+            guard let event = outcome.event else { break }
+            switch event {
+            case .stateChanged(.body):
                 if !headComplete() { return }
-            case .body?:
+            case .body:
                 deadline = home.loop.now + home.configuration.idleTimeout.secondsValue
-            case .complete?:
+            case .complete:
                 dispatch()
-            case .stateChanged?, nil:
+            case .stateChanged:
                 break
             }
-            if outcome.consumed == 0 && outcome.event == nil { break }
         }
         if offset < bytes.count && phase == .responding {
             pending.append(contentsOf: bytes[offset...])

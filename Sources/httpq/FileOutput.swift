@@ -13,6 +13,13 @@ enum FileOutput {
         text.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
     }
 
+    /// Writes one line to standard output at once, unbuffered: lines from several loop
+    /// threads never interleave, and a script reading a pipe sees each line as it happens.
+    static func standardOutputLine(_ text: String) {
+        var line = text + "\n"
+        line.withUTF8 { buffer in _ = write(1, buffer.baseAddress, buffer.count) }
+    }
+
     /// Exits the process with `status`, flushing standard output first.
     static func exit(_ status: Int32) -> Never {
         fflush(nil)

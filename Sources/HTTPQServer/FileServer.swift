@@ -1,0 +1,122 @@
+import HTTPQ
+import Sockets
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Serves the files under one directory: GET and HEAD, `index.html` for directories,
+/// `Content-Type` by extension, 404 for what is missing, and nothing outside the root —
+/// neither by `..` nor by a symbolic link (the kernel checks each component, openat2
+/// RESOLVE_BENEATH). Small files go out in one `writev` with their head; larger ones
+/// with `sendfile`.
+public final class FileServer: Sendable {
+    /// The root directory's descriptor, open for the server's lifetime.
+    private let root: Int32
+    /// Files up to this size are read and sent with their head in one write.
+    private let inlineLimit = 16 * 1024
+
+    /// Opens `directory` as the root; fails if it is not a readable directory.
+    public init(root directory: String) throws(FileServerError) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .cannotOpenRoot(directory, errno: errno) }
+        root = fd
+    }
+
+    deinit { close(root) }
+
+    /// The handler to give a `Server`.
+    public var handler: RequestHandler { { [self] request, responder in serve(request, responder) } }
+
+    /// Answers one request.
+    public func serve(_ request: Request, _ responder: Responder) {
+        guard request.method == "GET" || request.method == "HEAD" else {
+            return responder.send(Self.plain(405, "method not allowed\n", extra: ["Allow": "GET, HEAD"]))
+        }
+        guard let path = Self.relativePath(of: request.target) else {
+            return responder.send(Self.plain(400, "bad path\n"))
+        }
+        var fd: Int32
+        switch SystemCalls.openBeneath(root, path.isEmpty ? "." : path) {
+        case .ok(let opened): fd = opened
+        case .failed(let code) where code == EACCES || code == EPERM: return responder.send(Self.plain(403, "forbidden\n"))
+        default: return responder.send(Self.plain(404, "not found\n"))
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            close(fd)
+            return responder.send(Self.plain(404, "not found\n"))
+        }
+        var served = path
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            guard path.isEmpty || request.target.split(separator: "?", maxSplits: 1)[0].hasSuffix("/") else {
+                // Like nginx: a directory without its slash is redirected, so relative links work.
+                let location = String(request.target.split(separator: "?", maxSplits: 1)[0]) + "/"
+                return responder.send(Self.plain(301, "moved\n", extra: ["Location": location]))
+            }
+            served = path.isEmpty ? "index.html" : path + "/index.html"
+            guard case .ok(let index) = SystemCalls.openBeneath(root, served), fstat(index, &info) == 0 else {
+                return responder.send(Self.plain(404, "not found\n"))
+            }
+            fd = index
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            return responder.send(Self.plain(404, "not found\n"))
+        }
+        let size = Int(info.st_size)
+        let headers: Headers = ["Content-Type": ContentType.forPath(served)]
+        if size <= inlineLimit && request.method == "GET" {
+            var body = [UInt8](repeating: 0, count: size)
+            let count = body.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, 0) }
+            close(fd)
+            guard count == size else { return responder.send(Self.plain(500, "read failed\n")) }
+            return responder.send(Response(status: 200, reason: "OK", headers: headers, body: body))
+        }
+        responder.sendFile(Response(status: 200, reason: "OK", headers: headers), descriptor: fd, count: size)
+    }
+
+    /// The request target's path, percent-decoded, without its leading slash and without
+    /// `.` segments; nil for anything that is not an origin-form path or holds NUL.
+    /// `..` segments are left for the kernel to refuse (they cannot climb above the root).
+    static func relativePath(of target: String) -> String? {
+        guard target.hasPrefix("/") else { return nil }
+        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        guard let decoded = percentDecoded(path) else { return nil }
+        let segments = decoded.split(separator: "/").filter { $0 != "." }
+        return segments.joined(separator: "/")
+    }
+
+    private static func percentDecoded(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8)[...]
+        while let byte = iterator.popFirst() {
+            if byte == UInt8(ascii: "%") {
+                guard iterator.count >= 2,
+                      let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) else { return nil }
+                iterator = iterator.dropFirst(2)
+                bytes.append(value)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        guard !bytes.contains(0) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func plain(_ status: Int, _ text: String, extra: Headers = [:]) -> Response {
+        var headers: Headers = ["Content-Type": "text/plain; charset=utf-8"]
+        for field in extra { headers.add(field.name, field.value) }
+        return Response(status: status, reason: StatusReason.phrase(for: status), headers: headers, body: Array(text.utf8))
+    }
+}
+
+/// Why a file server could not start.
+public enum FileServerError: Error, Sendable, CustomStringConvertible {
+    case cannotOpenRoot(String, errno: Int32)
+    public var description: String {
+        switch self {
+        case .cannotOpenRoot(let path, let code): "cannot serve \(path): \(String(cString: strerror(code)))"
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import EvLoop
+import HTTPQServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `httpq serve`: static files from a directory, on one loop per thread.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the files under a directory over HTTP/1.1.",
+        discussion: """
+        Prints one "listening on http://ADDR:PORT/" line per address once it accepts. SIGTERM \
+        or SIGINT stops accepting, lets requests in flight finish (up to 10 s), and exits 0.
+        """
+    )
+
+    @Option(name: .long, help: "The directory to serve.")
+    var root = "."
+
+    @Option(name: .long, help: "ADDR:PORT to listen on ([::1]:PORT for IPv6; port 0 picks one). Repeatable.")
+    var listen: [String] = []
+
+    @Option(name: .long, help: "Event-loop threads, each accepting on its own listener.")
+    var threads = 1
+
+    @Option(name: .long, help: "Seconds a request head may take to arrive.")
+    var headerTimeout: Double = 10
+
+    @Option(name: .long, help: "Seconds a kept-alive connection may stay idle.")
+    var idleTimeout: Double = 60
+
+    @Flag(name: .long, help: "Log one line per request to standard output.")
+    var log = false
+
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1.") }
+        if headerTimeout <= 0 || idleTimeout <= 0 { throw ValidationError("timeouts must be positive.") }
+        for text in listen where ListenAddress.parse(text) == nil {
+            throw ValidationError("--listen \(text): expected ADDR:PORT with an IP address, e.g. 127.0.0.1:8080 or [::1]:8080.")
+        }
+    }
+
+    func run() throws {
+        let files: FileServer
+        do { files = try FileServer(root: root) } catch { throw CommandFailure("\(error)") }
+        let addresses = listen.isEmpty ? [SocketAddress(ip: "127.0.0.1", port: 8080)!] : listen.compactMap(ListenAddress.parse)
+        var accessLog: (@Sendable (AccessLogEntry) -> Void)?
+        if log {
+            accessLog = { entry in FileOutput.standardOutputLine(entry.description) }
+        }
+        let configuration = ServerConfiguration(
+            addresses: addresses,
+            headerTimeout: .milliseconds(Int(headerTimeout * 1000)),
+            idleTimeout: .milliseconds(Int(idleTimeout * 1000)),
+            accessLog: accessLog)
+        let group = try EventLoopGroup(count: threads)
+        let server = Server(configuration: configuration, loops: group.loops, handler: files.handler)
+        let bound: [SocketAddress]
+        do { bound = try server.start() } catch { throw CommandFailure("\(error)") }
+        for address in bound { FileOutput.standardOutputLine("listening on http://\(address)/") }
+
+        // The main thread waits for a signal on a loop of its own, then drains the server.
+        let control = try EventLoop()
+        for number in [SIGTERM, SIGINT] {
+            _ = control.onSignal(number) { _ in
+                server.shutdown(gracePeriod: .seconds(10), completion: { control.stop() })
+            }
+        }
+        control.run()
+        try group.shutdown()
+        withExtendedLifetime(files) {}
+    }
+}
+
+/// An error that ends the command with exit status 1 and a message on standard error.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// `ADDR:PORT` and `[V6ADDR]:PORT` for `--listen`.
+enum ListenAddress {
+    static func parse(_ text: String) -> SocketAddress? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return SocketAddress(ip: host, port: port)
+    }
+}
