@@ -44,6 +44,7 @@ let package = Package(
             name: "HTTPQClientTests",
             dependencies: ["HTTPQClient", "EvLoop", "HTTPQ", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "HTTPQServerTests", dependencies: ["HTTPQServer", "EvLoop", "HTTPQ", "TestSupport"]),
         .testTarget(name: "httpqCLITests", dependencies: ["httpq", "TestSupport"]),
     ]
 )

@@ -27,7 +27,8 @@ final class ServerConnection {
     unowned let home: LoopServer
     private var watcher: IOWatcher?
     private var request: Request
-    private(set) var phase: Phase = .reading
+    /// A fresh connection is idle (no byte of a request yet) but on the header deadline.
+    private(set) var phase: Phase = .idle
     /// Loop time at which the current wait gives up.
     private(set) var deadline: Double
     private var pending: [UInt8] = []

@@ -117,6 +117,13 @@ public final class ChildProcess: @unchecked Sendable {
 
     deinit { kill() }
 
+    /// The full path of `name` found on PATH (or in the usual system directories).
+    public static func which(_ name: String) -> String? {
+        let path = getenv("PATH").map { String(cString: $0) } ?? ""
+        let directories = path.split(separator: ":").map(String.init) + ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"]
+        return directories.map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
+    }
+
     /// Runs `path` to completion with `input` on its stdin, collecting stdout and stderr;
     /// bounded by `timeout`.
     public static func run(_ path: String, _ arguments: [String], input: [UInt8] = [],
