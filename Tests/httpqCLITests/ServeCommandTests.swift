@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `httpq serve` run as a process, against curl.
+@Suite struct ServeCommandTests {
+    /// A running `httpq serve` over a temporary root, with its stdout in a file.
+    final class Served {
+        let root: URL
+        let process: ChildProcess
+        let log: URL
+        let base: String
+
+        init(extra: [String] = []) throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-serve-\(UUID().uuidString)")
+            root = directory.appendingPathComponent("www")
+            log = directory.appendingPathComponent("stdout")
+            try FileManager.default.createDirectory(at: root.appendingPathComponent("docs"), withIntermediateDirectories: true)
+            try Data("<h1>home</h1>\n".utf8).write(to: root.appendingPathComponent("index.html"))
+            try Data("docs index\n".utf8).write(to: root.appendingPathComponent("docs/index.html"))
+            try Data("body { }\n".utf8).write(to: root.appendingPathComponent("docs/site.css"))
+            try Data("secret\n".utf8).write(to: directory.appendingPathComponent("secret.txt"))
+            try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("link").path,
+                                                       withDestinationPath: directory.appendingPathComponent("secret.txt").path)
+            try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("inside.css").path,
+                                                       withDestinationPath: "docs/site.css")
+            let big = (0..<5_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+            try Data(big).write(to: root.appendingPathComponent("big.bin"))
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            let output = open(log.path, O_WRONLY | O_CLOEXEC)
+            defer { close(output) }
+            process = try ChildProcess(CLI.executable, ["serve", "--root", root.path, "--listen", "127.0.0.1:0"] + extra, stdout: output)
+            var port: String?
+            for _ in 0..<500 where port == nil {
+                usleep(10_000)
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                port = text.split(separator: "\n").first { $0.hasPrefix("listening on http://127.0.0.1:") }
+                    .map { String($0.dropFirst("listening on http://127.0.0.1:".count).dropLast()) }
+            }
+            guard let port else { throw PeerError.didNotStart("httpq serve", (try? String(contentsOf: log, encoding: .utf8)) ?? "") }
+            base = "http://127.0.0.1:\(port)"
+        }
+
+        var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+        deinit {
+            process.kill()
+            try? FileManager.default.removeItem(at: root.deletingLastPathComponent())
+        }
+    }
+
+    static let curl = ChildProcess.which("curl") ?? "/usr/bin/curl"
+
+    /// `status content-type size` for each URL, on one curl connection.
+    func fetch(_ urls: [String], _ extra: [String] = []) throws -> [String] {
+        // curl takes one -o per URL.
+        let targets = urls.flatMap { ["-o", "/dev/null", $0] }
+        let output = try ChildProcess.run(Self.curl, ["-s", "--noproxy", "*", "--path-as-is",
+                                                      "-w", "%{http_code} %{content_type} %{size_download}\\n"] + extra + targets)
+        return output.stdoutText.split(separator: "\n").map(String.init)
+    }
+
+    @Test func servesFilesWithTypesIndexesAndErrors() throws {
+        let served = try Served()
+        let b = served.base
+        #expect(try fetch(["\(b)/", "\(b)/docs/", "\(b)/docs/site.css", "\(b)/inside.css", "\(b)/missing", "\(b)/docs"]) == [
+            "200 text/html; charset=utf-8 14",
+            "200 text/html; charset=utf-8 11",
+            "200 text/css; charset=utf-8 9",
+            "200 text/css; charset=utf-8 9",
+            "404 text/plain; charset=utf-8 10",
+            "301 text/plain; charset=utf-8 6",
+        ])
+        let head = try ChildProcess.run(Self.curl, ["-s", "--noproxy", "*", "-I", "\(b)/big.bin"])
+        #expect(head.stdoutText.contains("Content-Length: 5000000"))
+        #expect(head.stdoutText.contains("Content-Type: application/octet-stream"))
+        let post = try fetch(["\(b)/"], ["-X", "POST"])
+        #expect(post.first?.hasPrefix("405") == true)
+    }
+
+    @Test(arguments: ["/../secret.txt", "/docs/../../secret.txt", "/%2e%2e/secret.txt", "/link", "/docs/%2e%2e/%2e%2e/secret.txt"])
+    func nothingOutsideTheRootIsServed(path: String) throws {
+        let served = try Served()
+        let status = try fetch([served.base + path]).first ?? ""
+        #expect(status.hasPrefix("404"), "\(path): \(status)")
+    }
+
+    @Test func largeFileArrivesIntactOverSendfile() throws {
+        let served = try Served()
+        let out = served.root.deletingLastPathComponent().appendingPathComponent("download")
+        let result = try ChildProcess.run(Self.curl, ["-s", "--noproxy", "*", "-o", out.path, "\(served.base)/big.bin"])
+        #expect(result.status == 0)
+        #expect(try Data(contentsOf: out) == Data(contentsOf: served.root.appendingPathComponent("big.bin")))
+    }
+
+    @Test func logsOneLinePerRequestAndExitsCleanlyOnSIGTERM() throws {
+        let served = try Served(extra: ["--log"])
+        _ = try fetch(["\(served.base)/", "\(served.base)/missing"])
+        served.process.kill(SIGTERM)
+        #expect(served.process.wait(timeout: .seconds(15)) == .exited(0))
+        let lines = served.output.split(separator: "\n")
+        #expect(lines.contains { $0.hasSuffix("") && $0.contains("\"GET / HTTP/1.1\" 200 14 ") })
+        #expect(lines.contains { $0.contains("\"GET /missing HTTP/1.1\" 404 10 ") })
+    }
+
+    @Test func badListenAddressIsAUsageError() throws {
+        let result = try CLI.run(["serve", "--listen", "localhost:80"], input: [])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--listen localhost:80"))
+    }
+}
