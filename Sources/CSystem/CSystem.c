@@ -1,12 +1,13 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "CSystem.h"
 
-int csystem_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) {
-    return accept4(fd, address, length, flags);
+int csystem_accept4(int fd, void *address, void *length, int flags) {
+    return accept4(fd, (struct sockaddr *)address, (socklen_t *)length, flags);
 }
 
 int csystem_open_beneath(int root, const char *path) {

@@ -49,12 +49,12 @@ public final class FileServer: Sendable {
         var served = path
         if (info.st_mode & S_IFMT) == S_IFDIR {
             close(fd)
-            guard path.isEmpty || request.target.split(separator: "?", maxSplits: 1)[0].hasSuffix("/") else {
+            guard path.isEmpty || path.hasSuffix("/") else {
                 // Like nginx: a directory without its slash is redirected, so relative links work.
                 let location = String(request.target.split(separator: "?", maxSplits: 1)[0]) + "/"
                 return responder.send(Self.plain(301, "moved\n", extra: ["Location": location]))
             }
-            served = path.isEmpty ? "index.html" : path + "/index.html"
+            served = path + "index.html"
             guard case .ok(let index) = SystemCalls.openBeneath(root, served), fstat(index, &info) == 0 else {
                 return responder.send(Self.plain(404, "not found\n"))
             }
@@ -80,11 +80,12 @@ public final class FileServer: Sendable {
     /// `.` segments; nil for anything that is not an origin-form path or holds NUL.
     /// `..` segments are left for the kernel to refuse (they cannot climb above the root).
     static func relativePath(of target: String) -> String? {
-        guard target.hasPrefix("/") else { return nil }
-        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        guard let decoded = percentDecoded(path) else { return nil }
-        let segments = decoded.split(separator: "/").filter { $0 != "." }
-        return segments.joined(separator: "/")
+        guard target.utf8.first == UInt8(ascii: "/") else { return nil }
+        var path = Substring(target).dropFirst()
+        if let query = path.utf8.firstIndex(of: UInt8(ascii: "?")) { path = path[..<query] }
+        // The kernel resolves `.`, `..` and repeated slashes itself, beneath the root.
+        guard path.utf8.contains(UInt8(ascii: "%")) else { return String(path) }
+        return percentDecoded(path)
     }
 
     private static func percentDecoded(_ text: Substring) -> String? {
@@ -100,7 +101,7 @@ public final class FileServer: Sendable {
                 bytes.append(byte)
             }
         }
-        guard !bytes.contains(0) else { return nil }
+        guard !bytes.contains(0), bytes.first != UInt8(ascii: "/") else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 

@@ -29,6 +29,9 @@ final class LoopServer: @unchecked Sendable {
 
     var connectionCount: Int { connections.count }
 
+    /// `Server: NAME\r\n`, or nothing.
+    lazy var serverLine: [UInt8] = configuration.serverName.map { Array("Server: \($0)\r\n".utf8) } ?? []
+
     /// The `Date: ...\r\n` line for now.
     var dateLine: [UInt8] { date.line(at: loop.now) }
 
@@ -70,6 +73,20 @@ final class LoopServer: @unchecked Sendable {
             guard !isShuttingDown else { return }
             for listener in listeners { listener.interest = .read }
         }
+    }
+
+    // MARK: Parsers
+
+    private var spareParsers: [RequestParser] = []
+
+    /// A parser in its initial state, from the pool when one is spare.
+    func takeParser() -> RequestParser {
+        spareParsers.popLast() ?? RequestParser(configuration)
+    }
+
+    /// Gives back a parser whose request was taken (the pool keeps at most 256).
+    func recycle(_ parser: RequestParser) {
+        if spareParsers.count < 256 { spareParsers.append(parser) }
     }
 
     func closed(_ connection: ServerConnection) {

@@ -41,12 +41,14 @@ public final class Responder: @unchecked Sendable {
         onLoop { [self] in
             guard case .head = stage, let connection else { return }
             let body = response.body
-            let head = self.head(for: response, length: Self.hasBody(response.status) ? body.count : nil, chunked: false)
-            connection.enqueue(head)
-            if !isHead && Self.hasBody(response.status) {
-                connection.enqueue(body)
+            let sendsBody = !isHead && Self.hasBody(response.status)
+            var bytes = self.head(for: response, length: Self.hasBody(response.status) ? body.count : nil,
+                                  chunked: false, reserving: sendsBody ? body.count : 0)
+            if sendsBody {
+                bytes.append(contentsOf: body) // head and body in one write
                 bodyBytes = body.count
             }
+            connection.enqueue(bytes)
             stage = .done
             connection.responseEnded()
         }
@@ -159,40 +161,41 @@ public final class Responder: @unchecked Sendable {
 
     /// Status line, the handler's fields (minus the framing ones the server owns), `Date`,
     /// `Server`, the framing, and `Connection`.
-    private func head(for response: Response, length: Int?, chunked: Bool) -> [UInt8] {
+    private func head(for response: Response, length: Int?, chunked: Bool, reserving extra: Int = 0) -> [UInt8] {
         guard let connection else { return [] }
         status = response.status
         let home = connection.home
         var out: [UInt8] = []
-        out.reserveCapacity(256)
-        out.append(contentsOf: "HTTP/1.1 \(response.status) ".utf8)
-        out.append(contentsOf: (response.reason.isEmpty ? StatusReason.phrase(for: response.status) : response.reason).utf8)
-        out.append(contentsOf: [13, 10])
+        out.reserveCapacity(256 + extra)
+        out.append(contentsOf: StatusLine.bytes(status: response.status, reason: response.reason))
         var hasDate = false, hasServer = false
         for field in response.headers {
-            switch field.name.lowercased() {
-            case "content-length", "transfer-encoding":
-                continue
-            case "connection":
-                if field.value.lowercased().contains("close") { connection.markClosing() }
-                continue
-            case "date": hasDate = true
-            case "server": hasServer = true
-            default: break
+            let name = field.name
+            if name.utf8.count >= 4 {
+                if name.equalsIgnoringCase("Content-Length") || name.equalsIgnoringCase("Transfer-Encoding") { continue }
+                if name.equalsIgnoringCase("Connection") {
+                    if field.value.lowercased().contains("close") { connection.markClosing() }
+                    continue
+                }
+                if name.equalsIgnoringCase("Date") { hasDate = true }
+                if name.equalsIgnoringCase("Server") { hasServer = true }
             }
-            out.append(contentsOf: field.name.utf8)
-            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: name.utf8)
+            out.append(UInt8(ascii: ":"))
+            out.append(UInt8(ascii: " "))
             out.append(contentsOf: field.value.utf8)
-            out.append(contentsOf: [13, 10])
+            out.append(13)
+            out.append(10)
         }
         if !hasDate { out.append(contentsOf: home.dateLine) }
-        if !hasServer, let name = home.configuration.serverName {
-            out.append(contentsOf: "Server: \(name)\r\n".utf8)
-        }
+        if !hasServer { out.append(contentsOf: home.serverLine) }
         if chunked {
             out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
         } else if let length {
-            out.append(contentsOf: "Content-Length: \(length)\r\n".utf8)
+            out.append(contentsOf: "Content-Length: ".utf8)
+            out.appendDecimal(length)
+            out.append(13)
+            out.append(10)
         }
         if connection.mustClose {
             out.append(contentsOf: "Connection: close\r\n".utf8)

@@ -26,7 +26,10 @@ final class ServerConnection {
     let fd: Int32
     unowned let home: LoopServer
     private var watcher: IOWatcher?
-    private var request: Request
+    /// The parser of the request being read: taken from the loop's pool when a request
+    /// starts and given back when the connection goes idle, so an idle keep-alive
+    /// connection holds no parser (it is most of a connection's memory).
+    private var parser: RequestParser?
     /// A fresh connection is idle (no byte of a request yet) but on the header deadline.
     private(set) var phase: Phase = .idle
     /// Loop time at which the current wait gives up.
@@ -52,17 +55,9 @@ final class ServerConnection {
     init(fd: Int32, home: LoopServer) {
         self.fd = fd
         self.home = home
-        request = ServerConnection.freshRequest(home.configuration)
         deadline = home.loop.now + home.configuration.headerTimeout.secondsValue
     }
 
-    static func freshRequest(_ configuration: ServerConfiguration) -> Request {
-        var limits = configuration.limits
-        limits.maxBodyBytes = configuration.maxBodyBytes
-        var request = Request(limits: limits)
-        request.keepsBody = true
-        return request
-    }
 
     func start() {
         watcher = home.loop.watch(fileDescriptor: fd, for: .read) { [unowned self] events in
@@ -126,10 +121,12 @@ final class ServerConnection {
                 phase = .reading
                 deadline = home.loop.now + home.configuration.headerTimeout.secondsValue
             }
-            guard phase == .reading, offset < bytes.count || request.isComplete else { break }
+            let parser = self.parser ?? home.takeParser()
+            self.parser = parser
+            guard phase == .reading, offset < bytes.count || parser.request.isComplete else { break }
             let outcome: (consumed: Int, event: MessageEvent?)
             do {
-                outcome = try request.consume(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                outcome = try parser.request.consume(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
             } catch {
                 return refuse(error)
             }
@@ -156,6 +153,7 @@ final class ServerConnection {
     private func headComplete() -> Bool {
         deadline = home.loop.now + home.configuration.idleTimeout.secondsValue
         let hasBody: Bool
+        guard let request = parser?.request else { return false }
         switch request.framing {
         case .length(let length)?:
             if length > home.configuration.maxBodyBytes {
@@ -185,8 +183,8 @@ final class ServerConnection {
     private func dispatch() {
         phase = .responding
         deadline = .infinity
-        let finished = request
-        request = ServerConnection.freshRequest(home.configuration)
+        guard let parser else { return }
+        let finished = parser.takeRequest()
         if !keepsAlive(finished) || home.isShuttingDown { closeAfterResponse = true }
         let responder = Responder(connection: self, request: finished, closing: closeAfterResponse)
         self.responder = responder
@@ -194,8 +192,10 @@ final class ServerConnection {
     }
 
     private func keepsAlive(_ request: Request) -> Bool {
+        let http10 = request.version == "HTTP/1.0"
+        guard request.headers.contains("Connection") else { return !http10 }
         let tokens = request.headers.connection
-        if request.version == "HTTP/1.0" {
+        if http10 {
             return tokens.contains { $0.lowercased() == "keep-alive" }
         }
         return !tokens.contains { $0.lowercased() == "close" }
@@ -216,7 +216,7 @@ final class ServerConnection {
     private func respondWithError(_ status: Int, _ message: String) {
         phase = .responding
         closeAfterResponse = true
-        let responder = Responder(connection: self, request: request, closing: true)
+        let responder = Responder(connection: self, request: parser?.request ?? Request(), closing: true)
         self.responder = responder
         responder.send(Response(status: status, reason: StatusReason.phrase(for: status),
                                 headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array(message.utf8)))
@@ -240,8 +240,20 @@ final class ServerConnection {
     /// Whether everything queued so far is written.
     var isDrained: Bool { writes.isEmpty && file == nil }
 
+    /// Queues `bytes`; when nothing is waiting ahead of them they go straight to the socket
+    /// from the caller's buffer, and only what the socket did not take is copied.
     func enqueue(_ bytes: [UInt8]) {
-        writes.append(bytes)
+        guard writes.isEmpty, file == nil, phase != .closed else { return writes.append(bytes) }
+        let outcome = bytes.withUnsafeBytes { raw -> SystemCalls.Outcome<Int> in
+            var vector = iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress), iov_len: raw.count)
+            return withUnsafeMutablePointer(to: &vector) { SystemCalls.writev(fd, UnsafeMutableBufferPointer(start: $0, count: 1)) }
+        }
+        switch outcome {
+        case .ok(let sent) where sent == bytes.count: return
+        case .ok(let sent): bytes.withUnsafeBytes { writes.append(UnsafeRawBufferPointer(rebasing: $0[sent...])) }
+        case .wouldBlock: writes.append(bytes)
+        case .failed: close()
+        }
     }
 
     func enqueue(_ bytes: UnsafeRawBufferPointer) {
@@ -310,6 +322,10 @@ final class ServerConnection {
         if closeAfterResponse { return lingeringClose() }
         phase = .idle
         deadline = home.loop.now + home.configuration.idleTimeout.secondsValue
+        if let parser {
+            home.recycle(parser)
+            self.parser = nil
+        }
         setReading(true)
         guard !pending.isEmpty, !processing else { return }
         let bytes = pending
@@ -333,7 +349,7 @@ final class ServerConnection {
 
     func deadlinePassed() {
         switch phase {
-        case .reading where !request.buffer.isEmpty || request.state != .top:
+        case .reading where parser.map { !$0.request.buffer.isEmpty || $0.request.state != .top } ?? false:
             respondWithError(408, "request not received in time\n")
         default:
             close()

@@ -1,12 +1,13 @@
 #ifndef CSYSTEM_H
 #define CSYSTEM_H
-#include <sys/socket.h>
 
 /// Linux calls Swift's Glibc module does not import (GNU extensions and raw syscalls).
 /// The only C the socket and file code needs; nothing else lives here.
 
 /// accept4(2): accepts one connection with SOCK_NONBLOCK / SOCK_CLOEXEC in one call.
-int csystem_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+/// (Addresses are untyped here so this header includes no system header: those belong to
+/// Swift's Glibc module, and a second owner would hide them from Swift.)
+int csystem_accept4(int fd, void *address, void *length, int flags);
 
 /// openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, read-only, close-on-exec:
 /// opens `path` relative to the directory `root` and fails with EXDEV when the path would

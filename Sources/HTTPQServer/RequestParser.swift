@@ -1,0 +1,23 @@
+import HTTPQ
+
+/// A boxed `Request` being parsed, pooled per loop: an idle connection holds none.
+final class RequestParser {
+    var request: Request
+    private let fresh: Request
+
+    init(_ configuration: ServerConfiguration) {
+        var limits = configuration.limits
+        limits.maxBodyBytes = configuration.maxBodyBytes
+        var request = Request(limits: limits)
+        request.keepsBody = true
+        fresh = request
+        self.request = request
+    }
+
+    /// The complete request; the parser starts over for the next one.
+    func takeRequest() -> Request {
+        let complete = request
+        request = fresh
+        return complete
+    }
+}
