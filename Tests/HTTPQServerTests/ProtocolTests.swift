@@ -6,48 +6,54 @@ import TestSupport
 
 /// The server against scripted raw-socket clients: exactly the bytes each case needs.
 @Suite struct ProtocolTests {
-    @Test func pipelinedRequestsAreAnsweredInOrder() throws {
-        let server = try TestServer()
-        defer { server.stop() }
-        let client = try RawClient(port: server.port)
-        let batch = (1...5).map { "GET /\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined()
-            + "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        client.send(batch)
-        let (bytes, closed) = client.readToEnd()
-        let answers = responses(in: bytes)
-        #expect(answers.map(\.text) == (1...5).map { "GET /\($0) 0\n" } + ["GET /last 0\n"])
-        #expect(answers.last?.headers["Connection"] == "close")
-        #expect(closed)
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        try await offPool {
+            let server = try TestServer()
+            defer { server.stop() }
+            let client = try RawClient(port: server.port)
+            let batch = (1...5).map { "GET /\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined()
+                + "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            client.send(batch)
+            let (bytes, closed) = client.readToEnd()
+            let answers = responses(in: bytes)
+            #expect(answers.map(\.text) == (1...5).map { "GET /\($0) 0\n" } + ["GET /last 0\n"])
+            #expect(answers.last?.headers["Connection"] == "close")
+            #expect(closed)
+        }
     }
 
-    @Test func pipelinedRequestsWithBodiesOneByteAtATime() throws {
-        let server = try TestServer()
-        defer { server.stop() }
-        let client = try RawClient(port: server.port)
-        let batch = "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
-            + "POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n0\r\n\r\n"
-            + "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        for byte in batch.utf8 { client.send([byte]) }
-        let answers = responses(in: client.readToEnd().bytes)
-        #expect(answers.map(\.text) == ["POST /a 3\nabc", "POST /b 2\nde", "GET /c 0\n"])
+    @Test func pipelinedRequestsWithBodiesOneByteAtATime() async throws {
+        try await offPool {
+            let server = try TestServer()
+            defer { server.stop() }
+            let client = try RawClient(port: server.port)
+            let batch = "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+                + "POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n0\r\n\r\n"
+                + "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            for byte in batch.utf8 { client.send([byte]) }
+            let answers = responses(in: client.readToEnd().bytes)
+            #expect(answers.map(\.text) == ["POST /a 3\nabc", "POST /b 2\nde", "GET /c 0\n"])
+        }
     }
 
-    @Test func keepAliveByDefaultAndHTTP10ClosesUnlessAsked() throws {
-        let server = try TestServer()
-        defer { server.stop() }
-        // HTTP/1.0 without keep-alive: one answer, then the server closes.
-        let plain = try RawClient(port: server.port)
-        plain.send("GET /old HTTP/1.0\r\n\r\n")
-        let (bytes, closed) = plain.readToEnd()
-        #expect(responses(in: bytes).map(\.text) == ["GET /old 0\n"])
-        #expect(closed)
-        // HTTP/1.0 with keep-alive: the connection stays for a second request.
-        let kept = try RawClient(port: server.port)
-        kept.send("GET /one HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
-        let first = kept.readSome() ?? []
-        #expect(responses(in: first).first?.headers["Connection"] == "keep-alive")
-        kept.send("GET /two HTTP/1.0\r\n\r\n")
-        #expect(responses(in: kept.readToEnd().bytes).map(\.text) == ["GET /two 0\n"])
+    @Test func keepAliveByDefaultAndHTTP10ClosesUnlessAsked() async throws {
+        try await offPool {
+            let server = try TestServer()
+            defer { server.stop() }
+            // HTTP/1.0 without keep-alive: one answer, then the server closes.
+            let plain = try RawClient(port: server.port)
+            plain.send("GET /old HTTP/1.0\r\n\r\n")
+            let (bytes, closed) = plain.readToEnd()
+            #expect(responses(in: bytes).map(\.text) == ["GET /old 0\n"])
+            #expect(closed)
+            // HTTP/1.0 with keep-alive: the connection stays for a second request.
+            let kept = try RawClient(port: server.port)
+            kept.send("GET /one HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            let first = kept.readSome() ?? []
+            #expect(responses(in: first).first?.headers["Connection"] == "keep-alive")
+            kept.send("GET /two HTTP/1.0\r\n\r\n")
+            #expect(responses(in: kept.readToEnd().bytes).map(\.text) == ["GET /two 0\n"])
+        }
     }
 
     @Test(arguments: [
@@ -62,101 +68,115 @@ import TestSupport
         ("HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400),
         ("unsupported expectation", "POST / HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 1\r\n\r\n", 417),
     ])
-    func malformedRequestsGetAStatusAndAClose(name: String, text: String, status: Int) throws {
-        let server = try TestServer()
-        defer { server.stop() }
-        let client = try RawClient(port: server.port)
-        client.send(text)
-        let (bytes, closed) = client.readToEnd()
-        let answers = responses(in: bytes)
-        #expect(answers.count == 1, "\(name)")
-        #expect(answers.first?.status == status, "\(name)")
-        #expect(answers.first?.headers["Connection"] == "close", "\(name)")
-        #expect(closed, "\(name)")
-    }
-
-    @Test func oversizedHeadIs431AndOversizedBodyIs413() throws {
-        let server = try TestServer { $0.maxBodyBytes = 1_000 }
-        defer { server.stop() }
-        let big = try RawClient(port: server.port)
-        big.send("GET / HTTP/1.1\r\nHost: x\r\n" + (0..<2_000).map { "X-Filler-\($0): \(String(repeating: "v", count: 40))\r\n" }.joined())
-        #expect(responses(in: big.readToEnd().bytes).first?.status == 431)
-
-        let declared = try RawClient(port: server.port)
-        declared.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n")
-        #expect(responses(in: declared.readToEnd().bytes).first?.status == 413)
-
-        let chunked = try RawClient(port: server.port)
-        chunked.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + String(repeating: "a", count: 1024) + "\r\n")
-        #expect(responses(in: chunked.readToEnd().bytes).first?.status == 413)
-
-        // The server still serves others.
-        let fine = try RawClient(port: server.port)
-        fine.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n" + String(repeating: "b", count: 1000))
-        #expect(responses(in: fine.readToEnd().bytes).first?.text.hasPrefix("POST / 1000\n") == true)
-    }
-
-    @Test func expectContinueGetsAnInterimResponseBeforeTheBody() throws {
-        let server = try TestServer()
-        defer { server.stop() }
-        let client = try RawClient(port: server.port)
-        client.send("PUT /up HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
-        let interim = client.readSome() ?? []
-        #expect(String(decoding: interim, as: UTF8.self) == "HTTP/1.1 100 Continue\r\n\r\n")
-        client.send("hello")
-        let answer = responses(in: client.readSome() ?? []).first
-        #expect(answer?.text == "PUT /up 5\nhello")
-    }
-
-    @Test func slowHeadIsCutOffAfterTheHeaderTimeout() throws {
-        let server = try TestServer { $0.headerTimeout = .milliseconds(400) }
-        defer { server.stop() }
-        let client = try RawClient(port: server.port)
-        let started = ContinuousClock.now
-        client.send("GET / HTTP/1.1\r\nHost: x\r\n")
-        for _ in 0..<3 { // trickling bytes does not extend the head's deadline
-            usleep(150_000)
-            client.send("X-Slow: 1\r\n")
+    func malformedRequestsGetAStatusAndAClose(name: String, text: String, status: Int) async throws {
+        try await offPool {
+            let server = try TestServer()
+            defer { server.stop() }
+            let client = try RawClient(port: server.port)
+            client.send(text)
+            let (bytes, closed) = client.readToEnd()
+            let answers = responses(in: bytes)
+            #expect(answers.count == 1, "\(name)")
+            #expect(answers.first?.status == status, "\(name)")
+            #expect(answers.first?.headers["Connection"] == "close", "\(name)")
+            #expect(closed, "\(name)")
         }
-        let (bytes, closed) = client.readToEnd()
-        #expect(responses(in: bytes).first?.status == 408)
-        #expect(closed)
-        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
-    @Test func silentAndIdleConnectionsAreClosed() throws {
-        let server = try TestServer { $0.headerTimeout = .milliseconds(300); $0.idleTimeout = .milliseconds(300) }
-        defer { server.stop() }
-        let silent = try RawClient(port: server.port)
-        let quiet = silent.readToEnd()
-        #expect(quiet.bytes.isEmpty && quiet.closed)
-        let idle = try RawClient(port: server.port)
-        idle.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
-        let (bytes, closed) = idle.readToEnd()
-        #expect(responses(in: bytes).map(\.text) == ["GET /a 0\n"])
-        #expect(closed)
+    @Test func oversizedHeadIs431AndOversizedBodyIs413() async throws {
+        try await offPool {
+            let server = try TestServer { $0.maxBodyBytes = 1_000 }
+            defer { server.stop() }
+            let big = try RawClient(port: server.port)
+            big.send("GET / HTTP/1.1\r\nHost: x\r\n" + (0..<2_000).map { "X-Filler-\($0): \(String(repeating: "v", count: 40))\r\n" }.joined())
+            #expect(responses(in: big.readToEnd().bytes).first?.status == 431)
+
+            let declared = try RawClient(port: server.port)
+            declared.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n")
+            #expect(responses(in: declared.readToEnd().bytes).first?.status == 413)
+
+            let chunked = try RawClient(port: server.port)
+            chunked.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + String(repeating: "a", count: 1024) + "\r\n")
+            #expect(responses(in: chunked.readToEnd().bytes).first?.status == 413)
+
+            // The server still serves others.
+            let fine = try RawClient(port: server.port)
+            fine.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n" + String(repeating: "b", count: 1000))
+            #expect(responses(in: fine.readToEnd().bytes).first?.text.hasPrefix("POST / 1000\n") == true)
+        }
     }
 
-    @Test func halfClosedClientStillGetsItsAnswer() throws {
-        let server = try TestServer()
-        defer { server.stop() }
-        let client = try RawClient(port: server.port)
-        client.send("GET /half HTTP/1.1\r\nHost: x\r\n\r\n")
-        client.shutdownWrite()
-        let (bytes, closed) = client.readToEnd()
-        #expect(responses(in: bytes).map(\.text) == ["GET /half 0\n"])
-        #expect(closed)
+    @Test func expectContinueGetsAnInterimResponseBeforeTheBody() async throws {
+        try await offPool {
+            let server = try TestServer()
+            defer { server.stop() }
+            let client = try RawClient(port: server.port)
+            client.send("PUT /up HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+            let interim = client.readSome() ?? []
+            #expect(String(decoding: interim, as: UTF8.self) == "HTTP/1.1 100 Continue\r\n\r\n")
+            client.send("hello")
+            let answer = responses(in: client.readSome() ?? []).first
+            #expect(answer?.text == "PUT /up 5\nhello")
+        }
     }
 
-    @Test func headResponsesCarryTheLengthButNoBody() throws {
-        let server = try TestServer()
-        defer { server.stop() }
-        let client = try RawClient(port: server.port)
-        client.send("HEAD /h HTTP/1.1\r\nHost: x\r\n\r\nGET /g HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        let bytes = client.readToEnd().bytes
-        var head = Response(answering: "HEAD")
-        let used = try head.feed(bytes)
-        #expect(head.isComplete && head.body.isEmpty && head.headers.contentLength == "HEAD /h 0\n".utf8.count)
-        #expect(responses(in: Array(bytes[used...])).map(\.text) == ["GET /g 0\n"])
+    @Test func slowHeadIsCutOffAfterTheHeaderTimeout() async throws {
+        try await offPool {
+            let server = try TestServer { $0.headerTimeout = .milliseconds(400) }
+            defer { server.stop() }
+            let client = try RawClient(port: server.port)
+            let started = ContinuousClock.now
+            client.send("GET / HTTP/1.1\r\nHost: x\r\n")
+            for _ in 0..<3 { // trickling bytes does not extend the head's deadline
+                usleep(150_000)
+                client.send("X-Slow: 1\r\n")
+            }
+            let (bytes, closed) = client.readToEnd()
+            #expect(responses(in: bytes).first?.status == 408)
+            #expect(closed)
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
+    @Test func silentAndIdleConnectionsAreClosed() async throws {
+        try await offPool {
+            let server = try TestServer { $0.headerTimeout = .milliseconds(300); $0.idleTimeout = .milliseconds(300) }
+            defer { server.stop() }
+            let silent = try RawClient(port: server.port)
+            let quiet = silent.readToEnd()
+            #expect(quiet.bytes.isEmpty && quiet.closed)
+            let idle = try RawClient(port: server.port)
+            idle.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+            let (bytes, closed) = idle.readToEnd()
+            #expect(responses(in: bytes).map(\.text) == ["GET /a 0\n"])
+            #expect(closed)
+        }
+    }
+
+    @Test func halfClosedClientStillGetsItsAnswer() async throws {
+        try await offPool {
+            let server = try TestServer()
+            defer { server.stop() }
+            let client = try RawClient(port: server.port)
+            client.send("GET /half HTTP/1.1\r\nHost: x\r\n\r\n")
+            client.shutdownWrite()
+            let (bytes, closed) = client.readToEnd()
+            #expect(responses(in: bytes).map(\.text) == ["GET /half 0\n"])
+            #expect(closed)
+        }
+    }
+
+    @Test func headResponsesCarryTheLengthButNoBody() async throws {
+        try await offPool {
+            let server = try TestServer()
+            defer { server.stop() }
+            let client = try RawClient(port: server.port)
+            client.send("HEAD /h HTTP/1.1\r\nHost: x\r\n\r\nGET /g HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let bytes = client.readToEnd().bytes
+            var head = Response(answering: "HEAD")
+            let used = try head.feed(bytes)
+            #expect(head.isComplete && head.body.isEmpty && head.headers.contentLength == "HEAD /h 0\n".utf8.count)
+            #expect(responses(in: Array(bytes[used...])).map(\.text) == ["GET /g 0\n"])
+        }
     }
 }

@@ -1,81 +1,98 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `httpq parse` as DESIGN.md specifies it, run as a real process.
 @Suite struct ParseCommandTests {
     let sample = try! Array(Data(contentsOf: CLI.packageRoot.appendingPathComponent("Samples/gunicorn.http")))
 
-    @Test func sampleParsesTheSameAtEveryChunkSize() throws {
-        let whole = try CLI.run(["parse"], input: sample)
-        #expect(whole.status == 0)
-        let objects = whole.objects
-        #expect(objects.count == 1)
-        let message = try #require(objects.first)
-        #expect(message["kind"] as? String == "response")
-        #expect(message["state"] as? String == "body")
-        #expect(message["complete"] as? Bool == true)
-        #expect(message["error"] is NSNull)
-        #expect(message["status"] as? Int == 200)
-        #expect(message["reason"] as? String == "OK")
-        let headers = try #require(message["headers"] as? [[String]])
-        #expect(headers[0] == ["Date", "Tue, 09 Nov 2021 18:29:18 GMT"])
-        let body = try #require(Data(base64Encoded: message["body_base64"] as? String ?? ""))
-        #expect(body.count == 197)
-        for size in ["1", "7", "10", "4096"] {
-            let split = try CLI.run(["parse", "--chunk-size", size], input: sample)
-            #expect(split.stdout == whole.stdout, "chunk size \(size)")
+    @Test func sampleParsesTheSameAtEveryChunkSize() async throws {
+        try await offPool {
+            let whole = try CLI.run(["parse"], input: sample)
+            #expect(whole.status == 0)
+            let objects = whole.objects
+            #expect(objects.count == 1)
+            let message = try #require(objects.first)
+            #expect(message["kind"] as? String == "response")
+            #expect(message["state"] as? String == "body")
+            #expect(message["complete"] as? Bool == true)
+            #expect(message["error"] is NSNull)
+            #expect(message["status"] as? Int == 200)
+            #expect(message["reason"] as? String == "OK")
+            let headers = try #require(message["headers"] as? [[String]])
+            #expect(headers[0] == ["Date", "Tue, 09 Nov 2021 18:29:18 GMT"])
+            let body = try #require(Data(base64Encoded: message["body_base64"] as? String ?? ""))
+            #expect(body.count == 197)
+            for size in ["1", "7", "10", "4096"] {
+                let split = try CLI.run(["parse", "--chunk-size", size], input: sample)
+                #expect(split.stdout == whole.stdout, "chunk size \(size)")
+            }
         }
     }
 
-    @Test func keyOrderFollowsTheContract() throws {
-        let result = try CLI.run(["parse", "--request"], input: Array("GET /x HTTP/1.1\r\nHost: a\r\n\r\n".utf8))
-        #expect(result.stdout == #"{"kind": "request", "state": "body", "complete": true, "error": null, "method": "GET", "target": "/x", "version": "HTTP/1.1", "headers": [["Host", "a"]], "trailers": [], "body_base64": ""}"# + "\n")
+    @Test func keyOrderFollowsTheContract() async throws {
+        try await offPool {
+            let result = try CLI.run(["parse", "--request"], input: Array("GET /x HTTP/1.1\r\nHost: a\r\n\r\n".utf8))
+            #expect(result.stdout == #"{"kind": "request", "state": "body", "complete": true, "error": null, "method": "GET", "target": "/x", "version": "HTTP/1.1", "headers": [["Host", "a"]], "trailers": [], "body_base64": ""}"# + "\n")
+        }
     }
 
-    @Test func streamOfMessagesGivesOneLineEach() throws {
-        let input = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nT: v\r\n\r\nHTTP/1.1 200 OK\r\n\r\ntail"
-        let result = try CLI.run(["parse", "--chunk-size", "3"], input: Array(input.utf8))
-        #expect(result.status == 0)
-        let objects = result.objects
-        #expect(objects.map { $0["status"] as? Int } == [100, 404, 200])
-        #expect(objects[1]["reason"] as? String == "Not Found")
-        #expect(objects[1]["trailers"] as? [[String]] == [["T", "v"]])
-        #expect(objects[2]["complete"] as? Bool == true, "close-delimited completes at end of input")
-        #expect(objects[2]["body_base64"] as? String == Data("tail".utf8).base64EncodedString())
+    @Test func streamOfMessagesGivesOneLineEach() async throws {
+        try await offPool {
+            let input = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nT: v\r\n\r\nHTTP/1.1 200 OK\r\n\r\ntail"
+            let result = try CLI.run(["parse", "--chunk-size", "3"], input: Array(input.utf8))
+            #expect(result.status == 0)
+            let objects = result.objects
+            #expect(objects.map { $0["status"] as? Int } == [100, 404, 200])
+            #expect(objects[1]["reason"] as? String == "Not Found")
+            #expect(objects[1]["trailers"] as? [[String]] == [["T", "v"]])
+            #expect(objects[2]["complete"] as? Bool == true, "close-delimited completes at end of input")
+            #expect(objects[2]["body_base64"] as? String == Data("tail".utf8).base64EncodedString())
+        }
     }
 
-    @Test func headMethodMeansNoBodies() throws {
-        let input = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
-        let result = try CLI.run(["parse", "--method", "HEAD"], input: Array(input.utf8))
-        #expect(result.objects.count == 2)
-        #expect(result.objects.allSatisfy { $0["complete"] as? Bool == true })
+    @Test func headMethodMeansNoBodies() async throws {
+        try await offPool {
+            let input = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+            let result = try CLI.run(["parse", "--method", "HEAD"], input: Array(input.utf8))
+            #expect(result.objects.count == 2)
+            #expect(result.objects.allSatisfy { $0["complete"] as? Bool == true })
+        }
     }
 
-    @Test func unfinishedLastMessageIsDescribed() throws {
-        let result = try CLI.run(["parse"], input: Array("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc".utf8))
-        #expect(result.status == 0)
-        #expect(result.objects.last?["complete"] as? Bool == false)
-        #expect(result.objects.last?["state"] as? String == "body")
+    @Test func unfinishedLastMessageIsDescribed() async throws {
+        try await offPool {
+            let result = try CLI.run(["parse"], input: Array("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc".utf8))
+            #expect(result.status == 0)
+            #expect(result.objects.last?["complete"] as? Bool == false)
+            #expect(result.objects.last?["state"] as? String == "body")
+        }
     }
 
-    @Test func malformedInputExitsOneWithTheError() throws {
-        let result = try CLI.run(["parse", "--request", "--chunk-size", "2"],
-                                 input: Array("GET / HTTP/1.1\r\nHost : a\r\n\r\nGET / HTTP/1.1\r\n\r\n".utf8))
-        #expect(result.status == 1)
-        #expect(result.objects.count == 1)
-        #expect(result.objects[0]["error"] as? String == "whitespace between field name and colon (at byte 20)")
+    @Test func malformedInputExitsOneWithTheError() async throws {
+        try await offPool {
+            let result = try CLI.run(["parse", "--request", "--chunk-size", "2"],
+                                     input: Array("GET / HTTP/1.1\r\nHost : a\r\n\r\nGET / HTTP/1.1\r\n\r\n".utf8))
+            #expect(result.status == 1)
+            #expect(result.objects.count == 1)
+            #expect(result.objects[0]["error"] as? String == "whitespace between field name and colon (at byte 20)")
+        }
     }
 
     @Test(arguments: [["parse", "--request", "--response"], ["parse", "--chunk-size", "0"], ["parse", "--bogus"],
                       ["parse", "--request", "--method", "HEAD"]])
-    func badUsageExitsTwo(_ arguments: [String]) throws {
-        let result = try CLI.run(arguments, input: [])
-        #expect(result.status == 2)
-        #expect(!result.stderr.isEmpty)
+    func badUsageExitsTwo(_ arguments: [String]) async throws {
+        try await offPool {
+            let result = try CLI.run(arguments, input: [])
+            #expect(result.status == 2)
+            #expect(!result.stderr.isEmpty)
+        }
     }
 
-    @Test func emptyInputPrintsNothing() throws {
-        let result = try CLI.run(["parse"], input: [])
-        #expect(result.status == 0 && result.stdout.isEmpty)
+    @Test func emptyInputPrintsNothing() async throws {
+        try await offPool {
+            let result = try CLI.run(["parse"], input: [])
+            #expect(result.status == 0 && result.stdout.isEmpty)
+        }
     }
 }

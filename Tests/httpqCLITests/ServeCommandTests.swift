@@ -63,52 +63,62 @@ import Glibc
         return output.stdoutText.split(separator: "\n").map(String.init)
     }
 
-    @Test func servesFilesWithTypesIndexesAndErrors() throws {
-        let served = try Served()
-        let b = served.base
-        #expect(try fetch(["\(b)/", "\(b)/docs/", "\(b)/docs/site.css", "\(b)/inside.css", "\(b)/missing", "\(b)/docs"]) == [
-            "200 text/html; charset=utf-8 14",
-            "200 text/html; charset=utf-8 11",
-            "200 text/css; charset=utf-8 9",
-            "200 text/css; charset=utf-8 9",
-            "404 text/plain; charset=utf-8 10",
-            "301 text/plain; charset=utf-8 6",
-        ])
-        let head = try ChildProcess.run(Self.curl, ["-s", "--noproxy", "*", "-I", "\(b)/big.bin"])
-        #expect(head.stdoutText.contains("Content-Length: 5000000"))
-        #expect(head.stdoutText.contains("Content-Type: application/octet-stream"))
-        let post = try fetch(["\(b)/"], ["-X", "POST"])
-        #expect(post.first?.hasPrefix("405") == true)
+    @Test func servesFilesWithTypesIndexesAndErrors() async throws {
+        try await offPool {
+            let served = try Served()
+            let b = served.base
+            #expect(try fetch(["\(b)/", "\(b)/docs/", "\(b)/docs/site.css", "\(b)/inside.css", "\(b)/missing", "\(b)/docs"]) == [
+                "200 text/html; charset=utf-8 14",
+                "200 text/html; charset=utf-8 11",
+                "200 text/css; charset=utf-8 9",
+                "200 text/css; charset=utf-8 9",
+                "404 text/plain; charset=utf-8 10",
+                "301 text/plain; charset=utf-8 6",
+            ])
+            let head = try ChildProcess.run(Self.curl, ["-s", "--noproxy", "*", "-I", "\(b)/big.bin"])
+            #expect(head.stdoutText.contains("Content-Length: 5000000"))
+            #expect(head.stdoutText.contains("Content-Type: application/octet-stream"))
+            let post = try fetch(["\(b)/"], ["-X", "POST"])
+            #expect(post.first?.hasPrefix("405") == true)
+        }
     }
 
     @Test(arguments: ["/../secret.txt", "/docs/../../secret.txt", "/%2e%2e/secret.txt", "/link", "/docs/%2e%2e/%2e%2e/secret.txt"])
-    func nothingOutsideTheRootIsServed(path: String) throws {
-        let served = try Served()
-        let status = try fetch([served.base + path]).first ?? ""
-        #expect(status.hasPrefix("404"), "\(path): \(status)")
+    func nothingOutsideTheRootIsServed(path: String) async throws {
+        try await offPool {
+            let served = try Served()
+            let status = try fetch([served.base + path]).first ?? ""
+            #expect(status.hasPrefix("404"), "\(path): \(status)")
+        }
     }
 
-    @Test func largeFileArrivesIntactOverSendfile() throws {
-        let served = try Served()
-        let out = served.root.deletingLastPathComponent().appendingPathComponent("download")
-        let result = try ChildProcess.run(Self.curl, ["-s", "--noproxy", "*", "-o", out.path, "\(served.base)/big.bin"])
-        #expect(result.status == 0)
-        #expect(try Data(contentsOf: out) == Data(contentsOf: served.root.appendingPathComponent("big.bin")))
+    @Test func largeFileArrivesIntactOverSendfile() async throws {
+        try await offPool {
+            let served = try Served()
+            let out = served.root.deletingLastPathComponent().appendingPathComponent("download")
+            let result = try ChildProcess.run(Self.curl, ["-s", "--noproxy", "*", "-o", out.path, "\(served.base)/big.bin"])
+            #expect(result.status == 0)
+            #expect(try Data(contentsOf: out) == Data(contentsOf: served.root.appendingPathComponent("big.bin")))
+        }
     }
 
-    @Test func logsOneLinePerRequestAndExitsCleanlyOnSIGTERM() throws {
-        let served = try Served(extra: ["--log"])
-        _ = try fetch(["\(served.base)/", "\(served.base)/missing"])
-        served.process.kill(SIGTERM)
-        #expect(served.process.wait(timeout: .seconds(15)) == .exited(0))
-        let lines = served.output.split(separator: "\n")
-        #expect(lines.contains { $0.hasSuffix("") && $0.contains("\"GET / HTTP/1.1\" 200 14 ") })
-        #expect(lines.contains { $0.contains("\"GET /missing HTTP/1.1\" 404 10 ") })
+    @Test func logsOneLinePerRequestAndExitsCleanlyOnSIGTERM() async throws {
+        try await offPool {
+            let served = try Served(extra: ["--log"])
+            _ = try fetch(["\(served.base)/", "\(served.base)/missing"])
+            served.process.kill(SIGTERM)
+            #expect(served.process.wait(timeout: .seconds(15)) == .exited(0))
+            let lines = served.output.split(separator: "\n")
+            #expect(lines.contains { $0.hasSuffix("") && $0.contains("\"GET / HTTP/1.1\" 200 14 ") })
+            #expect(lines.contains { $0.contains("\"GET /missing HTTP/1.1\" 404 10 ") })
+        }
     }
 
-    @Test func badListenAddressIsAUsageError() throws {
-        let result = try CLI.run(["serve", "--listen", "localhost:80"], input: [])
-        #expect(result.status == 2)
-        #expect(result.stderr.contains("--listen localhost:80"))
+    @Test func badListenAddressIsAUsageError() async throws {
+        try await offPool {
+            let result = try CLI.run(["serve", "--listen", "localhost:80"], input: [])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("--listen localhost:80"))
+        }
     }
 }
