@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(name: "CEv", providers: [.apt(["libev-dev"])]),
@@ -33,6 +34,7 @@ let package = Package(
             dependencies: [
                 "HTTPQ", "EvLoop", "HTTPQServer", "HTTPQClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         // Real peers for the tests (nginx, dnsmasq, scripted raw-socket servers, child processes).

@@ -13,6 +13,12 @@ enum FileOutput {
         text.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
     }
 
+    /// Writes `text` to standard error as is (no newline added).
+    static func standardErrorRaw(_ text: String) {
+        var text = text
+        text.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
+    }
+
     /// Writes one line to standard output at once, unbuffered: lines from several loop
     /// threads never interleave, and a script reading a pipe sees each line as it happens.
     static func standardOutputLine(_ text: String) {

@@ -16,6 +16,7 @@ struct JSONWriter {
     }
 
     mutating func number(_ name: String, _ value: Int) { key(name); text += String(value) }
+    mutating func number(_ name: String, _ value: Int?) { key(name); text += value.map { String($0) } ?? "null" }
     mutating func double(_ name: String, _ value: Double) { key(name); text += String(value) }
     mutating func bool(_ name: String, _ value: Bool) { key(name); text += value ? "true" : "false" }
 

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import HTTPQClient
+import Synchronization
+
+/// `httpq fetch`: many URLs across many hosts at once, one summary.
+struct FetchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch",
+        abstract: "Fetch many URLs across many hosts at once, reusing connections per host; print a summary.",
+        discussion: """
+        Exit status: 0 when every URL got a response, 1 otherwise, 2 for bad usage. A URL that \
+        fails never stops the others.
+        """
+    )
+
+    @Argument(help: "URLs to fetch (http://).")
+    var urls: [String] = []
+
+    @Option(name: .customLong("urls"), help: "A file of URLs, one per line ('-': standard input).")
+    var urlsFile: String?
+
+    @Option(name: .long, help: "Fetches in flight at once, in total.")
+    var concurrency = 100
+
+    @Option(name: .long, help: "Connections at once to one host.")
+    var perHost = 6
+
+    @Option(name: .long, help: "Seconds one fetch may take (and may stay silent).")
+    var timeout: Double = 30
+
+    @Flag(name: .long, help: "One JSON object per finished fetch on standard output (the summary goes to standard error).")
+    var json = false
+
+    @Option(name: .long, help: "Store each body at DIR/HOST[:PORT]/PATH (index.html for a path ending in /).")
+    var output: String?
+
+    @Option(name: [.customShort("X"), .customLong("request")], help: "The method (default GET, or POST with --data).")
+    var method: String?
+
+    @Option(name: [.customShort("H"), .customLong("header")], help: "A request field 'Name: value'. Repeatable.")
+    var headers: [String] = []
+
+    @Option(name: .long, help: "A request body ('@FILE' reads a file).")
+    var data: String?
+
+    @Flag(name: [.customShort("L"), .long], help: "Follow redirects (at most 10).")
+    var location = false
+
+    @Option(name: .long, help: "Event-loop threads for the client.")
+    var threads = 1
+
+    @Option(name: .long, help: "DNS servers (ADDR[:PORT],...) instead of the system's.")
+    var dnsServer: String?
+
+    func validate() throws {
+        if urls.isEmpty && urlsFile == nil { throw ValidationError("give URLs, or --urls FILE (or - for standard input).") }
+        if concurrency < 1 || perHost < 1 || threads < 1 { throw ValidationError("--concurrency, --per-host and --threads must be at least 1.") }
+        if timeout <= 0 { throw ValidationError("--timeout must be positive.") }
+        for header in headers where Self.field(header) == nil {
+            throw ValidationError("-H \(header): expected 'Name: value'.")
+        }
+    }
+
+    static func field(_ text: String) -> (String, String)? {
+        guard let colon = text.firstIndex(of: ":"), colon > text.startIndex else { return nil }
+        return (String(text[..<colon]), text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+    }
+
+    func run() throws {
+        var list = urls
+        if let urlsFile {
+            let text: String
+            if urlsFile == "-" {
+                var bytes: [UInt8] = []
+                try FileOutput.readStandardInput(blockSize: 65_536) { bytes += $0 }
+                text = String(decoding: bytes, as: UTF8.self)
+            } else {
+                guard let contents = try? String(contentsOfFile: urlsFile, encoding: .utf8) else {
+                    throw CommandFailure("cannot read \(urlsFile)")
+                }
+                text = contents
+            }
+            list += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        }
+        var body: [UInt8]?
+        if let data {
+            if data.hasPrefix("@") {
+                guard let contents = FileManager.default.contents(atPath: String(data.dropFirst())) else {
+                    throw CommandFailure("cannot read \(data.dropFirst())")
+                }
+                body = Array(contents)
+            } else {
+                body = Array(data.utf8)
+            }
+        }
+        var options = FetchEngine.Options()
+        options.concurrency = concurrency
+        options.perHost = perHost
+        options.timeout = .milliseconds(Int(timeout * 1000))
+        options.method = method ?? (body == nil ? "GET" : "POST")
+        options.headers = headers.compactMap(Self.field)
+        options.body = body
+        options.followRedirects = location
+        options.dnsServers = dnsServer
+        options.threads = threads
+        var sinks: FetchEngine.SinkFactory?
+        if let directory = output {
+            sinks = { url in FileSink(directory: directory, url: url) }
+        }
+        let engine = try FetchEngine(options: options, sinks: sinks)
+        let summary = FetchReport.run(engine: engine, urls: list, json: json)
+        engine.shutdown()
+        if summary.failures > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Runs an engine over URLs with the progress bar, JSON lines, and the summary: shared by
+/// `fetch` and `demo`.
+enum FetchReport {
+    static func run(engine: FetchEngine, urls: [String], json: Bool) -> FetchSummary {
+        let summary = Mutex(FetchSummary())
+        let bar = ProgressBar()
+        let started = ContinuousClock.now
+        engine.run(urls, onResult: { result in
+            if json { FileOutput.standardOutputLine(result.json) }
+            summary.withLock { $0.add(result) }
+        }, progress: { done, total in
+            bar.draw(done: done, total: total, errors: summary.withLock { $0.failures })
+        })
+        bar.clear()
+        let elapsed = (ContinuousClock.now - started).seconds
+        let final = summary.withLock { $0 }
+        let report = final.report(elapsed: elapsed)
+        if json { FileOutput.standardError(report) } else { FileOutput.standardOutputLine(report) }
+        return final
+    }
+}

@@ -1,0 +1,173 @@
+import EvLoop
+import Foundation
+import HTTPQ
+import HTTPQClient
+import Synchronization
+
+/// Fetches a list of URLs across many hosts with one `Client`: at most `concurrency` in
+/// flight, at most `perHost` connections per host (reused), redirects followed when asked,
+/// each result reported as it ends. The engine behind `httpq fetch` and `httpq demo`.
+final class FetchEngine: Sendable {
+    struct Options: Sendable {
+        var concurrency = 100
+        var perHost = 6
+        var timeout: Duration = .seconds(30)
+        var method = "GET"
+        var headers: [(String, String)] = []
+        var body: [UInt8]? = nil
+        var followRedirects = false
+        var dnsServers: String? = nil
+        var threads = 1
+    }
+
+    /// Makes the sink for one URL's final body (nil: count bytes only).
+    typealias SinkFactory = @Sendable (HTTPURL) -> BodySink?
+
+    let options: Options
+    private let client: Client
+    private let group: EventLoopGroup
+    private let sinks: SinkFactory?
+    private let state: Mutex<Queue>
+
+    private struct Queue {
+        var waiting: [String] = []
+        var next = 0
+        var inFlight = 0
+        var finished = 0
+        var total = 0
+        var onResult: (@Sendable (FetchResult) -> Void)?
+    }
+
+    init(options: Options, sinks: SinkFactory? = nil) throws {
+        self.options = options
+        self.sinks = sinks
+        group = try EventLoopGroup(count: options.threads)
+        var connection = ConnectionOptions(idleReadTimeout: options.timeout, keepsBody: false)
+        connection.requestTimeout = options.timeout
+        connection.dnsServers = options.dnsServers
+        client = Client(loops: group.loops, configuration: .init(maxConnections: options.concurrency,
+                                                                  maxConnectionsPerHost: options.perHost,
+                                                                  connection: connection))
+        state = Mutex(Queue())
+    }
+
+    /// Fetches every URL; `onResult` runs (on a loop thread) as each ends. Returns when all
+    /// have ended; `progress` runs on the calling thread about ten times a second.
+    func run(_ urls: [String], onResult: @escaping @Sendable (FetchResult) -> Void,
+             progress: (_ finished: Int, _ total: Int) -> Void = { _, _ in }) {
+        let ordered = Self.interleavedByHost(urls)
+        state.withLock {
+            $0.waiting = ordered
+            $0.total = ordered.count
+            $0.onResult = onResult
+        }
+        launchMore()
+        while true {
+            let (finished, total) = state.withLock { ($0.finished, $0.total) }
+            progress(finished, total)
+            if finished == total { break }
+            usleep(100_000)
+        }
+    }
+
+    func shutdown() {
+        client.shutdown()
+        try? group.shutdown()
+    }
+
+    /// Starts fetches until `concurrency` are in flight or none wait.
+    private func launchMore() {
+        while true {
+            let url: String? = state.withLock { queue in
+                guard queue.inFlight < options.concurrency, queue.next < queue.waiting.count else { return nil }
+                defer { queue.next += 1 }
+                queue.inFlight += 1
+                return queue.waiting[queue.next]
+            }
+            guard let url else { return }
+            start(url)
+        }
+    }
+
+    private func start(_ text: String) {
+        let started = ContinuousClock.now
+        let parsed: HTTPURL
+        do {
+            parsed = try HTTPURL(text)
+        } catch {
+            return finished(FetchResult(url: text, host: text, status: nil, bytes: 0, seconds: 0,
+                                        error: error.description, errorKind: error.kind))
+        }
+        let fetch = Fetch(engine: self, original: text, host: parsed.authority, started: started)
+        send(fetch, to: parsed, method: options.method, body: options.body)
+    }
+
+    /// Sends one request (the first, or a redirect's) for `fetch`.
+    func send(_ fetch: Fetch, to url: HTTPURL, method: String, body: [UInt8]?) {
+        var headers = Headers()
+        for (name, value) in options.headers { headers.add(name, value) }
+        if let body, !headers.contains("Content-Length") { headers.add("Content-Length", String(body.count)) }
+        let request = Request(method: method, target: url.target, headers: headers, body: body ?? [])
+        let delegate = FetchDelegate(fetch: fetch, url: url, method: method, sink: sinks?(url))
+        client.execute(request, to: url, delegate: delegate)
+    }
+
+    func finished(_ result: FetchResult) {
+        let onResult = state.withLock { queue -> (@Sendable (FetchResult) -> Void)? in
+            queue.inFlight -= 1
+            queue.finished += 1
+            return queue.onResult
+        }
+        onResult?(result)
+        launchMore()
+    }
+
+    /// URLs reordered so consecutive ones go to different hosts (round robin over hosts, each
+    /// host's URLs in their order): the in-flight window then spreads over every host instead
+    /// of filling with one host's queue.
+    static func interleavedByHost(_ urls: [String]) -> [String] {
+        var byHost: [String: [String]] = [:]
+        var hosts: [String] = []
+        for url in urls {
+            let key = (try? HTTPURL(url).authority) ?? ""
+            if byHost[key] == nil { hosts.append(key) }
+            byHost[key, default: []].append(url)
+        }
+        var out: [String] = []
+        out.reserveCapacity(urls.count)
+        var round = 0
+        while out.count < urls.count {
+            for host in hosts where round < byHost[host]!.count { out.append(byHost[host]![round]) }
+            round += 1
+        }
+        return out
+    }
+}
+
+/// One URL's journey, across redirects.
+final class Fetch: @unchecked Sendable {
+    let engine: FetchEngine
+    let original: String
+    let host: String
+    let started: ContinuousClock.Instant
+    var hops = 0
+
+    init(engine: FetchEngine, original: String, host: String, started: ContinuousClock.Instant) {
+        self.engine = engine
+        self.original = original
+        self.host = host
+        self.started = started
+    }
+
+    func end(status: Int?, bytes: Int, error: String?, kind: String?) {
+        engine.finished(FetchResult(url: original, host: host, status: status, bytes: bytes,
+                                    seconds: (ContinuousClock.now - started).seconds, error: error, errorKind: kind))
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) * 1e-18
+    }
+}

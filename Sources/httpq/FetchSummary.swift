@@ -1,0 +1,88 @@
+import Histogram
+
+/// Totals per host and overall, with latency percentiles from an HdrHistogram
+/// (microseconds, 1 µs to 10 min, 3 significant digits).
+struct FetchSummary {
+    struct Host {
+        var requests = 0
+        var classes = [Int](repeating: 0, count: 6) // index 1...5: 1xx...5xx
+        var errors = 0
+        var bytes = 0
+        var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    private(set) var hosts: [String: Host] = [:]
+    private(set) var order: [String] = []
+    private(set) var fetches = 0
+    private(set) var failures = 0
+    private(set) var bytes = 0
+    private(set) var errorKinds: [String: Int] = [:]
+
+    mutating func add(_ result: FetchResult) {
+        if hosts[result.host] == nil { order.append(result.host) }
+        var host = hosts[result.host] ?? Host()
+        host.requests += 1
+        host.bytes += result.bytes
+        if let status = result.status, (100..<600).contains(status) { host.classes[status / 100] += 1 }
+        if let kind = result.errorKind {
+            host.errors += 1
+            failures += 1
+            errorKinds[kind, default: 0] += 1
+        }
+        if result.status != nil {
+            _ = host.latency.record(UInt64(max(1, result.seconds * 1_000_000)))
+        }
+        hosts[result.host] = host
+        fetches += 1
+        bytes += result.bytes
+    }
+
+    /// The table and the totals, as printed at the end.
+    func report(elapsed: Double) -> String {
+        var lines: [String] = []
+        let width = max(24, (order.map(\.count).max() ?? 0) + 2)
+        lines.append(pad("host", width) + cols(["reqs", "2xx", "3xx", "4xx", "5xx", "err", "bytes", "p50 ms", "p90 ms", "p99 ms"]))
+        for name in order.sorted() {
+            guard let host = hosts[name] else { continue }
+            let answered = host.latency.totalCount > 0
+            func ms(_ percentile: Double) -> String {
+                answered ? format2(Double(host.latency.valueAtPercentile(percentile)) / 1_000) : "-"
+            }
+            lines.append(pad(name, width) + cols([String(host.requests), String(host.classes[2]), String(host.classes[3]),
+                                                  String(host.classes[4]), String(host.classes[5]), String(host.errors),
+                                                  Self.size(host.bytes), ms(50), ms(90), ms(99)]))
+        }
+        let rate = elapsed > 0 ? Double(fetches) / elapsed : 0
+        let byteRate = elapsed > 0 ? Double(bytes) / elapsed : 0
+        lines.append("")
+        lines.append("\(fetches) fetches from \(order.count) hosts in \(format2(elapsed)) s: \(Int(rate.rounded())) fetches/s, "
+                     + "\(Self.size(Int(byteRate)))/s; \(fetches - failures) ok, \(failures) failed")
+        if !errorKinds.isEmpty {
+            lines.append("errors: " + errorKinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+
+    private func cols(_ values: [String]) -> String {
+        values.map { $0.count >= 9 ? " " + $0 : String(repeating: " ", count: 9 - $0.count) + $0 }.joined()
+    }
+
+    static func size(_ bytes: Int) -> String {
+        let value = Double(bytes)
+        if bytes >= 1 << 30 { return format2(value / 1_073_741_824) + " GiB" }
+        if bytes >= 1 << 20 { return format2(value / 1_048_576) + " MiB" }
+        if bytes >= 1 << 10 { return format2(value / 1_024) + " KiB" }
+        return "\(bytes) B"
+    }
+}
+
+/// `x.yy`, without Foundation's formatter.
+func format2(_ value: Double) -> String {
+    let hundredths = Int((value * 100).rounded())
+    let fraction = hundredths % 100
+    return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+}
