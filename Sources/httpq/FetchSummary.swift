@@ -42,7 +42,7 @@ struct FetchSummary {
         var lines: [String] = []
         let width = max(24, (order.map(\.count).max() ?? 0) + 2)
         lines.append(pad("host", width) + cols(["reqs", "2xx", "3xx", "4xx", "5xx", "err", "bytes", "p50 ms", "p90 ms", "p99 ms"]))
-        for name in order.sorted() {
+        for name in order.sorted(by: { Self.naturalKey($0) < Self.naturalKey($1) }) {
             guard let host = hosts[name] else { continue }
             let answered = host.latency.totalCount > 0
             func ms(_ percentile: Double) -> String {
@@ -61,6 +61,18 @@ struct FetchSummary {
             lines.append("errors: " + errorKinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Numbers inside names compare as numbers (127.0.1.2 before 127.0.1.10).
+    static func naturalKey(_ name: String) -> String {
+        var key = ""
+        var digits = ""
+        for character in name + " " {
+            if character.isNumber { digits.append(character); continue }
+            if !digits.isEmpty { key += String(repeating: "0", count: max(0, 10 - digits.count)) + digits; digits = "" }
+            key.append(character)
+        }
+        return key
     }
 
     private func pad(_ text: String, _ width: Int) -> String {

@@ -11,7 +11,10 @@ public final class Nginx: @unchecked Sendable {
     private let prefix: URL
     private var process: ChildProcess?
 
-    public init(files: [String: [UInt8]], extraConfig: String = "", ipv6: Bool = false) throws {
+    /// With `addresses`, one server listens on each (same port) and, with `rootPerAddress`,
+    /// serves `www/ADDRESS/...`: many virtual hosts from one nginx.
+    public init(files: [String: [UInt8]], extraConfig: String = "", ipv6: Bool = false,
+                addresses: [String] = ["127.0.0.1"], rootPerAddress: Bool = false) throws {
         prefix = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-nginx-\(UUID().uuidString)")
         root = prefix.appendingPathComponent("www")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -35,9 +38,9 @@ public final class Nginx: @unchecked Sendable {
             uwsgi_temp_path \(p)/uwsgi; scgi_temp_path \(p)/scgi;
             keepalive_requests 100000;
             server {
-                listen 127.0.0.1:\(port);
+                \(addresses.map { "listen \($0):\(port);" }.joined(separator: " "))
                 \(ipv6 ? "listen [::1]:\(port);" : "")
-                root \(root.path);
+                root \(root.path)\(rootPerAddress ? "/$server_addr" : "");
                 location = /chunked { chunked_transfer_encoding on; gzip off; return 200 "chunk"; }
                 \(extraConfig)
             }
@@ -47,7 +50,7 @@ public final class Nginx: @unchecked Sendable {
         process = try ChildProcess("/usr/sbin/nginx", ["-p", p, "-c", prefix.appendingPathComponent("nginx.conf").path])
         // Wait until it accepts (bounded: 5 s).
         for _ in 0..<500 {
-            if canConnect(port: port) { return }
+            if canConnect(port: port, host: addresses[0]) { return }
             usleep(10_000)
         }
         let log = (try? String(contentsOf: prefix.appendingPathComponent("error.log"), encoding: .utf8)) ?? ""

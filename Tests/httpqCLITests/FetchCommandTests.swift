@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `httpq fetch` and `httpq demo` run as processes against real servers on loopback.
+@Suite struct FetchCommandTests {
+    /// 20 virtual hosts (127.0.2.1 ... 127.0.2.20, one nginx), 100 files each.
+    static func virtualHosts(hosts: Int = 20, files: Int = 100) throws -> (Nginx, [String], [String: [UInt8]]) {
+        var content: [String: [UInt8]] = [:]
+        var urls: [String] = []
+        for host in 1...hosts {
+            for file in 0..<files {
+                let size = 100 + (host * 7_919 + file * 104_729) % 20_000
+                content["127.0.2.\(host)/files/\(file).bin"] = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ file &+ host &* 7) }
+            }
+            content["127.0.2.\(host)/index.html"] = Array("host \(host)\n".utf8)
+        }
+        let nginx = try Nginx(files: content, extraConfig: "location = /old { return 301 /index.html; }",
+                              addresses: (1...hosts).map { "127.0.2.\($0)" }, rootPerAddress: true)
+        for host in 1...hosts {
+            urls += (0..<files).map { "http://127.0.2.\(host):\(nginx.port)/files/\($0).bin" }
+            urls.append("http://127.0.2.\(host):\(nginx.port)/")
+        }
+        return (nginx, urls, content)
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-fetch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func thousandsOfURLsAcrossVirtualHostsArriveByteForByte() async throws {
+        try await offPool {
+            let (nginx, urls, content) = try Self.virtualHosts()
+            let directory = try Self.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let list = directory.appendingPathComponent("urls.txt")
+            try (urls.joined(separator: "\n") + "\n").write(to: list, atomically: true, encoding: .utf8)
+            let output = directory.appendingPathComponent("out")
+            let result = try ChildProcess.run(CLI.executable, ["fetch", "--urls", list.path, "--output", output.path,
+                                                               "--concurrency", "64", "--per-host", "4"], timeout: .seconds(120))
+            #expect(result.status == 0, "\(result.stderrText)")
+            #expect(result.stdoutText.contains("\(urls.count) fetches from 20 hosts"))
+            #expect(result.stdoutText.contains("\(urls.count) ok, 0 failed"))
+            var compared = 0
+            for (path, bytes) in content {
+                let parts = path.split(separator: "/", maxSplits: 1)
+                let stored = output.appendingPathComponent("\(parts[0]):\(nginx.port)/\(parts[1])")
+                if (try? Data(contentsOf: stored)) == Data(bytes) { compared += 1 }
+            }
+            #expect(compared == content.count)
+            withExtendedLifetime(nginx) {}
+        }
+    }
+
+    @Test func badURLsFailAloneAndTheExitStatusSaysSo() async throws {
+        try await offPool {
+            let (nginx, urls, _) = try Self.virtualHosts(hosts: 3, files: 10)
+            let dns = try Dnsmasq()
+            let refused = "http://127.0.0.1:\(freePort())/x"
+            let unresolvable = "http://no-such-host.invalid/x"
+            let result = try ChildProcess.run(CLI.executable, ["fetch", "--json", "--dns-server", dns.servers, "--timeout", "10",
+                                                               refused, unresolvable, "ftp://example/"] + urls,
+                                              timeout: .seconds(60))
+            #expect(result.status == 1)
+            let objects = result.stdoutText.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            #expect(objects.count == urls.count + 3)
+            let byURL = Dictionary(objects.map { ($0["url"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+            #expect(urls.allSatisfy { byURL[$0]?["status"] as? Int == 200 })
+            #expect((byURL[refused]?["error"] as? String)?.contains("refused") == true)
+            #expect((byURL[unresolvable]?["error"] as? String)?.contains("could not resolve") == true)
+            #expect((byURL["ftp://example/"]?["error"] as? String)?.contains("invalid URL") == true)
+            #expect(byURL[refused]?["status"] is NSNull)
+            // The contract's keys, in order.
+            let first = result.stdoutText.split(separator: "\n").first.map(String.init) ?? ""
+            #expect(first.range(of: #"^\{"url": ".*", "status": (null|\d+), "bytes": \d+, "ms": [0-9.e-]+, "error": (null|".*")\}$"#,
+                                options: .regularExpression) != nil, "\(first)")
+            #expect(result.stderrText.contains("errors: invalid-url 1, refused 1, resolve 1"))
+            withExtendedLifetime((nginx, dns)) {}
+        }
+    }
+
+    @Test func redirectsAreFollowedWithLocationOnly() async throws {
+        try await offPool {
+            let (nginx, _, _) = try Self.virtualHosts(hosts: 1, files: 1)
+            let old = "http://127.0.2.1:\(nginx.port)/old"
+            let plain = try ChildProcess.run(CLI.executable, ["fetch", "--json", old])
+            #expect(plain.stdoutText.contains(#""status": 301"#))
+            let followed = try ChildProcess.run(CLI.executable, ["fetch", "--json", "-L", old])
+            #expect(followed.stdoutText.contains(#""status": 200, "bytes": 7"#), "\(followed.stdoutText)")
+            withExtendedLifetime(nginx) {}
+        }
+    }
+
+    @Test func progressBarOnlyOnATerminal() async throws {
+        try await offPool {
+            let (nginx, urls, _) = try Self.virtualHosts(hosts: 2, files: 50)
+            let piped = try ChildProcess.run(CLI.executable, ["fetch"] + urls)
+            #expect(piped.status == 0)
+            #expect(!piped.stdoutText.contains("\u{1B}") && !piped.stderrText.contains("\u{1B}"))
+            // Under a pseudo-terminal (Python's pty), the bar is drawn on standard error.
+            let script = "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)"
+            let python = ChildProcess.which("python3") ?? "/usr/bin/python3"
+            let terminal = try ChildProcess.run(python, ["-c", script, CLI.executable, "fetch"] + urls, timeout: .seconds(60))
+            #expect(terminal.status == 0, "\(terminal.stderrText)")
+            #expect(terminal.stdoutText.contains("\u{1B}[2K["), "no progress bar drawn")
+            #expect(terminal.stdoutText.contains("\(urls.count)/\(urls.count)"))
+            #expect(terminal.stdoutText.contains("\(urls.count) fetches from 2 hosts"))
+            withExtendedLifetime(nginx) {}
+        }
+    }
+
+    @Test func demoFetchesFromItsOwnHostsAndChecksEveryBody() async throws {
+        try await offPool {
+            let result = try ChildProcess.run(CLI.executable, ["demo", "--hosts", "5", "--urls-per-host", "40", "--concurrency", "16"],
+                                              timeout: .seconds(120))
+            #expect(result.status == 0, "\(result.stderrText)")
+            #expect(result.stdoutText.contains("all 200 bodies verified byte for byte"))
+            #expect((1...5).allSatisfy { result.stdoutText.contains("127.0.1.\($0):") })
+            #expect(result.stdoutText.contains("200 fetches from 5 hosts"))
+        }
+    }
+
+    @Test func noURLsIsAUsageError() async throws {
+        try await offPool {
+            let result = try CLI.run(["fetch"], input: [])
+            #expect(result.status == 2)
+        }
+    }
+}
