@@ -21,7 +21,7 @@ struct DemoCommand: ParsableCommand {
     var hosts = 20
 
     @Option(name: .long, help: "Files fetched from each host.")
-    var urlsPerHost = 50
+    var urlsPerHost = 100
 
     @Option(name: .long, help: "Fetches in flight at once, in total.")
     var concurrency = 64

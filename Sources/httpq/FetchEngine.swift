@@ -3,6 +3,7 @@ import Foundation
 import HTTPQ
 import HTTPQClient
 import Synchronization
+import Dispatch
 
 /// Fetches a list of URLs across many hosts with one `Client`: at most `concurrency` in
 /// flight, at most `perHost` connections per host (reused), redirects followed when asked,
@@ -28,6 +29,8 @@ final class FetchEngine: Sendable {
     private let group: EventLoopGroup
     private let sinks: SinkFactory?
     private let state: Mutex<Queue>
+    /// Signalled when the last fetch ends, so `run` returns at once (elapsed time is exact).
+    private let allDone = DispatchSemaphore(value: 0)
 
     private struct Queue {
         var waiting: [String] = []
@@ -66,7 +69,7 @@ final class FetchEngine: Sendable {
             let (finished, total) = state.withLock { ($0.finished, $0.total) }
             progress(finished, total)
             if finished == total { break }
-            usleep(100_000)
+            _ = allDone.wait(timeout: .now() + .milliseconds(100))
         }
     }
 
@@ -115,10 +118,14 @@ final class FetchEngine: Sendable {
     func finished(_ result: FetchResult) {
         let onResult = state.withLock { queue -> (@Sendable (FetchResult) -> Void)? in
             queue.inFlight -= 1
-            queue.finished += 1
             return queue.onResult
         }
         onResult?(result)
+        let last = state.withLock { queue -> Bool in
+            queue.finished += 1
+            return queue.finished == queue.total
+        }
+        if last { allDone.signal() }
         launchMore()
     }
 

@@ -79,15 +79,19 @@ struct FetchSummary {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }
 
+    /// Right-aligned columns; the bytes column (the 7th) is wider.
     private func cols(_ values: [String]) -> String {
-        values.map { $0.count >= 9 ? " " + $0 : String(repeating: " ", count: 9 - $0.count) + $0 }.joined()
+        values.enumerated().map { index, value in
+            let width = index == 6 ? 12 : 8
+            return value.count >= width ? " " + value : String(repeating: " ", count: width - value.count) + value
+        }.joined()
     }
 
     static func size(_ bytes: Int) -> String {
         let value = Double(bytes)
-        if bytes >= 1 << 30 { return format2(value / 1_073_741_824) + " GiB" }
-        if bytes >= 1 << 20 { return format2(value / 1_048_576) + " MiB" }
-        if bytes >= 1 << 10 { return format2(value / 1_024) + " KiB" }
+        if bytes >= 1 << 30 { return format1(value / 1_073_741_824) + " GiB" }
+        if bytes >= 1 << 20 { return format1(value / 1_048_576) + " MiB" }
+        if bytes >= 1 << 10 { return format1(value / 1_024) + " KiB" }
         return "\(bytes) B"
     }
 }
@@ -97,4 +101,10 @@ func format2(_ value: Double) -> String {
     let hundredths = Int((value * 100).rounded())
     let fraction = hundredths % 100
     return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+}
+
+/// `x.y`.
+func format1(_ value: Double) -> String {
+    let tenths = Int((value * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
 }
