@@ -21,8 +21,8 @@ let package = Package(
         .systemLibrary(name: "CAres", providers: [.apt(["libc-ares-dev"])]),
         .target(name: "EvLoop", dependencies: ["CEv"]),
         // Socket calls, addresses and the write queue shared by the client and the server.
-        .target(name: "CSystem"),
-        .target(name: "Sockets", dependencies: ["CSystem"]),
+        .target(name: "CLinux"),
+        .target(name: "Sockets", dependencies: ["CLinux"]),
         .target(name: "HTTPQ"),
         .target(
             name: "HTTPQClient",

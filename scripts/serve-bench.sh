@@ -18,27 +18,12 @@ import sys
 # nginx's default welcome page is 615 bytes; a page of that size.
 open(sys.argv[1], "w").write("<!DOCTYPE html>\n<html><head><title>Welcome</title></head><body>" + "x" * 530 + "</body></html>\n")
 PY
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source scripts/peers.sh
 nginx_port=$(free_port); httpq_port=$(free_port)
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-master_process off;
-error_log $work/error.log;
-pid $work/nginx.pid;
-events { worker_connections 16384; }
-http {
-  access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
-  client_body_temp_path $work/b; proxy_temp_path $work/p; fastcgi_temp_path $work/f; uwsgi_temp_path $work/u; scgi_temp_path $work/s;
-  server { listen 127.0.0.1:$nginx_port; root $work/www; sendfile on; }
-}
-CONF
 ulimit -n "$(ulimit -Hn)"
-/usr/sbin/nginx -p "$work" -c "$work/nginx.conf" & pids+=($!); nginx_pid=$!
+start_nginx "$work" "$nginx_port" "$work/www"; pids+=("$nginx_pid")
 .build/release/httpq serve --threads 1 --root "$work/www" --listen "127.0.0.1:$httpq_port" --idle-timeout 300 >/dev/null & pids+=($!); httpq_pid=$!
-for port in $nginx_port $httpq_port; do
-  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
-done
+wait_for_port "$httpq_port"
 
 rps() { timeout $((seconds + 30)) wrk -t1 -c64 -d"${seconds}s" "http://127.0.0.1:$1/index.html" | awk '/Requests\/sec/ {print $2}'; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -1,4 +1,4 @@
-import CSystem
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,7 +38,7 @@ extension SystemCalls {
     /// Accepts one connection, non-blocking and close-on-exec, with TCP_NODELAY.
     package static func accept(_ listener: Int32) -> Outcome<Int32> {
         while true {
-            let fd = csystem_accept4(listener, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+            let fd = clinux_accept4(listener, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
             if fd >= 0 {
                 var one: Int32 = 1
                 _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -105,7 +105,7 @@ extension SystemCalls {
     /// every component, so no race between a check and the open.
     package static func openBeneath(_ root: Int32, _ path: String) -> Outcome<Int32> {
         while true {
-            let fd = csystem_open_beneath(root, path)
+            let fd = clinux_open_beneath(root, path)
             if fd >= 0 { return .ok(fd) }
             if errno == EINTR || errno == EAGAIN { continue }
             return .failed(errno)

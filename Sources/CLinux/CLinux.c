@@ -4,13 +4,13 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "CSystem.h"
+#include "CLinux.h"
 
-int csystem_accept4(int fd, void *address, void *length, int flags) {
+int clinux_accept4(int fd, void *address, void *length, int flags) {
     return accept4(fd, (struct sockaddr *)address, (socklen_t *)length, flags);
 }
 
-int csystem_open_beneath(int root, const char *path) {
+int clinux_open_beneath(int root, const char *path) {
     struct open_how how = {
         .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
         .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
