@@ -107,7 +107,8 @@ extension Connection {
         response = Response()
         inFlight = nil
         requestTimer?.cancel(); requestTimer = nil
-        idleTimer?.cancel(); idleTimer = nil
+        // The idle timer stays: it stops itself when it finds no request in flight, and a
+        // next request only moves `lastRead` (no timer restart per request).
         if !Self.keepsAlive(finished) || extraBytes { isReusable = false }
         options.logger?.trace("response", metadata: ["host": "\(host)", "status": "\(finished.status)", "reusable": "\(isReusable)"])
         delegate?.connection(self, didComplete: finished)
@@ -133,6 +134,7 @@ extension Connection {
     /// a close-delimited body never does.
     static func keepsAlive(_ response: Response) -> Bool {
         if response.framing == .untilClose { return false }
+        guard response.headers.contains("Connection") else { return response.version == "HTTP/1.1" }
         let tokens = response.headers.connection
         if tokens.contains("close") { return false }
         return response.version == "HTTP/1.1" || tokens.contains("keep-alive")

@@ -193,13 +193,13 @@ public final class Connection: @unchecked Sendable {
         response = Response(answering: request.method, limits: options.limits)
         response.keepsBody = options.keepsBody
         responseStarted = false
-        if request.headers.connection.contains("close") { isReusable = false }
+        if request.headers.contains("Connection"), request.headers.connection.contains("close") { isReusable = false }
         if let limit = options.requestTimeout {
             requestTimer = loop.schedule(after: limit) { [weak self] in self?.fail(.timedOut(.request)) }
         }
         lastRead = loop.now
-        armIdleTimer(after: options.idleReadTimeout)
-        writes.append(request.raw)
+        if idleTimer == nil { armIdleTimer(after: options.idleReadTimeout) }
+        if case .connected = phase { writes.sendOrQueue(request.raw, to: fd) } else { writes.append(request.raw) }
         flush()
     }
 
@@ -211,7 +211,10 @@ public final class Connection: @unchecked Sendable {
     /// libev's recommended idle-timeout pattern: one timer, re-armed for what remains
     /// instead of restarted on every read.
     func idleTimerFired() {
-        guard inFlight != nil, !isClosed else { return }
+        guard inFlight != nil, !isClosed else {
+            idleTimer = nil // idle: the next request arms it again
+            return
+        }
         let limit = options.idleReadTimeout.seconds
         if paused { lastRead = loop.now } // not reading is the consumer's choice, not the peer's stall
         let idle = loop.now - lastRead

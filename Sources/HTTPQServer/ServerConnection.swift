@@ -240,20 +240,11 @@ final class ServerConnection {
     /// Whether everything queued so far is written.
     var isDrained: Bool { writes.isEmpty && file == nil }
 
-    /// Queues `bytes`; when nothing is waiting ahead of them they go straight to the socket
-    /// from the caller's buffer, and only what the socket did not take is copied.
+    /// Queues `bytes`; when nothing waits ahead of them they go straight to the socket from
+    /// the caller's buffer, and only what the socket did not take is copied.
     func enqueue(_ bytes: [UInt8]) {
-        guard writes.isEmpty, file == nil, phase != .closed else { return writes.append(bytes) }
-        let outcome = bytes.withUnsafeBytes { raw -> SystemCalls.Outcome<Int> in
-            var vector = iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress), iov_len: raw.count)
-            return withUnsafeMutablePointer(to: &vector) { SystemCalls.writev(fd, UnsafeMutableBufferPointer(start: $0, count: 1)) }
-        }
-        switch outcome {
-        case .ok(let sent) where sent == bytes.count: return
-        case .ok(let sent): bytes.withUnsafeBytes { writes.append(UnsafeRawBufferPointer(rebasing: $0[sent...])) }
-        case .wouldBlock: writes.append(bytes)
-        case .failed: close()
-        }
+        guard file == nil, phase != .closed else { return writes.append(bytes) }
+        writes.sendOrQueue(bytes, to: fd)
     }
 
     func enqueue(_ bytes: UnsafeRawBufferPointer) {

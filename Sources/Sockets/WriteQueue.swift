@@ -23,6 +23,23 @@ package struct WriteQueue: ~Copyable {
         chunks.append(chunk)
     }
 
+    /// Sends `bytes` straight from the caller's buffer when nothing waits ahead of them;
+    /// only what the socket does not take is copied into the queue. A failed write queues
+    /// everything, and the next `flush` reports the error.
+    package mutating func sendOrQueue(_ bytes: [UInt8], to fd: Int32) {
+        guard chunks.isEmpty, !bytes.isEmpty else { return append(bytes) }
+        let outcome = bytes.withUnsafeBytes { raw -> SystemCalls.Outcome<Int> in
+            var vector = iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress), iov_len: raw.count)
+            return withUnsafeMutablePointer(to: &vector) { SystemCalls.writev(fd, UnsafeMutableBufferPointer(start: $0, count: 1)) }
+        }
+        switch outcome {
+        case .ok(let sent):
+            if sent < bytes.count { bytes.withUnsafeBytes { append(UnsafeRawBufferPointer(rebasing: $0[sent...])) } }
+        case .wouldBlock, .failed:
+            append(bytes)
+        }
+    }
+
     /// Writes as much as the socket takes. Returns nil on success (written or would block),
     /// or the errno of a failed write.
     package mutating func flush(to fd: Int32) -> Int32? {
