@@ -10,6 +10,7 @@ let package = Package(
         .package(path: "Dependencies/httpq"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The same work written in C: llhttp (Debian node-llhttp's sources) and libev.
@@ -45,6 +46,15 @@ let package = Package(
                 .product(name: "HTTPQClient", package: "httpq"),
                 .product(name: "EvLoop", package: "httpq"),
                 .product(name: "HTTPQ", package: "httpq"),
+            ]
+        ),
+        // AsyncHTTPClient as a load generator, the peer of `httpq load`.
+        .executableTarget(
+            name: "AHCLoad",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(

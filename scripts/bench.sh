@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
-# Side-by-side performance figures, all in one run (see Docs/Performance.md).
-#   scripts/bench.sh [RUNS]      parser (HTTPQ, llhttp, Python httpq) and reactor (EvLoop, libev C, NIO)
-# Bounded: every contender does a fixed amount of work; nothing runs on after the script.
+# Every performance figure of Docs/Performance.md, side by side, in one run:
+#   scripts/bench.sh [RUNS] [SECONDS]
+#     1. parser and reactor: HTTPQ vs llhttp and Python httpq; EvLoop vs libev C and SwiftNIO
+#     2. client: httpq load vs wrk -t1 vs AsyncHTTPClient against nginx, 1/16/64/256 connections
+#        (table, and Docs/performance-client.png drawn by gnuplot)
+#     3. many hosts: httpq fetch vs curl -Z on 5000 URLs over 100 hosts
+#     4. server: wrk against httpq serve vs nginx; memory per idle keep-alive connection
+# Starts its own peers on loopback; bounded (fixed durations and URL lists); cleans up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs="${1:-5}"
-
+runs="${1:-3}"; seconds="${2:-5}"
 bash scripts/setup.sh
-# llhttp's C sources come from Debian's node-llhttp; the benchmarks compile them in place.
-if ! dpkg-query -W -f='${Status}' node-llhttp 2>/dev/null | grep -q "install ok installed"; then
-  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq node-llhttp >/dev/null; else echo "install node-llhttp" >&2; exit 1; fi
+if ! command -v gnuplot >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq gnuplot-nox >/dev/null; else echo "install gnuplot-nox for the chart" >&2; fi
 fi
+swift build -c release --product httpq >/dev/null
+(cd Benchmarks && swift build -c release --product AHCLoad >/dev/null)
+ulimit -n "$(ulimit -Hn)"
+out="$(mktemp -d)"; trap 'rm -rf "$out"' EXIT
 
-echo "# Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(swift --version 2>&1 | head -1)"
-echo
-(cd Benchmarks && swift build -c release --product Compare >/dev/null && .build/release/Compare "$runs")
-
-echo
-echo "## Python httpq 1.2.0 (messages per second, median of $runs)"
-echo
-venv="${TMPDIR:-/tmp}/httpq-bench-venv"
-[ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q httpq==1.2.0; }
-"$venv/bin/python" Benchmarks/python/httpq_bench.py "$runs"
+echo "## 1. Parser and reactor"; echo
+bash scripts/bench-core.sh "$runs"
+echo; echo "## 2. Client"; echo
+python3 scripts/bench_http.py client "$runs" "$seconds" "$out"
+if command -v gnuplot >/dev/null; then
+  gnuplot -e "data='$out/client.dat'; output='Docs/performance-client.png'" scripts/client-chart.gp
+  echo; echo "Chart: Docs/performance-client.png"
+fi
+echo; echo "## 3. Many hosts"; echo
+python3 scripts/bench_http.py hosts "$runs" "$out"
+echo; echo "## 4. Server"; echo
+bash scripts/serve-bench.sh "$runs" "$seconds" 2000
