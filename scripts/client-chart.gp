@@ -5,6 +5,7 @@ set output output
 set multiplot layout 1,2 title "Clients against nginx (1 worker) on loopback, one client thread each"
 set logscale x 2
 set xtics (1, 16, 64, 256)
+set xrange [0.8:330]
 set xlabel "connections"
 set key top left
 set grid

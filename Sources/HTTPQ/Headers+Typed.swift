@@ -27,6 +27,34 @@ extension Headers {
     /// The tokens of `Connection` (`close`, `keep-alive`, ...), lowercased.
     public var connection: [String] { tokens(of: "Connection") }
 
+    /// Whether any `name` field lists `token` (ASCII case-insensitive, comma-separated,
+    /// trimmed), without building a String: the per-message keep-alive check
+    /// (`containsToken("close", in: "Connection")`).
+    public func containsToken(_ token: String, in name: String) -> Bool {
+        let wanted = Array(token.utf8)
+        for entry in entries where Self.matches(entry, name, in: bytes) {
+            var start = entry.value.lowerBound
+            let end = entry.value.upperBound
+            while start <= end {
+                var stop = start
+                while stop < end && bytes[stop] != UInt8(ascii: ",") { stop += 1 }
+                var low = start, high = stop
+                while low < high && (bytes[low] == 0x20 || bytes[low] == 0x09) { low += 1 }
+                while high > low && (bytes[high - 1] == 0x20 || bytes[high - 1] == 0x09) { high -= 1 }
+                if high - low == wanted.count {
+                    var same = true
+                    for offset in 0..<wanted.count where !Self.sameIgnoringCase(bytes[low + offset], wanted[offset]) {
+                        same = false
+                        break
+                    }
+                    if same { return true }
+                }
+                start = stop + 1
+            }
+        }
+        return false
+    }
+
     /// Comma-separated list items of a list-valued field, trimmed and lowercased.
     ///
     /// Use only for fields defined as lists; other values (`Date`) must never be split.

@@ -117,7 +117,7 @@ public struct Headers: Sendable {
         Self.matches(entry, name, in: bytes)
     }
 
-    private static func matches(_ entry: Entry, _ name: String, in bytes: [UInt8]) -> Bool {
+    static func matches(_ entry: Entry, _ name: String, in bytes: [UInt8]) -> Bool {
         guard entry.name.count == name.utf8.count else { return false }
         var index = entry.name.lowerBound
         for byte in name.utf8 {

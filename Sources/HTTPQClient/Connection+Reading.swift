@@ -134,9 +134,8 @@ extension Connection {
     /// a close-delimited body never does.
     static func keepsAlive(_ response: Response) -> Bool {
         if response.framing == .untilClose { return false }
-        guard response.headers.contains("Connection") else { return response.version == "HTTP/1.1" }
-        let tokens = response.headers.connection
-        if tokens.contains("close") { return false }
-        return response.version == "HTTP/1.1" || tokens.contains("keep-alive")
+        let headers = response.headers
+        if headers.containsToken("close", in: "Connection") { return false }
+        return response.version == "HTTP/1.1" || headers.containsToken("keep-alive", in: "Connection")
     }
 }

@@ -35,7 +35,8 @@ public final class Connection: @unchecked Sendable {
     var writes = WriteQueue()
 
     var queued: [Request] = []
-    var inFlight: Request?
+    /// The request on the wire: only what reading its response needs (not a copy of it).
+    var inFlight: InFlight?
     var response: Response
     /// Whether any byte of the current response has arrived (decides retries and errors).
     public internal(set) var responseStarted = false
@@ -93,6 +94,9 @@ public final class Connection: @unchecked Sendable {
         guard !isClosed else {
             delegate?.connection(self, didFail: ClientError.cancelled)
             return
+        }
+        if case .connected = phase, inFlight == nil, !processing, queued.isEmpty {
+            return start(request) // the common case: no queue in between
         }
         queued.append(request)
         if case .connected = phase, inFlight == nil, !processing { startNext() }
@@ -188,12 +192,17 @@ public final class Connection: @unchecked Sendable {
         guard !queued.isEmpty else { return }
         let request = queued.removeFirst()
         if queued.isEmpty { queued = [] } // an idle connection keeps no buffer
-        inFlight = request
+        start(request)
+    }
+
+    /// Puts `request` on the wire and prepares to read its response.
+    func start(_ request: Request) {
+        inFlight = InFlight(method: request.method)
         options.logger?.trace("request", metadata: ["host": "\(host)", "method": "\(request.method)", "target": "\(request.target)"])
         response = Response(answering: request.method, limits: options.limits)
         response.keepsBody = options.keepsBody
         responseStarted = false
-        if request.headers.contains("Connection"), request.headers.connection.contains("close") { isReusable = false }
+        if request.headers.containsToken("close", in: "Connection") { isReusable = false }
         if let limit = options.requestTimeout {
             requestTimer = loop.schedule(after: limit) { [weak self] in self?.fail(.timedOut(.request)) }
         }
@@ -261,14 +270,20 @@ public final class Connection: @unchecked Sendable {
         writes.removeAll()
         let delegate = self.delegate
         self.delegate = nil
-        let failed = (inFlight.map { [$0] } ?? []) + queued
+        let failed = (inFlight == nil ? 0 : 1) + queued.count
         inFlight = nil
         queued = []
-        for _ in failed { delegate?.connection(self, didFail: error) }
+        for _ in 0..<failed { delegate?.connection(self, didFail: error) }
         let onClose = self.onClose
         self.onClose = nil
         onClose?()
     }
+}
+
+/// What a connection remembers of the request in flight.
+struct InFlight {
+    /// The method, which decides whether the response has a body (HEAD).
+    let method: String
 }
 
 extension Duration {

@@ -192,13 +192,9 @@ final class ServerConnection {
     }
 
     private func keepsAlive(_ request: Request) -> Bool {
-        let http10 = request.version == "HTTP/1.0"
-        guard request.headers.contains("Connection") else { return !http10 }
-        let tokens = request.headers.connection
-        if http10 {
-            return tokens.contains { $0.lowercased() == "keep-alive" }
-        }
-        return !tokens.contains { $0.lowercased() == "close" }
+        let headers = request.headers
+        if request.version == "HTTP/1.0" { return headers.containsToken("keep-alive", in: "Connection") }
+        return !headers.containsToken("close", in: "Connection")
     }
 
     /// A malformed request: the status that says why, then close.

@@ -39,3 +39,27 @@ import Testing
         #expect((["Content-Length": "-1"] as Headers).contentLength == nil)
     }
 }
+
+@Suite struct HeaderTokenTests {
+    @Test(arguments: [
+        ("Connection", "close", "close", true),
+        ("connection", "Keep-Alive, Upgrade", "keep-alive", true),
+        ("Connection", "  upgrade ,\tCLOSE  ", "close", true),
+        ("Connection", "closed", "close", false),
+        ("Connection", "keep-alive", "close", false),
+        ("Connection", "", "close", false),
+        ("Proxy-Connection", "close", "close", false),
+    ])
+    func containsTokenMatchesListItemsWithoutCase(name: String, value: String, token: String, expected: Bool) {
+        let headers = Headers([(name, value)])
+        #expect(headers.containsToken(token, in: "Connection") == expected)
+        #expect(headers.containsToken(token, in: "Connection") == headers.tokens(of: "Connection").contains(token))
+    }
+
+    @Test func repeatedFieldsAreAllSearched() throws {
+        var response = Response()
+        _ = try response.feed("HTTP/1.1 200 OK\r\nConnection: upgrade\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".utf8)
+        #expect(response.headers.containsToken("close", in: "Connection"))
+        #expect(!response.headers.containsToken("keep-alive", in: "Connection"))
+    }
+}
