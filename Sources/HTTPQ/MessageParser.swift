@@ -173,6 +173,10 @@ struct MessageParser: Sendable {
 
             case .chunkSize, .chunkExtension, .chunkSizeLineFeed, .chunkDataCarriageReturn, .chunkDataLineFeed:
                 guard i < count else { return (i, nil) }
+                if let next = chunkFramingFastPath(input, at: i) {
+                    i = next
+                    continue
+                }
                 try chunkFraming(input[i], at: consumed + i)
                 i += 1
 
@@ -319,6 +323,33 @@ struct MessageParser: Sendable {
         case .untilClose: phase = .untilClose
         }
         return .stateChanged(.body)
+    }
+
+    /// The common framing in one go, when it is whole in `input`: the CRLF after chunk data,
+    /// and a size line of hex digits and CRLF (no extension). Returns the position after it,
+    /// or nil to let the byte-at-a-time machine (which reports errors at their byte) handle it.
+    @inline(__always)
+    private mutating func chunkFramingFastPath(_ input: UnsafeRawBufferPointer, at start: Int) -> Int? {
+        let count = input.count
+        var i = start
+        if case .chunkDataCarriageReturn = phase {
+            guard i + 1 < count, input[i] == Grammar.cr, input[i + 1] == Grammar.lf else { return nil }
+            i += 2
+            phase = .chunkSize(value: 0, sawDigit: false)
+            chunkLineBytes = 0
+        }
+        guard case .chunkSize(0, false) = phase, chunkLineBytes == 0 else { return i == start ? nil : i }
+        var value: UInt64 = 0
+        var j = i
+        // At most 15 digits: the value stays below 2^60, well inside the size limit.
+        while j < count, j - i < 15, let digit = Grammar.hexValue(input[j]) {
+            value = value << 4 | digit
+            j += 1
+        }
+        guard j > i, j + 1 < count, input[j] == Grammar.cr, input[j + 1] == Grammar.lf,
+              j + 2 - i <= limits.maxLineBytes else { return i == start ? nil : i }
+        chunkSizeLineDone(value)
+        return j + 2
     }
 
     /// One byte of chunk framing: size line, extensions, and the CRLF after data.
