@@ -17,7 +17,7 @@ public final class EventLoop: @unchecked Sendable {
     /// The backend libev chose or was told to use.
     public let backend: Backend
 
-    let tasks = Mutex(TaskQueue())
+    let tasks = Locked(TaskQueue())
     let wakeup: UnsafeMutablePointer<ev_async>
     /// `pthread_self()` of the thread running the loop, 0 when nobody runs it.
     let owner = Atomic<UInt>(0)

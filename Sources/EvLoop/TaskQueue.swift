@@ -1,7 +1,7 @@
 import CEv
 
 /// Closures submitted from any thread, waiting for the loop. Guarded by `EventLoop.tasks`.
-struct TaskQueue: ~Copyable {
+struct TaskQueue {
     var pending: [@Sendable () -> Void] = []
     /// Whether an `ev_async_send` is already on its way; one wake-up serves a whole batch.
     var wakeupPending = false

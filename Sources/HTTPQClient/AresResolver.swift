@@ -1,7 +1,6 @@
 import Sockets
 import CAres
 import EvLoop
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,7 +21,7 @@ final class AresResolver: @unchecked Sendable {
     private var pending = 0
 
     private static let initialized: Bool = ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS
-    private static let registry = Mutex<[Key: AresResolver]>([:])
+    private static let registry = Locked<[Key: AresResolver]>([:])
     private struct Key: Hashable {
         let loop: ObjectIdentifier
         let servers: String?

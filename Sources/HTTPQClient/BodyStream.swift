@@ -1,5 +1,5 @@
+import EvLoop
 import HTTPQ
-import Synchronization
 
 /// A response whose body arrives as an `AsyncSequence` of chunks, with backpressure: when
 /// more than `highWater` bytes wait unread, the connection stops reading until the
@@ -24,7 +24,7 @@ public final class BodyStream: AsyncSequence, Sendable {
         var control: ReadControl?
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
     let highWater: Int
 
     init(highWater: Int) { self.highWater = highWater }

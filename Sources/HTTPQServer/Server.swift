@@ -22,7 +22,7 @@ public final class Server: Sendable {
     public let configuration: ServerConfiguration
     let handler: RequestHandler
     private let loops: [EventLoop]
-    private let state = Mutex(Lifecycle())
+    private let state = Locked(Lifecycle())
 
     private struct Lifecycle {
         var started = false

@@ -1,7 +1,7 @@
+import EvLoop
 import ArgumentParser
 import Foundation
 import HTTPQClient
-import Synchronization
 
 /// `httpq fetch`: many URLs across many hosts at once, one summary.
 struct FetchCommand: ParsableCommand {
@@ -120,7 +120,7 @@ struct FetchCommand: ParsableCommand {
 /// `fetch` and `demo`.
 enum FetchReport {
     static func run(engine: FetchEngine, urls: [String], json: Bool) -> FetchSummary {
-        let summary = Mutex(FetchSummary())
+        let summary = Locked(FetchSummary())
         let bar = ProgressBar()
         let started = ContinuousClock.now
         engine.run(urls, onResult: { result in

@@ -2,7 +2,6 @@ import EvLoop
 import Foundation
 import HTTPQ
 import HTTPQClient
-import Synchronization
 import Dispatch
 
 /// Fetches a list of URLs across many hosts with one `Client`: at most `concurrency` in
@@ -28,7 +27,7 @@ final class FetchEngine: Sendable {
     private let client: Client
     private let group: EventLoopGroup
     private let sinks: SinkFactory?
-    private let state: Mutex<Queue>
+    private let state: Locked<Queue>
     /// Signalled when the last fetch ends, so `run` returns at once (elapsed time is exact).
     private let allDone = DispatchSemaphore(value: 0)
 
@@ -51,7 +50,7 @@ final class FetchEngine: Sendable {
         client = Client(loops: group.loops, configuration: .init(maxConnections: options.concurrency,
                                                                   maxConnectionsPerHost: options.perHost,
                                                                   connection: connection))
-        state = Mutex(Queue())
+        state = Locked(Queue())
     }
 
     /// Fetches every URL; `onResult` runs (on a loop thread) as each ends. Returns when all

@@ -26,7 +26,7 @@ final class LoadRun: @unchecked Sendable {
     let connections: Int
     let duration: Duration
     private let group: EventLoopGroup
-    private let totals: Mutex<Totals> = Mutex(Totals())
+    private let totals = Locked(Totals())
     private let finishedLoops = Atomic(0)
 
     init(url: HTTPURL, connections: Int, duration: Duration, threads: Int, headers: [(String, String)]) throws {
@@ -191,7 +191,7 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
 
 /// A one-shot flag a thread can wait on.
 final class ConditionFlag: @unchecked Sendable {
-    private let condition = Mutex(false)
+    private let condition = Locked(false)
     func set() { condition.withLock { $0 = true } }
     func wait() { while !condition.withLock({ $0 }) { usleep(1_000) } }
 }

@@ -1,13 +1,13 @@
+import EvLoop
 import Dispatch
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A value shared between a loop thread and the test, under a lock.
 final class Shared<Value: Sendable>: Sendable {
-    private let storage: Mutex<Value>
-    init(_ value: Value) { storage = Mutex(value) }
+    private let storage: Locked<Value>
+    init(_ value: Value) { storage = Locked(value) }
     var value: Value { storage.withLock { $0 } }
     func update<T>(_ body: (inout Value) -> T) -> T { storage.withLock { body(&$0) } }
 }

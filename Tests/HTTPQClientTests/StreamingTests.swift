@@ -8,7 +8,7 @@ import HTTPQ
 @Suite struct StreamingTests {
     @Test func bodyStreamsWithBackpressureAndArrivesIntact() async throws {
         let size = 8 * 1024 * 1024
-        let content = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 13) }
+        let content = TestBytes.make(count: size)
         let nginx = try Nginx(files: ["big.bin": content])
         try await withClient(.init(connection: ConnectionOptions(idleReadTimeout: .seconds(3), keepsBody: false))) { client, thread in
             let streamed = try await client.stream(Request(method: "GET", target: "/"),

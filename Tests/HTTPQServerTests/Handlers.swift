@@ -1,10 +1,11 @@
 import EvLoop
 import HTTPQ
 import HTTPQServer
+import TestSupport
 
 /// A generated body, produced 64 KiB at a time as the socket takes it (backpressure).
 final class Pump: @unchecked Sendable {
-    static let pattern = (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+    static let pattern = TestBytes.make(count: 65_536, seed: 7)
     let responder: Responder
     var remaining: Int
 

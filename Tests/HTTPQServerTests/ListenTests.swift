@@ -34,7 +34,7 @@ import Glibc
         try await offPool {
             let group = try EventLoopGroup(count: 2)
             defer { try? group.shutdown() }
-            let threads = Mutex(Set<UInt>())
+            let threads = Locked(Set<UInt>())
             let server = Server(configuration: .init(addresses: [SocketAddress(ip: "127.0.0.1", port: 0)!]),
                                 loops: group.loops) { request, responder in
                 threads.withLock { _ = $0.insert(UInt(pthread_self())) }

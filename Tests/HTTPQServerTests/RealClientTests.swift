@@ -30,7 +30,7 @@ import Glibc
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-upload-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
-            let upload = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+            let upload = TestBytes.make(count: 300_000, seed: 13)
             let file = directory.appendingPathComponent("upload.bin")
             try Data(upload).write(to: file)
             let base = "http://127.0.0.1:\(server.port)"

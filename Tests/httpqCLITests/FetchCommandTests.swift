@@ -11,7 +11,7 @@ import TestSupport
         for host in 1...hosts {
             for file in 0..<files {
                 let size = 100 + (host * 7_919 + file * 104_729) % 20_000
-                content["127.0.2.\(host)/files/\(file).bin"] = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ file &+ host &* 7) }
+                content["127.0.2.\(host)/files/\(file).bin"] = TestBytes.make(count: size, seed: host * 1_000 + file)
             }
             content["127.0.2.\(host)/index.html"] = Array("host \(host)\n".utf8)
         }

@@ -27,7 +27,7 @@ import Glibc
                                                        withDestinationPath: directory.appendingPathComponent("secret.txt").path)
             try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("inside.css").path,
                                                        withDestinationPath: "docs/site.css")
-            let big = (0..<5_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+            let big = TestBytes.make(count: 5_000_000)
             try Data(big).write(to: root.appendingPathComponent("big.bin"))
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let output = open(log.path, O_WRONLY | O_CLOEXEC)
