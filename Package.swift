@@ -40,7 +40,7 @@ let package = Package(
         // Real peers for the tests (nginx, dnsmasq, scripted raw-socket servers, child processes).
         .target(name: "CSpawn", path: "Tests/CSpawn"),
         .target(name: "TestSupport", dependencies: ["CSpawn"], path: "Tests/TestSupport"),
-        .testTarget(name: "HTTPQTests", dependencies: ["HTTPQ"]),
+        .testTarget(name: "HTTPQTests", dependencies: ["HTTPQ", "TestSupport"]),
         .testTarget(name: "EvLoopTests", dependencies: ["EvLoop"]),
         .testTarget(
             name: "HTTPQClientTests",

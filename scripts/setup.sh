@@ -10,6 +10,7 @@ packages=(
   curl          # a real peer in the tests
   nginx-light   # a real server in the tests and benchmarks
   wrk           # load generator in the tests and benchmarks
+  python3-h11   # an independent HTTP/1.1 parser for the differential test (Debian python3)
 )
 
 missing=()
