@@ -35,11 +35,25 @@ public final class ScriptedServer: @unchecked Sendable {
 
     public var connectionsAccepted: Int { lock.lock(); defer { lock.unlock() }; return accepted }
 
+    /// Accepts until stopped. The listener is closed here, by this thread, once it is done
+    /// with it: if `stop()` closed it, its number could be reused by another test's socket
+    /// before this loop's next `accept`, which would then steal that test's connections.
     private func acceptLoop() {
         while true {
             let client = accept(listener, nil, nil)
-            if client < 0 { return }
-            lock.lock(); accepted += 1; lock.unlock()
+            let code = errno
+            lock.lock()
+            let done = stopped
+            if client >= 0 && !done { accepted += 1 }
+            lock.unlock()
+            if client < 0 || done {
+                if client >= 0 { close(client) }
+                if done || code != EINTR {
+                    close(listener)
+                    return
+                }
+                continue
+            }
             let script = self.script
             Thread.detachNewThread {
                 script(client)
@@ -48,13 +62,13 @@ public final class ScriptedServer: @unchecked Sendable {
         }
     }
 
+    /// Stops accepting: wakes the accept loop, which closes the listener.
     public func stop() {
         lock.lock()
         defer { lock.unlock() }
         guard !stopped else { return }
         stopped = true
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     // Script helpers.
