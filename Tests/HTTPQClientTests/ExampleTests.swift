@@ -27,8 +27,10 @@ func example(port: Int) throws {
 }
 
 @Suite struct ExampleTests {
-    @Test func issueExampleAgainstNginx() throws {
-        let nginx = try Nginx(files: ["index.html": Array("hello from nginx\n".utf8)])
-        try withExtendedLifetime(nginx) { try example(port: nginx.port) }
+    @Test func issueExampleAgainstNginx() async throws {
+        try await offPool {
+            let nginx = try Nginx(files: ["index.html": Array("hello from nginx\n".utf8)])
+            try withExtendedLifetime(nginx) { try example(port: nginx.port) }
+        }
     }
 }

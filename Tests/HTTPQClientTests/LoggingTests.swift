@@ -21,19 +21,21 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
 }
 
 @Suite struct LoggingTests {
-    @Test func connectionEventsReachTheLogger() throws {
-        let server = try ScriptedServer { fd in
-            _ = ScriptedServer.readHead(fd)
-            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    @Test func connectionEventsReachTheLogger() async throws {
+        try await offPool {
+            let server = try ScriptedServer { fd in
+                _ = ScriptedServer.readHead(fd)
+                ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            }
+            defer { server.stop() }
+            let handler = CapturingLogHandler()
+            let logger = Logger(label: "httpq.test") { _ in handler }
+            _ = try fetchOnce(port: server.port, options: ConnectionOptions(logger: logger))
+            _ = try fetchOnce(port: freePort(), options: ConnectionOptions(logger: logger))
+            #expect(handler.messages.contains("debug connected"))
+            #expect(handler.messages.contains("trace request"))
+            #expect(handler.messages.contains("trace response"))
+            #expect(handler.messages.contains("debug request failed"))
         }
-        defer { server.stop() }
-        let handler = CapturingLogHandler()
-        let logger = Logger(label: "httpq.test") { _ in handler }
-        _ = try fetchOnce(port: server.port, options: ConnectionOptions(logger: logger))
-        _ = try fetchOnce(port: freePort(), options: ConnectionOptions(logger: logger))
-        #expect(handler.messages.contains("debug connected"))
-        #expect(handler.messages.contains("trace request"))
-        #expect(handler.messages.contains("trace response"))
-        #expect(handler.messages.contains("debug request failed"))
     }
 }
