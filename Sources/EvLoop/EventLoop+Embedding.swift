@@ -86,7 +86,8 @@ public final class HostedEventLoop: @unchecked Sendable {
         }
     }
 
-    /// Stops polling, joins the poller, and runs the closures already submitted here.
+    /// Stops polling, joins the poller, runs the closures already submitted here, and
+    /// releases the watchers still active.
     public func shutdown() {
         lock.withLock {
             shuttingDown = true
@@ -101,6 +102,7 @@ public final class HostedEventLoop: @unchecked Sendable {
             shutdownWatcher?.cancel()
             shutdownWatcher = nil
             loop.drainTasks()
+            loop.releaseWatchers()
         }
         close(shutdownPipe.read)
         close(shutdownPipe.write)

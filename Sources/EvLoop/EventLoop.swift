@@ -107,6 +107,18 @@ public final class EventLoop: @unchecked Sendable {
         return buffer
     }
 
+    /// Stops and lets go of every active watcher, as if each were cancelled: for the end of a
+    /// loop's life. A watcher holds its loop, and an active watcher is held by its loop, so a
+    /// loop dropped with active watchers would keep them and itself alive. `EventLoopThread`
+    /// and `HostedEventLoop` call this when shut down; call it yourself before dropping a loop
+    /// you ran with `run()`. Loop's thread only (or when the loop is not running).
+    public func releaseWatchers() {
+        preconditionInLoop()
+        var all: [Watcher] = []
+        active.forEach { all.append($0) }
+        for watcher in all { watcher.cancel() }
+    }
+
     /// How many watchers are active (I/O, timers, signals); for tests and diagnostics.
     public var activeWatcherCount: Int {
         preconditionInLoop()

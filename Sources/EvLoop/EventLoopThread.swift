@@ -24,15 +24,19 @@ public final class EventLoopThread: Sendable {
             while !loop.stopRequested.exchange(false, ordering: .acquiringAndReleasing) {
                 ev_run_forever(loop)
             }
-            // Run what was submitted before the stop, then let go of the thread.
+            // Run what was submitted before the stop, release the watchers still active (they
+            // can never fire again, and each holds the loop: a cycle that would keep both
+            // alive), then let go of the thread.
             loop.drainTasks()
+            loop.releaseWatchers()
             loop.leave()
         }
         started.withLock { while !running { started.wait() } }
     }
 
-    /// Stops the loop, runs the closures already submitted, and joins the thread.
-    /// Call it from any thread but the loop's own.
+    /// Stops the loop, runs the closures already submitted, releases the watchers still
+    /// active (they will never fire), and joins the thread. Call it from any thread but the
+    /// loop's own.
     public func shutdown() throws(EvLoopError) {
         if loop.isInLoop { throw .shutdownFromLoopThread }
         loop.stop()

@@ -76,10 +76,8 @@ struct FetchCommand: ParsableCommand {
                 try FileOutput.readStandardInput(blockSize: 65_536) { bytes += $0 }
                 text = String(decoding: bytes, as: UTF8.self)
             } else {
-                guard let contents = try? String(contentsOfFile: urlsFile, encoding: .utf8) else {
-                    throw CommandFailure("cannot read \(urlsFile)")
-                }
-                text = contents
+                guard let contents = FileOutput.readFile(urlsFile) else { throw CommandFailure("cannot read \(urlsFile)") }
+                text = String(decoding: contents, as: UTF8.self)
             }
             list += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty && !$0.hasPrefix("#") }
@@ -87,10 +85,10 @@ struct FetchCommand: ParsableCommand {
         var body: [UInt8]?
         if let data {
             if data.hasPrefix("@") {
-                guard let contents = FileManager.default.contents(atPath: String(data.dropFirst())) else {
+                guard let contents = FileOutput.readFile(String(data.dropFirst())) else {
                     throw CommandFailure("cannot read \(data.dropFirst())")
                 }
-                body = Array(contents)
+                body = contents
             } else {
                 body = Array(data.utf8)
             }

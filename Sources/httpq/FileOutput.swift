@@ -36,6 +36,22 @@ enum FileOutput {
         #endif
     }
 
+    /// A whole file's bytes, read with `read(2)`; nil when it cannot be opened.
+    static func readFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var block = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = block.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { return nil }
+            if count == 0 { return bytes }
+            bytes += block[0..<count]
+        }
+    }
+
     /// Reads standard input in blocks of up to `size` bytes until end of file.
     static func readStandardInput(blockSize size: Int, _ body: ([UInt8]) throws -> Void) throws {
         var block = [UInt8](repeating: 0, count: size)

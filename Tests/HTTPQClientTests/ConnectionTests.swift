@@ -266,7 +266,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
             let transcript = Transcript()
             transcript.stopWhenDone = false
             let connection = try Connection(loop: loop, host: "127.0.0.1", port: nginx.port, delegate: transcript)
-            transcript.onComplete = { connection in
+            transcript.onComplete = { [unowned transcript] connection in
                 if transcript.responses.count == 3 { connection.loop.stop() }
             }
             for path in ["/a.txt", "/b.txt", "/a.txt"] {

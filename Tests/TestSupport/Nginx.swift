@@ -53,7 +53,7 @@ public final class Nginx: @unchecked Sendable {
             if canConnect(port: port, host: addresses[0]) { return }
             usleep(10_000)
         }
-        let log = (try? String(contentsOf: prefix.appendingPathComponent("error.log"), encoding: .utf8)) ?? ""
+        let log = readTextFile(prefix.appendingPathComponent("error.log").path)
         throw PeerError.didNotStart("nginx", log)
     }
 

@@ -43,3 +43,20 @@ public enum PeerError: Error, CustomStringConvertible {
         }
     }
 }
+
+/// A file's contents as text, read with plain `read(2)` (empty when it cannot be read).
+/// Foundation's `String(contentsOf:)` leaks its read buffer on this toolchain (LeakSanitizer
+/// reports it), so the tests avoid it.
+public func readTextFile(_ path: String) -> String {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return "" }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count <= 0 { break }
+        bytes += buffer[0..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -36,15 +36,15 @@ import Glibc
             var port: String?
             for _ in 0..<500 where port == nil {
                 usleep(10_000)
-                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                let text = readTextFile(log.path)
                 port = text.split(separator: "\n").first { $0.hasPrefix("listening on http://127.0.0.1:") }
                     .map { String($0.dropFirst("listening on http://127.0.0.1:".count).dropLast()) }
             }
-            guard let port else { throw PeerError.didNotStart("httpq serve", (try? String(contentsOf: log, encoding: .utf8)) ?? "") }
+            guard let port else { throw PeerError.didNotStart("httpq serve", readTextFile(log.path)) }
             base = "http://127.0.0.1:\(port)"
         }
 
-        var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        var output: String { readTextFile(log.path) }
 
         deinit {
             process.kill()
