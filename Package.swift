@@ -39,9 +39,9 @@ let package = Package(
         ),
         // Real peers for the tests (nginx, dnsmasq, scripted raw-socket servers, child processes).
         .target(name: "CSpawn", path: "Tests/CSpawn"),
-        .target(name: "TestSupport", dependencies: ["CSpawn"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CSpawn", "EvLoop"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPQTests", dependencies: ["HTTPQ", "TestSupport"]),
-        .testTarget(name: "EvLoopTests", dependencies: ["EvLoop"]),
+        .testTarget(name: "EvLoopTests", dependencies: ["EvLoop", "TestSupport"]),
         .testTarget(
             name: "HTTPQClientTests",
             dependencies: ["HTTPQClient", "EvLoop", "HTTPQ", "TestSupport", .product(name: "Logging", package: "swift-log")]

@@ -8,7 +8,7 @@ public final class IOWatcher: Watcher, @unchecked Sendable {
     /// The descriptor watched.
     public let fileDescriptor: Int32
     let io: UnsafeMutablePointer<ev_io>
-    let handler: (IOEvents) -> Void
+    private var handler: ((IOEvents) -> Void)?
     private var events: IOEvents
 
     init(loop: EventLoop, fileDescriptor: Int32, events: IOEvents, handler: @escaping (IOEvents) -> Void) {
@@ -44,7 +44,12 @@ public final class IOWatcher: Watcher, @unchecked Sendable {
         guard !isCancelled else { return }
         let events = IOEvents(rawValue: revents)
         if events.contains(.error) { deactivate() }
-        handler(events)
+        guard let handler else { return }
+        handler(events) // a local copy: the callback may cancel this watcher and drop its own
+    }
+
+    override func releaseHandler() {
+        handler = nil
     }
 }
 

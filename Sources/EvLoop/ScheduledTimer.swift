@@ -4,7 +4,7 @@ import CEv
 /// A timer cancelled before it fires never runs.
 public final class ScheduledTimer: Watcher, @unchecked Sendable {
     let timer: UnsafeMutablePointer<ev_timer>
-    let handler: @Sendable () -> Void
+    private var handler: (@Sendable () -> Void)?
     /// Whether the timer fires again after each period.
     public let isRepeating: Bool
 
@@ -30,9 +30,18 @@ public final class ScheduledTimer: Watcher, @unchecked Sendable {
 
     func fire() {
         // libev has already stopped a one-shot timer; let go of it after the callback.
-        defer { if !isRepeating { loop.active.remove(self) } }
-        guard !isCancelled else { return }
+        defer {
+            if !isRepeating {
+                loop.active.remove(self)
+                handler = nil // a one-shot timer never fires again
+            }
+        }
+        guard !isCancelled, let handler else { return }
         handler()
+    }
+
+    override func releaseHandler() {
+        handler = nil
     }
 }
 

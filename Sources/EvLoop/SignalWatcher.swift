@@ -6,7 +6,7 @@ public final class SignalWatcher: Watcher, @unchecked Sendable {
     /// The signal number watched.
     public let signal: Int32
     let watcher: UnsafeMutablePointer<ev_signal>
-    let handler: @Sendable (Int32) -> Void
+    private var handler: (@Sendable (Int32) -> Void)?
 
     init(loop: EventLoop, signal: Int32, handler: @escaping @Sendable (Int32) -> Void) {
         self.signal = signal
@@ -23,8 +23,12 @@ public final class SignalWatcher: Watcher, @unchecked Sendable {
     override func stopWatcher() { ev_signal_stop(loop.raw, watcher) }
 
     func fire() {
-        guard !isCancelled else { return }
+        guard !isCancelled, let handler else { return }
         handler(signal)
+    }
+
+    override func releaseHandler() {
+        handler = nil
     }
 }
 

@@ -28,10 +28,19 @@ public class Watcher: @unchecked Sendable {
         cancelled.store(true, ordering: .releasing)
         if loop.isInLoopOrIdle {
             deactivate()
+            releaseHandler()
         } else {
-            loop.execute { self.deactivate() }
+            loop.execute {
+                self.deactivate()
+                self.releaseHandler()
+            }
         }
     }
+
+    /// Lets go of the callback once the watcher can never fire again: a callback that
+    /// captures its own watcher (to cancel itself) would otherwise keep both, and through
+    /// the watcher the loop, alive forever. Loop's thread. Overridden.
+    func releaseHandler() {}
 
     var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
 

@@ -12,15 +12,21 @@ final class LoopPool: @unchecked Sendable {
     final class HostPool {
         var idle: [PooledConnection] = []
         var open = 0
-        var waiting: [PendingRequest] = []
+        /// A FIFO: slots before `waitingHead` are taken (emptied, so a finished request and
+        /// its delegate are not kept), compacted once they are the larger part.
+        var waiting: [PendingRequest?] = []
         var waitingHead = 0
         var hasWaiting: Bool { waitingHead < waiting.count }
 
         func popWaiting() -> PendingRequest? {
             guard hasWaiting else { return nil }
             let task = waiting[waitingHead]
+            waiting[waitingHead] = nil
             waitingHead += 1
-            if waitingHead > 64 && waitingHead * 2 > waiting.count {
+            if waitingHead == waiting.count {
+                waiting = []
+                waitingHead = 0
+            } else if waitingHead > 64 && waitingHead * 2 > waiting.count {
                 waiting.removeFirst(waitingHead)
                 waitingHead = 0
             }

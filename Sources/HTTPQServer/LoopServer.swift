@@ -9,7 +9,8 @@ import Glibc
 /// accepted, one sweeper timer for every timeout, and the cached `Date` line.
 /// Confined to its loop's thread.
 final class LoopServer: @unchecked Sendable {
-    let server: Server
+    /// The handler every connection of this loop answers with.
+    let handler: RequestHandler
     let loop: EventLoop
     let configuration: ServerConfiguration
     private var listeners: [IOWatcher] = []
@@ -22,9 +23,15 @@ final class LoopServer: @unchecked Sendable {
     private var graceTimer: ScheduledTimer?
 
     init(server: Server, loop: EventLoop) {
-        self.server = server
+        self.handler = server.handler
         self.loop = loop
         self.configuration = server.configuration
+    }
+
+    deinit {
+        // Reached when the loop let go of a server that was never shut down (its thread was):
+        // nothing can fire any more, so only descriptors are left to give back.
+        for listener in listeners { SystemCalls.close(listener.fileDescriptor) }
     }
 
     var connectionCount: Int { connections.count }
@@ -37,7 +44,9 @@ final class LoopServer: @unchecked Sendable {
 
     func attach(listeners fds: [Int32]) {
         listeners = fds.map { fd in
-            loop.watch(fileDescriptor: fd, for: .read) { [unowned self] _ in acceptAll(from: fd) }
+            // The listener's watcher holds this object: a started server serves until it is
+            // shut down (or its loop is), whoever else lets go of it.
+            loop.watch(fileDescriptor: fd, for: .read) { [self] _ in acceptAll(from: fd) }
         }
         // One timer per loop checks every connection's deadline: resetting a deadline is a
         // store, not a timer restart, on every request.

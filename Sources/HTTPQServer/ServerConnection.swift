@@ -59,6 +59,11 @@ final class ServerConnection {
     }
 
 
+    deinit {
+        if phase != .closed { SystemCalls.close(fd) }
+        if let file { SystemCalls.close(file.descriptor) }
+    }
+
     func start() {
         watcher = home.loop.watch(fileDescriptor: fd, for: .read) { [unowned self] events in
             if events.contains(.write) { flush() }
@@ -188,7 +193,7 @@ final class ServerConnection {
         if !keepsAlive(finished) || home.isShuttingDown { closeAfterResponse = true }
         let responder = Responder(connection: self, request: finished, closing: closeAfterResponse)
         self.responder = responder
-        home.server.handler(finished, responder)
+        home.handler(finished, responder)
     }
 
     private func keepsAlive(_ request: Request) -> Bool {

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import EvLoop
 import Dispatch
 #if canImport(Glibc)
@@ -50,6 +51,7 @@ import Glibc
 
     @Test func stopFromAnotherThread() throws {
         let loop = try EventLoop()
+        defer { retire(loop) }
         let stopper = Thread { usleep(20_000); loop.stop() }
         stopper.start()
         loop.run() // returns only because of the other thread's stop()

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import EvLoop
 #if canImport(Glibc)
 import Glibc
@@ -7,6 +8,7 @@ import Glibc
 @Suite struct IOTests {
     @Test func readinessOnASocketPair() throws {
         let loop = try EventLoop()
+        defer { retire(loop) }
         let (a, b) = socketPair()
         defer { close(a); close(b) }
         let received = Shared<[UInt8]>([])
@@ -25,6 +27,7 @@ import Glibc
 
     @Test func writeReadinessAndInterestChanges() throws {
         let loop = try EventLoop()
+        defer { retire(loop) }
         let (a, b) = socketPair()
         defer { close(a); close(b) }
         let log = Shared<[String]>([])
@@ -48,6 +51,7 @@ import Glibc
 
     @Test func readinessOnAPipeIncludingEndOfFile() throws {
         let loop = try EventLoop()
+        defer { retire(loop) }
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
         _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
@@ -67,6 +71,7 @@ import Glibc
 
     @Test func watcherCancelledInsideItsCallbackNeverFiresAgain() throws {
         let loop = try EventLoop()
+        defer { retire(loop) }
         let (a, b) = socketPair()
         defer { close(a); close(b) }
         writeByte(a)
@@ -86,6 +91,7 @@ import Glibc
 
     @Test func oneNonBlockingIteration() throws {
         let loop = try EventLoop()
+        defer { retire(loop) }
         let (a, b) = socketPair()
         defer { close(a); close(b) }
         let calls = Shared(0)
@@ -106,6 +112,7 @@ import Glibc
 
     @Test func discardedWatcherStillFiresBecauseTheLoopHoldsIt() throws {
         let loop = try EventLoop()
+        defer { retire(loop) }
         let (a, b) = socketPair()
         defer { close(a); close(b) }
         weak var weakWatcher: IOWatcher?

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import EvLoop
 #if canImport(Glibc)
 import Glibc
@@ -7,6 +8,7 @@ import Glibc
 @Suite struct TimerTests {
     @Test func timersFireInDeadlineOrderAndCancelledNeverRun() throws {
         let loop = try EventLoop()
+        defer { retire(loop) }
         let fired = Shared<[Int]>([])
         for (index, delay) in [50, 10, 40, 20, 30].enumerated() {
             let timer = loop.schedule(after: .milliseconds(delay)) { fired.update { $0.append(delay) } }
@@ -20,6 +22,7 @@ import Glibc
 
     @Test func repeatingTimerRunsUntilCancelledInsideItsCallback() throws {
         let loop = try EventLoop()
+        defer { retire(loop) }
         let ticks = Shared(0)
         let holder = Shared<ScheduledTimer?>(nil)
         let timer = loop.schedule(after: .milliseconds(1), repeating: .milliseconds(1)) {
@@ -36,6 +39,7 @@ import Glibc
 
     @Test func hundredThousandTimersAllFireOnceInOrder() throws {
         let loop = try EventLoop()
+        defer { retire(loop) }
         let count = 100_000
         let state = Shared((fired: 0, lastDeadline: 0, outOfOrder: 0))
         var generator = SystemRandomNumberGenerator()
@@ -69,6 +73,7 @@ import Glibc
 
     @Test func loopTimeAdvances() throws {
         let loop = try EventLoop()
+        defer { retire(loop) }
         let start = loop.now
         loop.schedule(after: .milliseconds(15)) { loop.stop() }
         loop.run()
@@ -77,6 +82,7 @@ import Glibc
 
     @Test func timeUntilNextTimerTellsAHostWhenToCallAgain() throws {
         let loop = try EventLoop()
+        defer { retire(loop) }
         #expect(loop.timeUntilNextTimer == nil)
         loop.schedule(after: .milliseconds(500)) {}
         let soon = loop.schedule(after: .milliseconds(40)) {}

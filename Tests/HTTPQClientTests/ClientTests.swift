@@ -146,8 +146,8 @@ import Glibc
             // win on a loaded machine.
             let openAfterFetch = try await withCheckedThrowingContinuation { continuation in
                 client.execute(Request(method: "GET", target: "/a"), to: "http://127.0.0.1:\(nginx.port)/a",
-                               delegate: CompletionDelegate { result in
-                                   continuation.resume(with: result.map { _ in client.pools[0].openConnections })
+                               delegate: CompletionDelegate { [weak client] result in
+                                   continuation.resume(with: result.map { _ in client?.pools[0].openConnections ?? -1 })
                                })
             }
             #expect(openAfterFetch == 1)

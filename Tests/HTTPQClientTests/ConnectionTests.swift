@@ -47,6 +47,7 @@ func runBounded(_ loop: EventLoop, limit: Duration = .seconds(10)) {
 func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = ConnectionOptions(),
                limit: Duration = .seconds(10)) throws -> Transcript {
     let loop = try EventLoop()
+    defer { retire(loop) }
     let transcript = Transcript()
     let connection = try Connection(loop: loop, host: "127.0.0.1", port: port, delegate: transcript, options: options)
     connection.send(Request(method: method, target: "/x", headers: ["Host": "127.0.0.1"]))
@@ -227,6 +228,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
             let options = ConnectionOptions(dnsServers: dns.servers)
             for (host, resolves) in [("www.test.httpq", true), ("no-such-host.example", false)] {
                 let loop = try EventLoop()
+                defer { retire(loop) }
                 let transcript = Transcript()
                 let connection = try Connection(loop: loop, host: host, port: nginx.port, delegate: transcript, options: options)
                 connection.send(Request(method: "GET", target: "/x", headers: ["Host": "x"]))
@@ -250,6 +252,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
             let nginx = try Nginx(files: ["x": Array("x".utf8)])
             defer { withExtendedLifetime(nginx) {} }
             let loop = try EventLoop()
+            defer { retire(loop) }
             let transcript = Transcript()
             let connection = try Connection(loop: loop, host: "localhost", port: nginx.port, delegate: transcript)
             connection.send(Request(method: "GET", target: "/x", headers: ["Host": "localhost"]))
@@ -263,6 +266,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
             let nginx = try Nginx(files: ["a.txt": Array("first".utf8), "b.txt": Array("second".utf8)])
             defer { withExtendedLifetime(nginx) {} }
             let loop = try EventLoop()
+            defer { retire(loop) }
             let transcript = Transcript()
             transcript.stopWhenDone = false
             let connection = try Connection(loop: loop, host: "127.0.0.1", port: nginx.port, delegate: transcript)
@@ -288,6 +292,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
             }
             defer { server.stop() }
             let loop = try EventLoop()
+            defer { retire(loop) }
             let transcript = Transcript()
             let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: transcript)
             connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
@@ -326,6 +331,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
                 func connection(_ connection: Connection, didFail error: any Error) { connection.loop.stop() }
             }
             let loop = try EventLoop()
+            defer { retire(loop) }
             let delegate = Pausing()
             let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: delegate,
                                             options: ConnectionOptions(keepsBody: false))
@@ -364,6 +370,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
                 func connection(_ connection: Connection, didFail error: any Error) { connection.loop.stop() }
             }
             let loop = try EventLoop()
+            defer { retire(loop) }
             let delegate = PauseAtEnd()
             let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: delegate)
             connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
@@ -395,6 +402,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
                 }
             }
             let loop = try EventLoop()
+            defer { retire(loop) }
             let delegate = Closer()
             let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: delegate)
             connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
