@@ -1,5 +1,6 @@
 /// `Content-Type` by file extension, for the types a static site serves.
 public enum ContentType {
+    /// The type for `path`'s extension (case-insensitive); `application/octet-stream` when unknown.
     public static func forPath(_ path: String) -> String {
         guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return "application/octet-stream" }
         return byExtension[path[path.index(after: dot)...].lowercased()] ?? "application/octet-stream"

@@ -19,6 +19,7 @@ public typealias RequestHandler = @Sendable (Request, Responder) -> Void
 /// let addresses = try server.start()
 /// ```
 public final class Server: Sendable {
+    /// Where and how it listens, limits and timeouts (fixed once created).
     public let configuration: ServerConfiguration
     let handler: RequestHandler
     private let loops: [EventLoop]

@@ -39,10 +39,15 @@ public struct ServerConfiguration: Sendable {
 
 /// One line of an access log: who asked for what and what they got.
 public struct AccessLogEntry: Sendable, CustomStringConvertible {
+    /// The client's address and port.
     public var peer: String
+    /// The request's method.
     public var method: String
+    /// The request target as sent.
     public var target: String
+    /// The request's version.
     public var version: String
+    /// The status answered.
     public var status: Int
     /// Body bytes sent.
     public var bytes: Int

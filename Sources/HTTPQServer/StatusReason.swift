@@ -1,5 +1,6 @@
 /// Standard reason phrases (RFC 9110 §15) for the statuses a server commonly sends.
 public enum StatusReason {
+    /// The phrase for `status`, or "" for a status without a standard one.
     public static func phrase(for status: Int) -> String {
         switch status {
         case 100: "Continue"

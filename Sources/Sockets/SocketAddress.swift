@@ -4,10 +4,12 @@ import Glibc
 
 /// An IPv4 or IPv6 address and port, ready for `connect`.
 public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
+    /// The address and port in network byte order.
     package enum Storage: Hashable, Sendable {
         case v4(address: UInt32, port: UInt16)          // both in network byte order
         case v6(address: [UInt8], port: UInt16, scope: UInt32)
     }
+    /// The address itself.
     package let storage: Storage
 
     /// Parses an IP literal (`127.0.0.1`, `::1`); nil for anything else, such as a name.
@@ -57,6 +59,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Calls `body` with the address as a `sockaddr` and its length.
     package func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
         switch storage {
         case .v4(let address, let port):

@@ -6,7 +6,9 @@ import Glibc
 extension SystemCalls {
     /// A failed step of setting up a listener: which call and its errno.
     package struct ListenFailure: Error {
+        /// The call that failed (`socket`, `bind`, `listen`).
         package var call: String
+        /// Its errno.
         package var code: Int32
     }
 

@@ -70,5 +70,6 @@ package enum SystemCalls {
         }
     }
 
+    /// Closes a descriptor (errors ignored: nothing can be done about them).
     package static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 }

@@ -5,17 +5,21 @@ import Glibc
 /// Bytes waiting to be written, kept in chunks with stable addresses so one `writev` can
 /// send several; survives partial writes.
 package struct WriteQueue: ~Copyable {
+    /// An empty queue.
     package init() {}
     private var chunks: [UnsafeMutableRawBufferPointer] = []
     /// How much of the first chunk is already written.
     private var written = 0
 
+    /// Whether everything queued is written.
     package var isEmpty: Bool { chunks.isEmpty }
 
+    /// Queues a copy of `bytes` after what is already queued.
     package mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { append($0) }
     }
 
+    /// Queues a copy of `bytes` after what is already queued.
     package mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
@@ -78,6 +82,7 @@ package struct WriteQueue: ~Copyable {
         }
     }
 
+    /// Drops everything queued (the connection is closing).
     package mutating func removeAll() {
         for chunk in chunks { chunk.deallocate() }
         chunks.removeAll()
