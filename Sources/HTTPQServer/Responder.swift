@@ -61,7 +61,8 @@ public final class Responder: @unchecked Sendable {
         onLoop { [self] in
             guard case .head = stage, let connection else { return }
             let chunked = contentLength == nil && request.version != "HTTP/1.0" && Self.hasBody(response.status)
-            if contentLength == nil && !chunked { connection.markClosing() }
+            // Without a length or chunking, only the connection's end can end a body.
+            if contentLength == nil && !chunked && Self.hasBody(response.status) && !isHead { connection.markClosing() }
             connection.enqueue(head(for: response, length: contentLength, chunked: chunked))
             stage = .streaming(chunked: chunked && !isHead, remaining: contentLength)
             connection.flush()

@@ -159,6 +159,12 @@ final class ServerConnection {
         deadline = home.loop.now + home.configuration.idleTimeout.secondsValue
         let hasBody: Bool
         guard let request = parser?.request else { return false }
+        // RFC 9112 §3.2: an HTTP/1.1 request needs exactly one Host; none may carry two.
+        let hosts = request.headers.values(for: "Host").count
+        if hosts > 1 || (hosts == 0 && request.version == "HTTP/1.1") {
+            respondWithError(400, hosts == 0 ? "an HTTP/1.1 request needs a Host field\n" : "more than one Host field\n")
+            return false
+        }
         switch request.framing {
         case .length(let length)?:
             if length > home.configuration.maxBodyBytes {
