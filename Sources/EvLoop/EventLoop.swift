@@ -18,6 +18,8 @@ public final class EventLoop: @unchecked Sendable {
     public let backend: Backend
 
     let tasks = Locked(TaskQueue())
+    /// The loop's half of the task queue's double buffer (loop-confined).
+    var spareTasks: [@Sendable () -> Void] = []
     let wakeup: UnsafeMutablePointer<ev_async>
     /// `pthread_self()` of the thread running the loop, 0 when nobody runs it.
     let owner = Atomic<UInt>(0)

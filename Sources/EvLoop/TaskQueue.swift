@@ -21,15 +21,20 @@ extension EventLoop {
     }
 
     /// Runs everything submitted so far, in one batch; what is submitted meanwhile runs in the next.
+    /// Two arrays take turns (the submitters' and the loop's), so a steady stream of
+    /// `execute` reuses their storage instead of growing a new array for every batch.
     func drainTasks() {
-        let batch = tasks.withLock { queue -> [@Sendable () -> Void] in
+        var batch = spareTasks
+        spareTasks = []
+        tasks.withLock { queue in
             queue.wakeupPending = false
-            if queue.pending.isEmpty { return [] }
-            let batch = queue.pending
-            queue.pending = []
-            return batch
+            swap(&queue.pending, &batch)
         }
         for task in batch { task() }
+        if batch.capacity <= 4_096 {
+            batch.removeAll(keepingCapacity: true)
+            spareTasks = batch
+        }
     }
 
     /// Called by the async watcher: stop requests and submitted closures.
