@@ -89,11 +89,7 @@ import Glibc
 
     @Test func pooledConnectionClosedByTheServerDoesNotFailTheNextRequest() async throws {
         // The server answers one request per connection and then closes without saying so.
-        let server = try ScriptedServer { fd in
-            _ = ScriptedServer.readHead(fd)
-            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            usleep(50_000)
-        }
+        let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", holding: 50_000)
         defer { server.stop() }
         try await withClient() { client, thread in
             let url = "http://127.0.0.1:\(server.port)/"

@@ -67,10 +67,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
                 "HTTP/1.0 200 OK\r\n\r\nhello",
             ]
             for text in bodies {
-                let server = try ScriptedServer { fd in
-                    _ = ScriptedServer.readHead(fd)
-                    ScriptedServer.send(fd, text)
-                }
+                let server = try ScriptedServer.answering(text)
                 defer { server.stop() }
                 let transcript = try fetchOnce(port: server.port)
                 #expect(transcript.events == ["headers", "body", "complete"], "\(text) \(transcript.errors)")
@@ -97,11 +94,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
 
     @Test func headResponseHasNoBody() async throws {
         try await offPool {
-            let server = try ScriptedServer { fd in
-                _ = ScriptedServer.readHead(fd)
-                ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
-                usleep(200_000)
-            }
+            let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", holding: 200_000)
             defer { server.stop() }
             let transcript = try fetchOnce(port: server.port, method: "HEAD")
             #expect(transcript.events == ["headers", "body", "complete"])
@@ -152,11 +145,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
     ])
     func malformedResponsesAreProtocolErrors(_ name: String, _ text: String, _ kind: HTTPQError.Kind) async throws {
         try await offPool {
-            let server = try ScriptedServer { fd in
-                _ = ScriptedServer.readHead(fd)
-                ScriptedServer.send(fd, text)
-                usleep(100_000)
-            }
+            let server = try ScriptedServer.answering(text, holding: 100_000)
             defer { server.stop() }
             let transcript = try fetchOnce(port: server.port)
             guard case .protocolError(let error)? = transcript.errors.first else {
@@ -188,11 +177,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
 
     @Test func stallEndsInTheIdleTimeout() async throws {
         try await offPool {
-            let server = try ScriptedServer { fd in
-                _ = ScriptedServer.readHead(fd)
-                ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab")
-                usleep(1_000_000)
-            }
+            let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab", holding: 1_000_000)
             defer { server.stop() }
             let transcript = try fetchOnce(port: server.port, options: ConnectionOptions(idleReadTimeout: .milliseconds(200)))
             #expect(transcript.errors == [.timedOut(.idleRead)])
@@ -285,11 +270,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
 
     @Test func extraBytesAfterAResponseMeanNoReuse() async throws {
         try await offPool {
-            let server = try ScriptedServer { fd in
-                _ = ScriptedServer.readHead(fd)
-                ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokSURPRISE")
-                usleep(100_000)
-            }
+            let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokSURPRISE", holding: 100_000)
             defer { server.stop() }
             let loop = try EventLoop()
             defer { retire(loop) }
@@ -306,10 +287,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
     @Test func pausedReadingDeliversNothingUntilResumed() async throws {
         try await offPool {
             let big = String(repeating: "z", count: 300_000)
-            let server = try ScriptedServer { fd in
-                _ = ScriptedServer.readHead(fd)
-                ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: \(big.utf8.count)\r\n\r\n" + big)
-            }
+            let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: \(big.utf8.count)\r\n\r\n" + big)
             defer { server.stop() }
             final class Pausing: ConnectionDelegate, @unchecked Sendable {
                 var received = 0, whilePaused = 0, paused = false, done = false
@@ -345,11 +323,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
 
     @Test func pauseDuringTheLastBodySliceStillCompletesAfterResume() async throws {
         try await offPool {
-            let server = try ScriptedServer { fd in
-                _ = ScriptedServer.readHead(fd)
-                ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
-                usleep(300_000)
-            }
+            let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", holding: 300_000)
             defer { server.stop() }
             final class PauseAtEnd: ConnectionDelegate, @unchecked Sendable {
                 var completedWhilePaused = false, paused = false, completed = false
@@ -383,10 +357,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
 
     @Test func closeInsideACallbackIsSafeAndEndsOnce() async throws {
         try await offPool {
-            let server = try ScriptedServer { fd in
-                _ = ScriptedServer.readHead(fd)
-                ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
-            }
+            let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
             defer { server.stop() }
             final class Closer: ConnectionDelegate {
                 var calls: [String] = []
@@ -413,10 +384,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
 
     @Test func noDescriptorLeaks() async {
         await #expect(processExitsWith: .success) {
-            let server = try ScriptedServer { fd in
-                _ = ScriptedServer.readHead(fd)
-                ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            }
+            let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
             defer { server.stop() }
             _ = try fetchOnce(port: server.port) // warm-up: resolver thread, loop buffers
             usleep(50_000)

@@ -23,10 +23,7 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
 @Suite struct LoggingTests {
     @Test func connectionEventsReachTheLogger() async throws {
         try await offPool {
-            let server = try ScriptedServer { fd in
-                _ = ScriptedServer.readHead(fd)
-                ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            }
+            let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
             defer { server.stop() }
             let handler = CapturingLogHandler()
             let logger = Logger(label: "httpq.test") { _ in handler }

@@ -34,10 +34,7 @@ import HTTPQ
     }
 
     @Test func streamFailureReachesTheConsumer() async throws {
-        let server = try ScriptedServer { fd in
-            _ = ScriptedServer.readHead(fd)
-            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial")
-        }
+        let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial")
         defer { server.stop() }
         try await withClient() { client, thread in
             let streamed = try await client.stream(Request(method: "GET", target: "/"), to: "http://127.0.0.1:\(server.port)/")

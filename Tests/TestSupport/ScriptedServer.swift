@@ -33,6 +33,16 @@ public final class ScriptedServer: @unchecked Sendable {
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
+    /// A server that answers every connection the same way: reads the request head, sends
+    /// `text`, then keeps the connection open for `holding` microseconds before closing it.
+    public static func answering(_ text: String, holding microseconds: UInt32 = 0) throws -> ScriptedServer {
+        try ScriptedServer { fd in
+            _ = readHead(fd)
+            send(fd, text)
+            if microseconds > 0 { usleep(microseconds) }
+        }
+    }
+
     public var connectionsAccepted: Int { lock.lock(); defer { lock.unlock() }; return accepted }
 
     /// Accepts until stopped. The listener is closed here, by this thread, once it is done
