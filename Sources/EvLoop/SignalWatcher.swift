@@ -34,7 +34,9 @@ public final class SignalWatcher: Watcher, @unchecked Sendable {
 
 extension EventLoop {
     /// Runs `handler` on the loop's thread each time `signal` (SIGINT, SIGTERM, ...)
-    /// arrives, for graceful shutdown. Safe from any thread.
+    /// arrives, for graceful shutdown. Safe from any thread; from another thread the watcher
+    /// starts on the loop's next turn, and until then the signal keeps its old disposition
+    /// (wait for a closure `execute`d after this call before relying on it).
     @discardableResult
     public func onSignal(_ signal: Int32, _ handler: @escaping @Sendable (Int32) -> Void) -> SignalWatcher {
         let watcher = SignalWatcher(loop: self, signal: signal, handler: handler)

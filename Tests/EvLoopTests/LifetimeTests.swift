@@ -1,4 +1,5 @@
 import Testing
+import Dispatch
 import EvLoop
 #if canImport(Glibc)
 import Glibc
@@ -75,7 +76,10 @@ import Glibc
             let thread = try EventLoopThread()
             let received = Shared<UInt>(0)
             let watcher = thread.loop.onSignal(SIGTERM) { _ in received.update { $0 = currentThread() } }
-            usleep(10_000)
+            // The watcher starts on the loop's next turn: wait for a closure queued after it.
+            let started = DispatchSemaphore(value: 0)
+            thread.loop.execute { started.signal() }
+            precondition(started.wait(timeout: .now() + 10) == .success, "the loop never turned")
             kill(getpid(), SIGTERM)
             for _ in 0..<200 where received.value == 0 { usleep(5_000) }
             watcher.cancel()
