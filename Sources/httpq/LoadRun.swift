@@ -1,8 +1,8 @@
+import Dispatch
 import EvLoop
 import HTTPQ
 import HTTPQClient
 import Histogram
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,7 +27,6 @@ final class LoadRun: @unchecked Sendable {
     let duration: Duration
     private let group: EventLoopGroup
     private let totals = Locked(Totals())
-    private let finishedLoops = Atomic(0)
 
     init(url: HTTPURL, connections: Int, duration: Duration, threads: Int, headers: [(String, String)]) throws {
         self.url = url
@@ -44,18 +43,18 @@ final class LoadRun: @unchecked Sendable {
     func run() -> (Totals, Double) {
         let loops = group.loops
         let started = ContinuousClock.now
-        let done = ConditionFlag()
+        let loopFinished = DispatchSemaphore(value: 0)
         for (index, loop) in loops.enumerated() {
             let share = connections / loops.count + (index < connections % loops.count ? 1 : 0)
             loop.execute { [self] in
                 let driver = LoopDriver(run: self, loop: loop, connections: share)
                 driver.start {
                     self.totals.withLock { $0.merge(driver.totals) }
-                    if self.finishedLoops.add(1, ordering: .acquiringAndReleasing).newValue == loops.count { done.set() }
+                    loopFinished.signal()
                 }
             }
         }
-        done.wait()
+        for _ in loops { loopFinished.wait() }
         let elapsed = (ContinuousClock.now - started).seconds
         try? group.shutdown()
         return (totals.withLock { $0 }, elapsed)
@@ -187,13 +186,6 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
         // Reconnect on the next loop turn: a refusal can arrive inside `connect` itself.
         driver.loop.execute { [self] in connect() }
     }
-}
-
-/// A one-shot flag a thread can wait on.
-final class ConditionFlag: @unchecked Sendable {
-    private let condition = Locked(false)
-    func set() { condition.withLock { $0 = true } }
-    func wait() { while !condition.withLock({ $0 }) { usleep(1_000) } }
 }
 
 extension Duration {
