@@ -63,8 +63,9 @@ extension EventLoop {
 }
 
 extension Duration {
-    /// The duration in seconds, as libev's `ev_tstamp`.
-    var seconds: Double {
+    /// The duration in seconds, as libev's `ev_tstamp` and the loop's `now` count time;
+    /// shared by the package's modules (one conversion, not one per module).
+    package var seconds: Double {
         let (whole, attoseconds) = components
         return Double(whole) + Double(attoseconds) * 1e-18
     }

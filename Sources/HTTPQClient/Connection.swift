@@ -285,11 +285,3 @@ struct InFlight {
     /// The method, which decides whether the response has a body (HEAD).
     let method: String
 }
-
-extension Duration {
-    /// Seconds as a Double.
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) * 1e-18
-    }
-}

@@ -13,6 +13,9 @@ final class LoopServer: @unchecked Sendable {
     let handler: RequestHandler
     let loop: EventLoop
     let configuration: ServerConfiguration
+    /// The timeouts in loop seconds, converted once (deadlines are set on every read).
+    let headerTimeout: Double
+    let idleTimeout: Double
     private var listeners: [IOWatcher] = []
     private var connections: [ObjectIdentifier: ServerConnection] = [:]
     private var sweeper: ScheduledTimer?
@@ -26,6 +29,8 @@ final class LoopServer: @unchecked Sendable {
         self.handler = server.handler
         self.loop = loop
         self.configuration = server.configuration
+        headerTimeout = server.configuration.headerTimeout.seconds
+        idleTimeout = server.configuration.idleTimeout.seconds
     }
 
     deinit {
@@ -33,8 +38,6 @@ final class LoopServer: @unchecked Sendable {
         // nothing can fire any more, so only descriptors are left to give back.
         for listener in listeners { SystemCalls.close(listener.fileDescriptor) }
     }
-
-    var connectionCount: Int { connections.count }
 
     /// `Server: NAME\r\n`, or nothing.
     lazy var serverLine: [UInt8] = configuration.serverName.map { Array("Server: \($0)\r\n".utf8) } ?? []

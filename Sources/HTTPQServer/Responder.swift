@@ -26,7 +26,7 @@ public final class Responder: @unchecked Sendable {
 
     private enum Stage { case head, streaming(chunked: Bool, remaining: Int?), done }
 
-    init(connection: ServerConnection, request: Request, closing: Bool) {
+    init(connection: ServerConnection, request: Request) {
         self.connection = connection
         self.loop = connection.home.loop
         self.request = request
@@ -140,7 +140,7 @@ public final class Responder: @unchecked Sendable {
         if let log = connection?.home.configuration.accessLog, let connection {
             let peer = SystemCalls.peerAddress(connection.fd)?.description ?? "-"
             log(AccessLogEntry(peer: peer, method: request.method, target: request.target, version: request.version,
-                               status: status, bytes: bodyBytes, seconds: (ContinuousClock.now - started).secondsValue))
+                               status: status, bytes: bodyBytes, seconds: (ContinuousClock.now - started).seconds))
         }
         connection = nil
         writable = nil

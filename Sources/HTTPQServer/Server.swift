@@ -106,14 +106,4 @@ public final class Server: Sendable {
             shutdown(gracePeriod: gracePeriod) { continuation.resume() }
         }
     }
-
-    /// The number of open connections, summed over loops (for tests and monitoring).
-    public func connectionCount() async -> Int {
-        let homes = state.withLock { $0.homes }
-        var total = 0
-        for home in homes {
-            total += (try? await home.loop.submit { home.connectionCount }) ?? 0
-        }
-        return total
-    }
 }

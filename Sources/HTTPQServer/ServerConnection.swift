@@ -55,7 +55,7 @@ final class ServerConnection {
     init(fd: Int32, home: LoopServer) {
         self.fd = fd
         self.home = home
-        deadline = home.loop.now + home.configuration.headerTimeout.secondsValue
+        deadline = home.loop.now + home.headerTimeout
     }
 
 
@@ -124,7 +124,7 @@ final class ServerConnection {
             if phase == .idle {
                 guard offset < bytes.count else { break }
                 phase = .reading
-                deadline = home.loop.now + home.configuration.headerTimeout.secondsValue
+                deadline = home.loop.now + home.headerTimeout
             }
             let parser = self.parser ?? home.takeParser()
             self.parser = parser
@@ -141,7 +141,7 @@ final class ServerConnection {
             case .stateChanged(.body):
                 if !headComplete() { return }
             case .body:
-                deadline = home.loop.now + home.configuration.idleTimeout.secondsValue
+                deadline = home.loop.now + home.idleTimeout
             case .complete:
                 dispatch()
             case .stateChanged:
@@ -156,7 +156,7 @@ final class ServerConnection {
     /// The head is in: refuse what cannot be served before reading a body, and say
     /// `100 Continue` to a client that waits for it.
     private func headComplete() -> Bool {
-        deadline = home.loop.now + home.configuration.idleTimeout.secondsValue
+        deadline = home.loop.now + home.idleTimeout
         let hasBody: Bool
         guard let request = parser?.request else { return false }
         // RFC 9112 §3.2: an HTTP/1.1 request needs exactly one Host; none may carry two.
@@ -197,7 +197,7 @@ final class ServerConnection {
         guard let parser else { return }
         let finished = parser.takeRequest()
         if !keepsAlive(finished) || home.isShuttingDown { closeAfterResponse = true }
-        let responder = Responder(connection: self, request: finished, closing: closeAfterResponse)
+        let responder = Responder(connection: self, request: finished)
         self.responder = responder
         home.handler(finished, responder)
     }
@@ -223,7 +223,7 @@ final class ServerConnection {
     private func respondWithError(_ status: Int, _ message: String) {
         phase = .responding
         closeAfterResponse = true
-        let responder = Responder(connection: self, request: parser?.request ?? Request(), closing: true)
+        let responder = Responder(connection: self, request: parser?.request ?? Request())
         self.responder = responder
         responder.send(Response(status: status, reason: StatusReason.phrase(for: status),
                                 headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array(message.utf8)))
@@ -252,10 +252,6 @@ final class ServerConnection {
     func enqueue(_ bytes: [UInt8]) {
         guard file == nil, phase != .closed else { return writes.append(bytes) }
         writes.sendOrQueue(bytes, to: fd)
-    }
-
-    func enqueue(_ bytes: UnsafeRawBufferPointer) {
-        writes.append(bytes)
     }
 
     func enqueueFile(_ body: FileBody) {
@@ -300,7 +296,7 @@ final class ServerConnection {
     }
 
     private func waitForWritable() {
-        deadline = home.loop.now + home.configuration.idleTimeout.secondsValue
+        deadline = home.loop.now + home.idleTimeout
         if let watcher, !watcher.interest.contains(.write) {
             watcher.interest.insert(.write)
         }
@@ -319,7 +315,7 @@ final class ServerConnection {
         responder = nil
         if closeAfterResponse { return lingeringClose() }
         phase = .idle
-        deadline = home.loop.now + home.configuration.idleTimeout.secondsValue
+        deadline = home.loop.now + home.idleTimeout
         if let parser {
             home.recycle(parser)
             self.parser = nil
@@ -374,13 +370,5 @@ final class ServerConnection {
         responder = nil
         SystemCalls.close(fd)
         home.closed(self)
-    }
-}
-
-extension Duration {
-    /// Seconds as a Double (loop time is in seconds).
-    var secondsValue: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) * 1e-18
     }
 }

@@ -170,10 +170,3 @@ final class Fetch: @unchecked Sendable {
                                     seconds: (ContinuousClock.now - started).seconds, error: error, errorKind: kind))
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) * 1e-18
-    }
-}
