@@ -93,9 +93,12 @@ public struct Headers: Sendable {
 
     // MARK: - Bytes
 
-    /// Calls `body` with each field's raw name and value bytes (for serialising).
-    func forEachRaw(_ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Void) {
-        for entry in entries { body(bytes[entry.name], bytes[entry.value]) }
+    /// Calls `body` with each field's raw name and value bytes (for serialising), leaving out
+    /// the fields named in `excluded` (case-insensitively). No String is made.
+    package func forEachRaw(excluding excluded: [String] = [], _ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Void) {
+        for entry in entries where !excluded.contains(where: { Self.matches(entry, $0, in: bytes) }) {
+            body(bytes[entry.name], bytes[entry.value])
+        }
     }
 
     private mutating func append(_ string: String) -> Range<Int> {

@@ -31,20 +31,3 @@ extension Array where Element == UInt8 {
         }
     }
 }
-
-extension String {
-    /// ASCII case-insensitive equality with a field name, without allocating.
-    func equalsIgnoringCase(_ other: StaticString) -> Bool {
-        var mine = utf8.makeIterator()
-        var index = 0
-        let theirs = UnsafeRawBufferPointer(start: other.utf8Start, count: other.utf8CodeUnitCount)
-        while let byte = mine.next() {
-            guard index < theirs.count else { return false }
-            let a = byte | (byte &- 65 < 26 ? 0x20 : 0)
-            let b = theirs[index] | (theirs[index] &- 65 < 26 ? 0x20 : 0)
-            guard a == b else { return false }
-            index += 1
-        }
-        return index == theirs.count
-    }
-}

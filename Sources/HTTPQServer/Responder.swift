@@ -155,6 +155,9 @@ public final class Responder: @unchecked Sendable {
         if loop.isInLoop { body() } else { loop.execute(body) }
     }
 
+    /// The framing and connection fields, which the server sets itself.
+    private static let fieldsTheServerWrites = ["Content-Length", "Transfer-Encoding", "Connection"]
+
     /// 1xx, 204 and 304 never carry a body (RFC 9110 §6.4.1).
     private static func hasBody(_ status: Int) -> Bool {
         !(100..<200).contains(status) && status != 204 && status != 304
@@ -169,27 +172,18 @@ public final class Responder: @unchecked Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(256 + extra)
         out.append(contentsOf: StatusLine.bytes(status: response.status, reason: response.reason))
-        var hasDate = false, hasServer = false
-        for field in response.headers {
-            let name = field.name
-            if name.utf8.count >= 4 {
-                if name.equalsIgnoringCase("Content-Length") || name.equalsIgnoringCase("Transfer-Encoding") { continue }
-                if name.equalsIgnoringCase("Connection") {
-                    if field.value.lowercased().contains("close") { connection.markClosing() }
-                    continue
-                }
-                if name.equalsIgnoringCase("Date") { hasDate = true }
-                if name.equalsIgnoringCase("Server") { hasServer = true }
-            }
-            out.append(contentsOf: name.utf8)
+        let headers = response.headers
+        if headers.containsToken("close", in: "Connection") { connection.markClosing() }
+        headers.forEachRaw(excluding: Self.fieldsTheServerWrites) { name, value in
+            out.append(contentsOf: name)
             out.append(UInt8(ascii: ":"))
             out.append(UInt8(ascii: " "))
-            out.append(contentsOf: field.value.utf8)
+            out.append(contentsOf: value)
             out.append(13)
             out.append(10)
         }
-        if !hasDate { out.append(contentsOf: home.dateLine) }
-        if !hasServer { out.append(contentsOf: home.serverLine) }
+        if !headers.contains("Date") { out.append(contentsOf: home.dateLine) }
+        if !headers.contains("Server") { out.append(contentsOf: home.serverLine) }
         if chunked {
             out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
         } else if let length {
