@@ -24,6 +24,8 @@ final class FetchEngine: Sendable {
     typealias SinkFactory = @Sendable (HTTPURL) -> BodySink?
 
     let options: Options
+    /// The fields of `-H`, built once for every request.
+    private let baseHeaders: Headers
     private let client: Client
     private let group: EventLoopGroup
     private let sinks: SinkFactory?
@@ -32,7 +34,7 @@ final class FetchEngine: Sendable {
     private let allDone = DispatchSemaphore(value: 0)
 
     private struct Queue {
-        var waiting: [String] = []
+        var waiting: [Planned] = []
         var next = 0
         var inFlight = 0
         var finished = 0
@@ -43,6 +45,9 @@ final class FetchEngine: Sendable {
     init(options: Options, sinks: SinkFactory? = nil) throws {
         self.options = options
         self.sinks = sinks
+        var headers = Headers()
+        for (name, value) in options.headers { headers.add(name, value) }
+        baseHeaders = headers
         group = try EventLoopGroup(count: options.threads)
         var connection = ConnectionOptions(idleReadTimeout: options.timeout, keepsBody: false)
         connection.requestTimeout = options.timeout
@@ -80,7 +85,7 @@ final class FetchEngine: Sendable {
     /// Starts fetches until `concurrency` are in flight or none wait.
     private func launchMore() {
         while true {
-            let url: String? = state.withLock { queue in
+            let url: Planned? = state.withLock { queue in
                 guard queue.inFlight < options.concurrency, queue.next < queue.waiting.count else { return nil }
                 defer { queue.next += 1 }
                 queue.inFlight += 1
@@ -91,12 +96,14 @@ final class FetchEngine: Sendable {
         }
     }
 
-    private func start(_ text: String) {
+    private func start(_ planned: Planned) {
         let started = ContinuousClock.now
+        let text = planned.text
         let parsed: HTTPURL
-        do {
-            parsed = try HTTPURL(text)
-        } catch {
+        switch planned.url {
+        case .success(let url):
+            parsed = url
+        case .failure(let error):
             return finished(FetchResult(url: text, host: text, status: nil, bytes: 0, seconds: 0,
                                         error: error.description, errorKind: error.kind))
         }
@@ -106,8 +113,7 @@ final class FetchEngine: Sendable {
 
     /// Sends one request (the first, or a redirect's) for `fetch`.
     func send(_ fetch: Fetch, to url: HTTPURL, method: String, body: [UInt8]?) {
-        var headers = Headers()
-        for (name, value) in options.headers { headers.add(name, value) }
+        var headers = baseHeaders
         if let body, !headers.contains("Content-Length") { headers.add("Content-Length", String(body.count)) }
         let request = Request(method: method, target: url.target, headers: headers, body: body ?? [])
         let delegate = FetchDelegate(fetch: fetch, url: url, method: method, sink: sinks?(url))
@@ -131,15 +137,17 @@ final class FetchEngine: Sendable {
     /// URLs reordered so consecutive ones go to different hosts (round robin over hosts, each
     /// host's URLs in their order): the in-flight window then spreads over every host instead
     /// of filling with one host's queue.
-    static func interleavedByHost(_ urls: [String]) -> [String] {
-        var byHost: [String: [String]] = [:]
+    /// Each URL is parsed here, once.
+    static func interleavedByHost(_ urls: [String]) -> [Planned] {
+        var byHost: [String: [Planned]] = [:]
         var hosts: [String] = []
-        for url in urls {
-            let key = (try? HTTPURL(url).authority) ?? ""
+        for text in urls {
+            let planned = Planned(text: text, url: Result { () throws(ClientError) in try HTTPURL(text) })
+            let key = (try? planned.url.get())?.authority ?? ""
             if byHost[key] == nil { hosts.append(key) }
-            byHost[key, default: []].append(url)
+            byHost[key, default: []].append(planned)
         }
-        var out: [String] = []
+        var out: [Planned] = []
         out.reserveCapacity(urls.count)
         var round = 0
         while out.count < urls.count {
@@ -148,6 +156,12 @@ final class FetchEngine: Sendable {
         }
         return out
     }
+}
+
+/// A URL as given and what parsing it gave.
+struct Planned: Sendable {
+    let text: String
+    let url: Result<HTTPURL, ClientError>
 }
 
 /// One URL's journey, across redirects.
