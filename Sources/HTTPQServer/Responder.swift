@@ -79,10 +79,14 @@ public final class Responder: @unchecked Sendable {
                 stage = .streaming(chunked: false, remaining: remaining - slice.count)
             }
             if chunked {
-                connection.enqueue(Array((String(slice.count, radix: 16) + "\r\n").utf8))
-                connection.enqueue(Array(slice) + [13, 10])
+                // Size line, data and CRLF in one buffer: one write per chunk.
+                var framed = Array((String(slice.count, radix: 16) + "\r\n").utf8)
+                framed.reserveCapacity(framed.count + slice.count + 2)
+                framed.append(contentsOf: slice)
+                framed.append(contentsOf: [13, 10])
+                connection.enqueue(framed)
             } else {
-                connection.enqueue(Array(slice))
+                connection.enqueue(slice.count == bytes.count ? bytes : Array(slice))
             }
             bodyBytes += slice.count
             connection.flush()
