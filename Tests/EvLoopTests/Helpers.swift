@@ -1,3 +1,4 @@
+import TestSupport
 import EvLoop
 import Dispatch
 #if canImport(Glibc)
@@ -10,15 +11,6 @@ final class Shared<Value: Sendable>: Sendable {
     init(_ value: Value) { storage = Locked(value) }
     var value: Value { storage.withLock { $0 } }
     func update<T>(_ body: (inout Value) -> T) -> T { storage.withLock { body(&$0) } }
-}
-
-/// The number of open descriptors of this process.
-func openDescriptorCount() -> Int {
-    guard let directory = opendir("/proc/self/fd") else { return -1 }
-    defer { closedir(directory) }
-    var count = 0
-    while readdir(directory) != nil { count += 1 }
-    return count - 3 // ".", "..", and the directory's own descriptor
 }
 
 /// The descriptor count once the runtime has opened what it opens lazily (libdispatch

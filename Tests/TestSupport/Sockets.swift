@@ -30,7 +30,11 @@ public func canConnect(port: Int, host: String = "127.0.0.1") -> Bool {
 
 /// The number of open descriptors of this process.
 public func openDescriptorCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    guard let directory = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(directory) }
+    var count = 0
+    while readdir(directory) != nil { count += 1 }
+    return count - 3 // ".", "..", and the directory's own descriptor
 }
 
 
