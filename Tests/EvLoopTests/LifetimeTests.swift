@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Dispatch
 import EvLoop
 #if canImport(Glibc)
