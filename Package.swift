@@ -19,16 +19,19 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CEv", providers: [.apt(["libev-dev"])]),
         .systemLibrary(name: "CAres", providers: [.apt(["libc-ares-dev"])]),
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // TLS on non-blocking sockets; the only module that touches COpenSSL.
+        .target(name: "TLS", dependencies: ["COpenSSL"]),
         .target(name: "EvLoop", dependencies: ["CEv"]),
         // Socket calls, addresses and the write queue shared by the client and the server.
         .target(name: "CLinux"),
-        .target(name: "Sockets", dependencies: ["CLinux"]),
+        .target(name: "Sockets", dependencies: ["CLinux", "TLS"]),
         .target(name: "HTTPQ"),
         .target(
             name: "HTTPQClient",
-            dependencies: ["EvLoop", "HTTPQ", "Sockets", "CAres", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["EvLoop", "HTTPQ", "Sockets", "TLS", "CAres", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "HTTPQServer", dependencies: ["EvLoop", "HTTPQ", "Sockets"]),
+        .target(name: "HTTPQServer", dependencies: ["EvLoop", "HTTPQ", "Sockets", "TLS"]),
         .executableTarget(
             name: "httpq",
             dependencies: [

@@ -48,7 +48,7 @@ public final class Client: Sendable {
         request.target = url.target
         if !request.headers.contains("Host") { request.headers.add("Host", url.authority) }
         let pool = pool(for: url)
-        let task = PendingRequest(request: request, host: url.host, port: url.port, delegate: delegate)
+        let task = PendingRequest(request: request, host: url.host, port: url.port, usesTLS: url.usesTLS, delegate: delegate)
         pool.loop.execute { pool.enqueue(task) }
     }
 
@@ -71,6 +71,7 @@ public final class Client: Sendable {
         var hasher = Hasher()
         hasher.combine(url.host)
         hasher.combine(url.port)
+        hasher.combine(url.usesTLS)
         return pools[abs(hasher.finalize() % pools.count)]
     }
 }
@@ -86,14 +87,16 @@ final class PendingRequest: @unchecked Sendable {
     let request: Request
     let host: String
     let port: Int
+    let usesTLS: Bool
     let delegate: RequestDelegate
     var attempts = 0
     var finished = false
 
-    init(request: Request, host: String, port: Int, delegate: RequestDelegate) {
+    init(request: Request, host: String, port: Int, usesTLS: Bool, delegate: RequestDelegate) {
         self.request = request
         self.host = host
         self.port = port
+        self.usesTLS = usesTLS
         self.delegate = delegate
     }
 

@@ -1,4 +1,5 @@
 import HTTPQ
+import TLS
 
 /// Everything that can end a request without a response, with what to do about it.
 public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -30,8 +31,8 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     case systemCallFailed(call: String, errno: Int32)
     /// The URL could not be used: `reason` says why.
     case invalidURL(String, reason: String)
-    /// `https://` is not supported until TLS lands.
-    case httpsNotSupported
+    /// TLS failed: an untrusted certificate, a name it does not carry, a failed handshake.
+    case tls(TLSError)
     /// The connection or client was closed before the request finished.
     case cancelled
 
@@ -46,7 +47,7 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .protocolError(let error): "malformed response: \(error)"
         case .systemCallFailed(let call, let code): "\(call) failed (errno \(code))"
         case .invalidURL(let url, let reason): "invalid URL \(url): \(reason)"
-        case .httpsNotSupported: "https:// is not supported yet (TLS has not landed)"
+        case .tls(let error): error.description
         case .cancelled: "cancelled"
         }
     }
@@ -63,7 +64,7 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .protocolError: "protocol"
         case .systemCallFailed: "system"
         case .invalidURL: "invalid-url"
-        case .httpsNotSupported: "https"
+        case .tls(let error): error.kind
         case .cancelled: "cancelled"
         }
     }

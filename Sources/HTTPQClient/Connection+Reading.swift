@@ -6,31 +6,56 @@ import Glibc
 #endif
 
 extension Connection {
-    /// Readiness: flush pending writes, then read (a few times at most, for fairness).
+    /// Readiness: connect or handshake, or flush pending writes and then read.
     func ready(_ events: IOEvents) {
-        if events.contains(.write) { flush() }
+        if case .handshaking = phase { return continueHandshake() }
+        if events.contains(.write) {
+            if readNeedsWritable {
+                readNeedsWritable = false
+                readInput()
+            }
+            flush()
+        }
         guard events.contains(.read) || events.contains(.error), !isClosed else { return }
+        if writeNeedsReadable { flush() }
+        readInput()
+    }
+
+    /// Reads a few times at most, for fairness: a plain socket until a short read, TLS (one
+    /// record per read) until it would block.
+    func readInput() {
         let buffer = loop.sharedReadBuffer
-        for _ in 0..<4 {
+        for _ in 0..<(tls == nil ? 4 : 16) {
             guard !paused, !isClosed else { return }
-            switch SystemCalls.read(fd, into: buffer) {
-            case .ok(0):
-                endOfInput()
-                return
-            case .ok(let count):
+            switch channel.read(into: buffer) {
+            case .end:
+                return endOfInput()
+            case .bytes(let count):
                 lastRead = loop.now
                 process(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-                if count < buffer.count { return }
+                if count < buffer.count && tls == nil { return }
             case .wouldBlock:
                 return
-            case .failed(let code):
-                if code == ECONNRESET || code == EPIPE {
-                    fail(responseStarted && response.state == .body ? .closedMidBody : .closedBeforeHead)
-                } else {
-                    fail(.systemCallFailed(call: "read", errno: code))
-                }
-                return
+            case .needsWritable:
+                readNeedsWritable = true
+                return updateInterest()
+            case .failed(.system(let code)) where code == ECONNRESET || code == EPIPE:
+                return fail(responseStarted && response.state == .body ? .closedMidBody : .closedBeforeHead)
+            case .failed(.system(let code)):
+                return fail(.systemCallFailed(call: "read", errno: code))
+            case .failed(.tls(let error)):
+                return fail(.tls(error))
             }
+        }
+        // Stopped for fairness with bytes still inside TLS: the socket will not say so.
+        if channel.hasBufferedInput { readLater() }
+    }
+
+    /// Reads again on the loop's next turn.
+    func readLater() {
+        loop.execute { [weak self] in
+            guard let self, !self.isClosed, !self.paused else { return }
+            self.readInput()
         }
     }
 

@@ -2,13 +2,14 @@ import Sockets
 import EvLoop
 import HTTPQ
 import Logging
+import TLS
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One non-blocking TCP connection on an `EventLoop`, holding an httpq `Response` that is
-/// fed whenever the socket is readable; its delegate hears every state change and every
-/// slice of body bytes.
+/// One non-blocking TCP connection on an `EventLoop` (plain, or TLS for https), holding an
+/// httpq `Response` that is fed whenever the socket is readable; its delegate hears every
+/// state change and every slice of body bytes.
 ///
 /// Loop-bound: create it and call its methods on the loop's thread (or before the loop
 /// runs). Requests are sent one at a time; `send` while one is in flight queues the next.
@@ -16,6 +17,8 @@ public final class Connection: @unchecked Sendable {
     enum Phase {
         case resolving
         case connecting(addresses: [SocketAddress], index: Int)
+        /// TCP is up; the TLS handshake is under way (still under the connect timeout).
+        case handshaking
         case connected
         case closed
     }
@@ -25,6 +28,8 @@ public final class Connection: @unchecked Sendable {
     /// The host as given (name or IP literal) and the port.
     public let host: String
     public let port: Int
+    /// Whether the connection speaks TLS (https).
+    public let usesTLS: Bool
     /// Who hears about responses. Held until the connection closes.
     public var delegate: ConnectionDelegate?
     let options: ConnectionOptions
@@ -33,6 +38,13 @@ public final class Connection: @unchecked Sendable {
     var fd: Int32 = -1
     var watcher: IOWatcher?
     var writes = WriteQueue()
+    /// The TLS session, from the handshake on.
+    var tls: TLSStream?
+    /// TLS asked for the other readiness than the one its read or write waited for.
+    var readNeedsWritable = false
+    var writeNeedsReadable = false
+    /// The socket as the reading and writing code sees it.
+    var channel: Channel { Channel(fd: fd, tls: tls) }
 
     var queued: [Request] = []
     /// The request on the wire: only what reading its response needs (not a copy of it).
@@ -54,9 +66,10 @@ public final class Connection: @unchecked Sendable {
     /// Called once when the connection closes, for whoever pools it.
     var onClose: (() -> Void)?
 
-    /// Connects to `host:port` (a name is resolved off the loop's thread) and calls
-    /// `delegate` for each request sent. Throws only for arguments that can never work.
-    public init(loop: EventLoop, host: String, port: Int, delegate: ConnectionDelegate?,
+    /// Connects to `host:port` (a name is resolved off the loop's thread), with TLS when
+    /// `usesTLS` (certificates checked as `options.tls` says), and calls `delegate` for each
+    /// request sent. Throws only for arguments that can never work.
+    public init(loop: EventLoop, host: String, port: Int, usesTLS: Bool = false, delegate: ConnectionDelegate?,
                 options: ConnectionOptions = ConnectionOptions()) throws(ClientError) {
         guard (1...65535).contains(port) else { throw .invalidURL("\(host):\(port)", reason: "port out of range") }
         guard !host.isEmpty else { throw .invalidURL(":\(port)", reason: "empty host") }
@@ -64,6 +77,7 @@ public final class Connection: @unchecked Sendable {
         self.loop = loop
         self.host = host
         self.port = port
+        self.usesTLS = usesTLS
         self.delegate = delegate
         self.options = options
         response = Response()
@@ -122,6 +136,8 @@ public final class Connection: @unchecked Sendable {
             pendingInput = []
             input.withUnsafeBytes { process($0) }
         }
+        // TLS may hold decrypted bytes the socket will not signal again.
+        if channel.hasBufferedInput { readLater() }
     }
 
     /// Closes the connection; a request in flight or queued fails with `cancelled`.
@@ -167,19 +183,48 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
+    /// TCP is up: on to TLS, or ready for requests.
     func connected() {
-        phase = .connected
         options.logger?.debug("connected", metadata: ["host": "\(host)", "port": "\(port)", "fd": "\(fd)"])
+        watcher?.cancel() // the connect watcher, if the connect did not finish at once
+        watcher = loop.watch(fileDescriptor: fd, for: usesTLS ? .write : .read) { [unowned self] events in self.ready(events) }
+        guard usesTLS else { return established() }
+        do {
+            tls = try TLSStream(client: options.tls ?? .system, fileDescriptor: fd, host: host)
+        } catch {
+            return fail(.tls(error))
+        }
+        phase = .handshaking
+        continueHandshake()
+    }
+
+    /// Drives the TLS handshake on whichever readiness it waits for.
+    func continueHandshake() {
+        guard case .handshaking = phase, let tls else { return }
+        switch tls.handshake() {
+        case .done:
+            options.logger?.debug("tls established", metadata: ["host": "\(host)", "version": "\(tls.version)"])
+            established()
+        case .wantRead: watcher?.interest = .read
+        case .wantWrite: watcher?.interest = .write
+        case .failed(let error): fail(.tls(error))
+        }
+    }
+
+    /// Ready for requests (TCP, and TLS if any, are up).
+    func established() {
+        phase = .connected
         connectTimer?.cancel()
         connectTimer = nil
-        watcher?.cancel() // the connect watcher, if the connect did not finish at once
-        watcher = loop.watch(fileDescriptor: fd, for: .read) { [unowned self] events in self.ready(events) }
+        updateInterest()
         if inFlight == nil && !queued.isEmpty { startNext() }
     }
 
     func closeSocket() {
         watcher?.cancel()
         watcher = nil
+        tls?.close() // close_notify when the session is up (best effort, never waits)
+        tls = nil
         if fd >= 0 {
             SystemCalls.close(fd)
             fd = -1
@@ -208,7 +253,7 @@ public final class Connection: @unchecked Sendable {
         }
         lastRead = loop.now
         if idleTimer == nil { armIdleTimer(after: options.idleReadTimeout) }
-        if case .connected = phase { writes.sendOrQueue(request.raw, to: fd) } else { writes.append(request.raw) }
+        if case .connected = phase { channel.sendOrQueue(request.raw, &writes) } else { writes.append(request.raw) }
         flush()
     }
 
@@ -236,10 +281,15 @@ public final class Connection: @unchecked Sendable {
 
     func flush() {
         guard case .connected = phase else { return }
-        if let code = writes.flush(to: fd) {
-            fail(code == ECONNRESET || code == EPIPE ? (responseStarted ? .closedMidBody : .closedBeforeHead)
-                 : .systemCallFailed(call: "writev", errno: code))
-            return
+        writeNeedsReadable = false
+        switch channel.flush(&writes) {
+        case .done, .wouldBlock: break
+        case .needsReadable: writeNeedsReadable = true
+        case .failed(.system(let code)):
+            return fail(code == ECONNRESET || code == EPIPE ? (responseStarted ? .closedMidBody : .closedBeforeHead)
+                        : .systemCallFailed(call: "writev", errno: code))
+        case .failed(.tls(let error)):
+            return fail(.tls(error))
         }
         updateInterest()
     }
@@ -247,8 +297,8 @@ public final class Connection: @unchecked Sendable {
     func updateInterest() {
         guard case .connected = phase, let watcher else { return }
         var interest: IOEvents = []
-        if !paused { interest.insert(.read) }
-        if !writes.isEmpty { interest.insert(.write) }
+        if !paused || writeNeedsReadable { interest.insert(.read) }
+        if !writes.isEmpty || readNeedsWritable { interest.insert(.write) }
         if watcher.interest != interest { watcher.interest = interest }
     }
 

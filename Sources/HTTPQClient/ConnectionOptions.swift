@@ -1,5 +1,6 @@
 import HTTPQ
 import Logging
+import TLS
 
 /// Timeouts and limits of one connection.
 public struct ConnectionOptions: Sendable {
@@ -20,12 +21,17 @@ public struct ConnectionOptions: Sendable {
     /// DNS servers to ask instead of /etc/resolv.conf's, as c-ares CSV
     /// (`"127.0.0.1:5353,[::1]:53"`); nil for the system's.
     public var dnsServers: String?
+    /// What https connections trust and check; nil for `TLSClientContext.system` (the
+    /// system's CAs, chain and name verified). Make one context and share it: loading a
+    /// store costs milliseconds.
+    public var tls: TLSClientContext?
 
     /// Creates options; defaults: connect 10 s, idle read 30 s, no request limit, keep bodies.
     public init(connectTimeout: Duration = .seconds(10), idleReadTimeout: Duration = .seconds(30),
                 requestTimeout: Duration? = nil, keepsBody: Bool = true, limits: Limits = .default,
-                logger: Logger? = nil, dnsServers: String? = nil) {
+                logger: Logger? = nil, dnsServers: String? = nil, tls: TLSClientContext? = nil) {
         self.logger = logger
+        self.tls = tls
         self.dnsServers = dnsServers
         self.connectTimeout = connectTimeout
         self.idleReadTimeout = idleReadTimeout

@@ -1,1 +1,4 @@
 @_exported import struct Sockets.SocketAddress
+@_exported import class TLS.TLSClientContext
+@_exported import enum TLS.TLSTrust
+@_exported import enum TLS.TLSError

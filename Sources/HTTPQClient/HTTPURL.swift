@@ -1,23 +1,24 @@
-/// An `http://host[:port]/path?query` URL, parsed strictly enough to connect with.
+/// An `http://` or `https://host[:port]/path?query` URL, parsed strictly enough to connect with.
 public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
-    /// `http` (and, once TLS lands, `https`).
+    /// `http` or `https`.
     public var scheme: String
     /// The host without brackets (`::1` for `http://[::1]/`).
     public var host: String
-    /// The port, 80 by default.
+    /// The port: 80 by default, 443 for https.
     public var port: Int
     /// The request target: path and query, at least `/`. The fragment is dropped.
     public var target: String
 
-    /// Parses `string`; throws `invalidURL` or `httpsNotSupported`.
+    /// Parses `string`; throws `invalidURL` saying what is wrong.
     public init(_ string: String) throws(ClientError) {
         guard let colon = string.firstIndex(of: ":"), string[colon...].hasPrefix("://") else {
             throw .invalidURL(string, reason: "missing scheme://")
         }
         let schemeEnd = colon..<string.index(colon, offsetBy: 3)
         let scheme = string[..<schemeEnd.lowerBound].lowercased()
-        if scheme == "https" { throw .httpsNotSupported }
-        guard scheme == "http" else { throw .invalidURL(string, reason: "scheme \(scheme) is not http") }
+        guard scheme == "http" || scheme == "https" else {
+            throw .invalidURL(string, reason: "scheme \(scheme) is neither http nor https")
+        }
         var rest = string[schemeEnd.upperBound...]
         if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
@@ -26,7 +27,8 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
         if target.isEmpty || target.first == "?" { target = "/" + target }
         if authority.contains("@") { throw .invalidURL(string, reason: "user information is not supported") }
         var host: Substring
-        var port = 80
+        let defaultPort = scheme == "https" ? 443 : 80
+        var port = defaultPort
         if authority.first == "[" {
             guard let close = authority.firstIndex(of: "]") else { throw .invalidURL(string, reason: "unclosed [ in host") }
             host = authority[authority.index(after: authority.startIndex)..<close]
@@ -56,10 +58,14 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
         return port
     }
 
-    /// `host` or `host:port` (brackets for IPv6), as the Host header and wget's directory name want it.
+    /// Whether the URL is https (TLS).
+    public var usesTLS: Bool { scheme == "https" }
+
+    /// `host` or `host:port` (brackets for IPv6; no port when it is the scheme's default),
+    /// as the Host header and wget's directory name want it.
     public var authority: String {
         let name = host.contains(":") ? "[\(host)]" : host
-        return port == 80 ? name : "\(name):\(port)"
+        return port == (usesTLS ? 443 : 80) ? name : "\(name):\(port)"
     }
 
     public var description: String { "\(scheme)://\(authority)\(target)" }

@@ -3,9 +3,11 @@ import HTTPQ
 
 /// The client's connections on one loop, per host. Loop-confined.
 final class LoopPool: @unchecked Sendable {
+    /// Connections are shared only by requests to the same host, port and scheme.
     struct HostKey: Hashable {
         let host: String
         let port: Int
+        let usesTLS: Bool
     }
 
     /// One host's connections and queue.
@@ -54,7 +56,7 @@ final class LoopPool: @unchecked Sendable {
             task.delegate.request(didFail: .cancelled)
             return
         }
-        let key = HostKey(host: task.host, port: task.port)
+        let key = HostKey(host: task.host, port: task.port, usesTLS: task.usesTLS)
         let pool = hosts[key] ?? { let pool = HostPool(); hosts[key] = pool; return pool }()
         pool.waiting.append(task)
         dispatch(key, pool)
@@ -78,7 +80,7 @@ final class LoopPool: @unchecked Sendable {
     func open(_ key: HostKey, _ pool: HostPool, for task: PendingRequest) -> PooledConnection? {
         let pooled = PooledConnection(pool: self, key: key)
         do {
-            let connection = try Connection(loop: loop, host: key.host, port: key.port, delegate: pooled,
+            let connection = try Connection(loop: loop, host: key.host, port: key.port, usesTLS: key.usesTLS, delegate: pooled,
                                             options: configuration.connection)
             pooled.connection = connection
             connection.onClose = { [unowned self, unowned pooled] in self.closed(pooled) }
@@ -124,7 +126,7 @@ final class LoopPool: @unchecked Sendable {
     /// Retries `task` once on a fresh connection.
     func retry(_ task: PendingRequest) {
         task.attempts += 1
-        let key = HostKey(host: task.host, port: task.port)
+        let key = HostKey(host: task.host, port: task.port, usesTLS: task.usesTLS)
         guard let pool = hosts[key] else { return }
         pool.waiting.insert(task, at: pool.waitingHead)
         // A fresh connection, not another pooled one that may be just as stale.

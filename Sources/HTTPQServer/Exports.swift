@@ -1,1 +1,3 @@
 @_exported import struct Sockets.SocketAddress
+@_exported import class TLS.TLSServerContext
+@_exported import enum TLS.TLSError

@@ -65,6 +65,15 @@ package struct WriteQueue: ~Copyable {
         return nil
     }
 
+    /// Writes chunk by chunk through `write` (TLS: one `SSL_write` each), which returns how
+    /// many bytes it took, or nil when it can take no more now.
+    package mutating func flush(through write: (UnsafeRawBufferPointer) -> Int?) {
+        while let chunk = chunks.first {
+            guard let sent = write(UnsafeRawBufferPointer(rebasing: chunk[written...])) else { return }
+            consume(sent)
+        }
+    }
+
     private mutating func consume(_ count: Int) {
         var remaining = count
         while remaining > 0, let first = chunks.first {

@@ -14,7 +14,7 @@ struct FetchCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "URLs to fetch (http://).")
+    @Argument(help: "URLs to fetch (http:// or https://).")
     var urls: [String] = []
 
     @Option(name: .customLong("urls"), help: "A file of URLs, one per line ('-': standard input).")
@@ -52,6 +52,8 @@ struct FetchCommand: ParsableCommand {
 
     @Option(name: .long, help: "DNS servers (ADDR[:PORT],...) instead of the system's.")
     var dnsServer: String?
+
+    @OptionGroup var tls: TLSOptions
 
     func validate() throws {
         if urls.isEmpty && urlsFile == nil { throw ValidationError("give URLs, or --urls FILE (or - for standard input).") }
@@ -103,6 +105,7 @@ struct FetchCommand: ParsableCommand {
         options.followRedirects = location
         options.dnsServers = dnsServer
         options.threads = threads
+        options.tls = try tls.context()
         var sinks: FetchEngine.SinkFactory?
         if let directory = output {
             sinks = { url in FileSink(directory: directory, url: url) }

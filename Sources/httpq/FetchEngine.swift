@@ -18,6 +18,8 @@ final class FetchEngine: Sendable {
         var followRedirects = false
         var dnsServers: String? = nil
         var threads = 1
+        /// What https trusts (nil: the system's store, checked).
+        var tls: TLSClientContext? = nil
     }
 
     /// Makes the sink for one URL's final body (nil: count bytes only).
@@ -52,6 +54,7 @@ final class FetchEngine: Sendable {
         var connection = ConnectionOptions(idleReadTimeout: options.timeout, keepsBody: false)
         connection.requestTimeout = options.timeout
         connection.dnsServers = options.dnsServers
+        connection.tls = options.tls
         client = Client(loops: group.loops, configuration: .init(maxConnections: options.concurrency,
                                                                   maxConnectionsPerHost: options.perHost,
                                                                   connection: connection))

@@ -16,7 +16,7 @@ struct LoadCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The URL to load (http://).")
+    @Argument(help: "The URL to load (http:// or https://).")
     var url: String
 
     @Option(name: [.customShort("c"), .long], help: "Connections kept open.")
@@ -31,6 +31,8 @@ struct LoadCommand: ParsableCommand {
     @Option(name: [.customShort("H"), .customLong("header")], help: "A request field 'Name: value'. Repeatable.")
     var headers: [String] = []
 
+    @OptionGroup var tls: TLSOptions
+
     func validate() throws {
         if connections < 1 || threads < 1 { throw ValidationError("--connections and --threads must be at least 1.") }
         if duration <= 0 { throw ValidationError("--duration must be positive.") }
@@ -44,7 +46,7 @@ struct LoadCommand: ParsableCommand {
         let target: HTTPURL
         do { target = try HTTPURL(url) } catch { throw CommandFailure(error.description) }
         let load = try LoadRun(url: target, connections: connections, duration: .milliseconds(Int(duration * 1000)),
-                               threads: threads, headers: headers.compactMap(FetchCommand.field))
+                               threads: threads, headers: headers.compactMap(FetchCommand.field), tls: try tls.context())
         FileOutput.standardOutputLine("Running \(format2(duration))s test @ \(target)")
         FileOutput.standardOutputLine("  \(threads) threads and \(connections) connections")
         let cpuBefore = processCPUSeconds()

@@ -25,11 +25,15 @@ final class LoadRun: @unchecked Sendable {
     let request: Request
     let connections: Int
     let duration: Duration
+    /// What https trusts (nil: the system's store).
+    let tls: TLSClientContext?
     private let group: EventLoopGroup
     private let totals = Locked(Totals())
 
-    init(url: HTTPURL, connections: Int, duration: Duration, threads: Int, headers: [(String, String)]) throws {
+    init(url: HTTPURL, connections: Int, duration: Duration, threads: Int, headers: [(String, String)],
+         tls: TLSClientContext? = nil) throws {
         self.url = url
+        self.tls = tls
         self.connections = connections
         self.duration = duration
         var fields = Headers()
@@ -129,9 +133,10 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
     func connect() {
         guard !driver.timeIsUp else { return stop() }
         do {
-            var options = ConnectionOptions(keepsBody: false)
+            var options = ConnectionOptions(keepsBody: false, tls: driver.run.tls)
             options.idleReadTimeout = .seconds(30)
-            connection = try Connection(loop: driver.loop, host: driver.run.url.host, port: driver.run.url.port,
+            let url = driver.run.url
+            connection = try Connection(loop: driver.loop, host: url.host, port: url.port, usesTLS: url.usesTLS,
                                         delegate: self, options: options)
             sendNext()
         } catch {

@@ -17,10 +17,17 @@ import Glibc
         let v6 = try HTTPURL("http://[::1]:9000/z")
         #expect(v6.host == "::1" && v6.port == 9000 && v6.authority == "[::1]:9000")
         #expect(try HTTPURL("http://h?q").target == "/?q")
+        let secure = try HTTPURL("https://example.com/x")
+        #expect(secure.usesTLS && secure.port == 443 && secure.authority == "example.com")
+        let securePort = try HTTPURL("HTTPS://example.com:8443")
+        #expect(securePort.usesTLS && securePort.port == 8443 && securePort.authority == "example.com:8443")
+        #expect(try HTTPURL("https://example.com:80/").authority == "example.com:80")
     }
 
     @Test func refusesWhatItCannotFetch() {
-        #expect(throws: ClientError.httpsNotSupported) { try HTTPURL("https://example.com/") }
+        #expect(throws: ClientError.invalidURL("ftps://x/", reason: "scheme ftps is neither http nor https")) {
+            try HTTPURL("ftps://x/")
+        }
         #expect(throws: ClientError.self) { try HTTPURL("ftp://x/") }
         #expect(throws: ClientError.self) { try HTTPURL("http://:80/") }
         #expect(throws: ClientError.self) { try HTTPURL("http://x:99999/") }
@@ -76,7 +83,10 @@ import Glibc
         let dns = try Dnsmasq()
         defer { withExtendedLifetime(dns) {} }
         try await withClient(.init(connection: ConnectionOptions(dnsServers: dns.servers))) { client, thread in
-            await #expect(throws: ClientError.httpsNotSupported) { try await client.get("https://127.0.0.1/") }
+            let closedPort = freePort()
+            await #expect(throws: ClientError.connectionRefused(host: "127.0.0.1", port: closedPort)) {
+                try await client.get("https://127.0.0.1:\(closedPort)/")
+            }
             await #expect(throws: ClientError.self) { try await client.get("http://127.0.0.1:\(freePort())/") }
             await #expect(throws: ClientError.self) { try await client.get("http://no-such-host.example/") }
             let response = try await client.get("http://127.0.0.1:\(nginx.port)/ok.txt")
