@@ -21,7 +21,7 @@ let package = Package(
         .systemLibrary(name: "CAres", providers: [.apt(["libc-ares-dev"])]),
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         // TLS on non-blocking sockets; the only module that touches COpenSSL.
-        .target(name: "TLS", dependencies: ["COpenSSL"]),
+        .target(name: "TLS", dependencies: ["COpenSSL", "EvLoop"]),
         .target(name: "EvLoop", dependencies: ["CEv"]),
         // Socket calls, addresses and the write queue shared by the client and the server.
         .target(name: "CLinux"),

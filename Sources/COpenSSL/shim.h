@@ -27,6 +27,8 @@ static inline long copenssl_ctx_set_nonblocking_modes(SSL_CTX *ctx) {
 static inline void copenssl_ctx_set_options(SSL_CTX *ctx) {
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
 }
+/// Read whole socket buffers at once (one recv for a record's header and body, not two).
+static inline void copenssl_ctx_set_read_ahead(SSL_CTX *ctx) { SSL_CTX_set_read_ahead(ctx, 1); }
 static inline long copenssl_ctx_set_session_cache_server(SSL_CTX *ctx) {
     return SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 }

@@ -21,12 +21,12 @@ extension Connection {
         readInput()
     }
 
-    /// Reads a few times at most, for fairness: a plain socket until a short read, TLS (one
-    /// record per read) until it would block.
+    /// Reads a few times at most, for fairness: a plain socket until a short read, TLS while
+    /// it holds bytes it already took from the socket (those are never signalled).
     func readInput() {
         let buffer = loop.sharedReadBuffer
-        for _ in 0..<(tls == nil ? 4 : 16) {
-            guard !paused, !isClosed else { return }
+        for round in 0..<(tls == nil ? 4 : 16) {
+            guard !paused, !isClosed, tls == nil || round == 0 || channel.hasBufferedInput else { return }
             switch channel.read(into: buffer) {
             case .end:
                 return endOfInput()

@@ -190,7 +190,7 @@ public final class Connection: @unchecked Sendable {
         watcher = loop.watch(fileDescriptor: fd, for: usesTLS ? .write : .read) { [unowned self] events in self.ready(events) }
         guard usesTLS else { return established() }
         do {
-            tls = try TLSStream(client: options.tls ?? .system, fileDescriptor: fd, host: host)
+            tls = try TLSStream(client: options.tls ?? .system, fileDescriptor: fd, host: host, port: port)
         } catch {
             return fail(.tls(error))
         }

@@ -1,5 +1,6 @@
 import HTTPQ
 import Sockets
+import TLS
 
 /// How a `Server` listens, what it accepts, and how long it waits.
 public struct ServerConfiguration: Sendable {
@@ -21,11 +22,16 @@ public struct ServerConfiguration: Sendable {
     public var serverName: String?
     /// Called on the loop's thread once per finished response (nil: no log).
     public var accessLog: (@Sendable (AccessLogEntry) -> Void)?
+    /// The certificate and key to speak TLS with (https); nil for plain HTTP. The handshake
+    /// is under the header timeout: a client that never finishes it is cut off.
+    public var tls: TLSServerContext?
 
     public init(addresses: [SocketAddress] = [SocketAddress(ip: "127.0.0.1", port: 8080)!],
                 headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
                 limits: Limits = .default, maxBodyBytes: Int = 1 << 20, backlog: Int32 = 1024,
-                serverName: String? = "httpq", accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil) {
+                serverName: String? = "httpq", accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil,
+                tls: TLSServerContext? = nil) {
+        self.tls = tls
         self.addresses = addresses
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout

@@ -1,15 +1,20 @@
 import EvLoop
 import HTTPQ
 import Sockets
+import TLS
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One accepted TCP connection: reads requests into an HTTPQ `Request`, hands each complete
-/// one to the handler, writes the answers in order, and enforces the timeouts.
+/// One accepted TCP connection (plain, or TLS once its handshake is done): reads requests into
+/// an HTTPQ `Request`, hands each complete one to the handler, writes the answers in order,
+/// and enforces the timeouts.
 /// Confined to its loop's thread.
-final class ServerConnection {
+final class ServerConnection: @unchecked Sendable {
     enum Phase {
+        /// TLS handshake under way (on the header deadline: a client that never finishes it
+        /// is cut off like one that never sends a head).
+        case handshaking
         /// Kept alive, waiting for the first byte of the next request (idle timeout).
         case idle
         /// Reading a request head or body (header timeout, then idle timeout per read).
@@ -26,6 +31,13 @@ final class ServerConnection {
     let fd: Int32
     unowned let home: LoopServer
     private var watcher: IOWatcher?
+    /// The TLS session, when the server speaks TLS.
+    private var tls: TLSStream?
+    /// TLS asked for the other readiness than the one its read or write waited for.
+    private var readNeedsWritable = false
+    private var writeNeedsReadable = false
+    /// The socket as the reading and writing code sees it.
+    private var channel: Channel { Channel(fd: fd, tls: tls) }
     /// The parser of the request being read: taken from the loop's pool when a request
     /// starts and given back when the connection goes idle, so an idle keep-alive
     /// connection holds no parser (it is most of a connection's memory).
@@ -65,32 +77,83 @@ final class ServerConnection {
     }
 
     func start() {
+        if let context = home.configuration.tls {
+            do {
+                tls = try TLSStream(server: context, fileDescriptor: fd)
+            } catch {
+                return close()
+            }
+            phase = .handshaking
+        }
         watcher = home.loop.watch(fileDescriptor: fd, for: .read) { [unowned self] events in
-            if events.contains(.write) { flush() }
-            if events.contains(.read) && phase != .closed { readable() }
+            if phase == .handshaking { return continueHandshake() }
+            if events.contains(.write) {
+                if readNeedsWritable {
+                    readNeedsWritable = false
+                    readable()
+                }
+                flush()
+            }
+            guard events.contains(.read) && phase != .closed else { return }
+            if writeNeedsReadable { flush() }
+            readable()
+        }
+    }
+
+    /// Drives the TLS handshake on whichever readiness it waits for.
+    private func continueHandshake() {
+        guard let tls, let watcher else { return }
+        switch tls.handshake() {
+        case .done:
+            phase = .idle // still on the header deadline set at accept
+            watcher.interest = .read
+            readable() // the request may have come with the client's last handshake flight
+        case .wantRead: watcher.interest = .read
+        case .wantWrite: watcher.interest = .write
+        case .failed: close()
         }
     }
 
     // MARK: Reading
 
+    /// Reads once (the loop comes back while the socket stays readable), and on while TLS
+    /// holds bytes it already took from the socket: those are never signalled.
     private func readable() {
         let buffer = home.loop.sharedReadBuffer
-        switch SystemCalls.read(fd, into: buffer) {
-        case .ok(0):
-            peerClosed()
-        case .ok(let count):
-            received(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        case .wouldBlock:
-            return
-        case .failed:
-            close()
+        for round in 0..<16 {
+            guard phase != .closed, isReading, round == 0 || channel.hasBufferedInput else { return }
+            switch channel.read(into: buffer) {
+            case .end:
+                return peerClosed()
+            case .bytes(let count):
+                received(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            case .wouldBlock:
+                return
+            case .needsWritable:
+                readNeedsWritable = true
+                watcher?.interest.insert(.write)
+                return
+            case .failed:
+                return close()
+            }
+        }
+        if channel.hasBufferedInput { readLater() }
+    }
+
+    private var isReading: Bool { watcher?.interest.contains(.read) ?? false }
+
+    /// Reads again on the loop's next turn (TLS holds bytes the socket will not signal).
+    private func readLater() {
+        home.loop.execute { [weak self] in
+            guard let self, self.phase != .closed, self.isReading else { return }
+            self.readable()
         }
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
         switch phase {
-        case .lingering:
-            return // discarded
+        case .lingering, .handshaking:
+            return // discarded (no request bytes can arrive before the handshake is done)
         case .responding:
             pending.append(contentsOf: bytes)
             if pending.count > 64 * 1024 { setReading(false) } // a pipelining client waits for us
@@ -234,6 +297,7 @@ final class ServerConnection {
         var interest = watcher.interest
         if on { interest.insert(.read) } else { interest.remove(.read) }
         watcher.interest = interest
+        if on && channel.hasBufferedInput { readLater() }
     }
 
     // MARK: Writing (called by the Responder)
@@ -251,7 +315,7 @@ final class ServerConnection {
     /// the caller's buffer, and only what the socket did not take is copied.
     func enqueue(_ bytes: [UInt8]) {
         guard file == nil, phase != .closed else { return writes.append(bytes) }
-        writes.sendOrQueue(bytes, to: fd)
+        channel.sendOrQueue(bytes, &writes)
     }
 
     func enqueueFile(_ body: FileBody) {
@@ -263,7 +327,10 @@ final class ServerConnection {
     /// responder hears it may write more.
     func flush() {
         guard phase != .closed else { return }
-        if writes.flush(to: fd) != nil { return close() }
+        guard flushQueue() else { return }
+        if tls != nil, file != nil {
+            guard sendFileThroughTLS() else { return }
+        }
         if writes.isEmpty, var body = file {
             while body.remaining > 0 {
                 switch SystemCalls.sendfile(to: fd, from: body.descriptor, offset: &body.offset, count: min(body.remaining, 1 << 20)) {
@@ -293,6 +360,47 @@ final class ServerConnection {
             deadline = .infinity
             responder?.drained()
         }
+    }
+
+    /// Writes the queue; false when the connection closed on a failure.
+    private func flushQueue() -> Bool {
+        writeNeedsReadable = false
+        switch channel.flush(&writes) {
+        case .done, .wouldBlock: return true
+        case .needsReadable:
+            writeNeedsReadable = true
+            setReading(true)
+            return true
+        case .failed:
+            close()
+            return false
+        }
+    }
+
+    /// TLS cannot use `sendfile`: the file goes through the queue in 64 KiB pieces, read as
+    /// the socket drains (one piece queued at a time). False when the connection closed.
+    private func sendFileThroughTLS() -> Bool {
+        guard var body = file else { return true }
+        while writes.isEmpty && body.remaining > 0 {
+            var piece = [UInt8](repeating: 0, count: min(body.remaining, 65_536))
+            let count = piece.withUnsafeMutableBytes { pread(body.descriptor, $0.baseAddress, $0.count, off_t(body.offset)) }
+            guard count > 0 else {
+                body.remaining = 0 // the file shrank (or failed) under us: the body is short, so close
+                closeAfterResponse = true
+                break
+            }
+            piece.withUnsafeBytes { writes.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            body.offset += count
+            body.remaining -= count
+            guard flushQueue() else { return false }
+        }
+        if body.remaining == 0 && writes.isEmpty {
+            SystemCalls.close(body.descriptor)
+            file = nil
+        } else {
+            file = body
+        }
+        return true
     }
 
     private func waitForWritable() {
@@ -332,6 +440,7 @@ final class ServerConnection {
     /// in the peer's receive buffer.
     private func lingeringClose() {
         if peerClosedReading { return close() }
+        channel.closeTLS()
         SystemCalls.shutdownWrite(fd)
         phase = .lingering
         pending = []
@@ -352,7 +461,7 @@ final class ServerConnection {
 
     func serverIsShuttingDown() {
         switch phase {
-        case .idle: close()
+        case .idle, .handshaking: close()
         default: closeAfterResponse = true
         }
     }

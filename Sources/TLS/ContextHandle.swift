@@ -17,6 +17,7 @@ final class ContextHandle: @unchecked Sendable {
         // a peer that closes without close_notify is an end of input: HTTP's own framing
         // tells a complete message from a cut one.
         copenssl_ctx_set_options(pointer)
+        copenssl_ctx_set_read_ahead(pointer)
     }
 
     deinit { SSL_CTX_free(pointer) }

@@ -9,6 +9,8 @@ public final class TLSClientContext: Sendable {
     /// `--insecure`: encrypted, but to whoever answers.
     public let verifiesPeer: Bool
     let handle: ContextHandle
+    /// Sessions to resume, per host and port.
+    let sessions = SessionCache()
 
     /// A context trusting `trust`; throws `unusableFile` when a CA file cannot be loaded.
     public init(trust: TLSTrust = .system, verifiesPeer: Bool = true) throws(TLSError) {
@@ -27,6 +29,7 @@ public final class TLSClientContext: Sendable {
             }
         }
         SSL_CTX_set_verify(context, verifiesPeer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nil)
+        _ = copenssl_ctx_set_session_cache_client(context)
         // ALPN: we speak HTTP/1.1 only, and say so.
         let protocols: [UInt8] = [8] + Array("http/1.1".utf8)
         _ = SSL_CTX_set_alpn_protos(context, protocols, UInt32(protocols.count))

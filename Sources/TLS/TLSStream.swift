@@ -36,14 +36,24 @@ package final class TLSStream {
     /// Whether the handshake finished.
     package private(set) var isEstablished = false
     private var sentCloseNotify = false
+    /// Where a client keeps its session for the next connection, and under which key.
+    private let sessions: SessionCache?
+    private let sessionKey: String
 
-    /// A client session to `host` over `fd`: SNI for names, certificate checks against the
-    /// name or the IP address when the context verifies.
-    package init(client context: TLSClientContext, fileDescriptor fd: Int32, host: String) throws(TLSError) {
+    /// A client session to `host:port` over `fd`: SNI for names, certificate checks against
+    /// the name or the IP address when the context verifies, and the last session with this
+    /// host resumed when the context has one.
+    package init(client context: TLSClientContext, fileDescriptor fd: Int32, host: String, port: Int) throws(TLSError) {
         ssl = try Self.makeSSL(context.handle, fd)
         peer = host
         isClient = true
         verifiesPeer = context.verifiesPeer
+        sessions = context.sessions
+        sessionKey = "\(host):\(port)"
+        if let session = context.sessions.session(for: sessionKey) {
+            _ = SSL_set_session(ssl, session)
+            SSL_SESSION_free(session)
+        }
         if Self.isIPAddress(host) {
             // RFC 6066 §3: no SNI for an address; the certificate must carry it as an IP SAN.
             if verifiesPeer { _ = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) }
@@ -63,6 +73,8 @@ package final class TLSStream {
         peer = "client"
         isClient = false
         verifiesPeer = false
+        sessions = nil
+        sessionKey = ""
         SSL_set_accept_state(ssl)
     }
 
@@ -80,7 +92,18 @@ package final class TLSStream {
         return ssl
     }
 
-    deinit { SSL_free(ssl) }
+    deinit {
+        keepSession()
+        SSL_free(ssl)
+    }
+
+    /// A client hands its session (with the tickets read so far) to the cache for the next
+    /// connection to the same host.
+    private func keepSession() {
+        guard let sessions, isEstablished, let session = SSL_get1_session(ssl) else { return }
+        guard SSL_SESSION_is_resumable(session) == 1 else { return SSL_SESSION_free(session) }
+        sessions.remember(session, for: sessionKey)
+    }
 
     /// Advances the handshake as far as the socket allows.
     package func handshake() -> Progress {
@@ -100,8 +123,10 @@ package final class TLSStream {
         case SSL_ERROR_SSL: return .failed(handshakeError())
         case SSL_ERROR_SYSCALL where savedErrno != 0:
             OpenSSLErrors.clear()
+            sessions?.forget(sessionKey)
             return .failed(.handshakeFailed(reason: "\(String(cString: strerror(savedErrno))) during the handshake"))
         default:
+            sessions?.forget(sessionKey)
             OpenSSLErrors.clear()
             return .failed(.handshakeFailed(reason: "the peer closed the connection during the handshake"))
         }
@@ -109,6 +134,7 @@ package final class TLSStream {
 
     /// Why a handshake failed: the certificate check's verdict first, it says most.
     private func handshakeError() -> TLSError {
+        sessions?.forget(sessionKey)
         let verdict = SSL_get_verify_result(ssl)
         if isClient && verifiesPeer && verdict != X509_V_OK {
             OpenSSLErrors.clear()

@@ -9,9 +9,10 @@ import Glibc
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the files under a directory over HTTP/1.1.",
+        abstract: "Serve the files under a directory over HTTP/1.1 (https with --tls-cert and --tls-key).",
         discussion: """
-        Prints one "listening on http://ADDR:PORT/" line per address once it accepts. SIGTERM \
+        Prints one "listening on http://ADDR:PORT/" line per address once it accepts \
+        ("https://" with TLS). SIGTERM \
         or SIGINT stops accepting, lets requests in flight finish (up to 10 s), and exits 0.
         """
     )
@@ -34,9 +35,16 @@ struct ServeCommand: ParsableCommand {
     @Flag(name: .long, help: "Log one line per request to standard output.")
     var log = false
 
+    @Option(name: .long, help: "A PEM certificate chain (leaf first): serve https. Needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(name: .long, help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be at least 1.") }
         if headerTimeout <= 0 || idleTimeout <= 0 { throw ValidationError("timeouts must be positive.") }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together.") }
         for text in listen where ListenAddress.parse(text) == nil {
             throw ValidationError("--listen \(text): expected ADDR:PORT with an IP address, e.g. 127.0.0.1:8080 or [::1]:8080.")
         }
@@ -50,16 +58,24 @@ struct ServeCommand: ParsableCommand {
         if log {
             accessLog = { entry in FileOutput.standardOutputLine(entry.description) }
         }
+        var tls: TLSServerContext?
+        if let tlsCert, let tlsKey {
+            do { tls = try TLSServerContext(certificateChainFile: tlsCert, privateKeyFile: tlsKey) } catch {
+                throw CommandFailure(error.description)
+            }
+        }
         let configuration = ServerConfiguration(
             addresses: addresses,
             headerTimeout: .milliseconds(Int(headerTimeout * 1000)),
             idleTimeout: .milliseconds(Int(idleTimeout * 1000)),
-            accessLog: accessLog)
+            accessLog: accessLog,
+            tls: tls)
         let group = try EventLoopGroup(count: threads)
         let server = Server(configuration: configuration, loops: group.loops, handler: files.handler)
         let bound: [SocketAddress]
         do { bound = try server.start() } catch { throw CommandFailure("\(error)") }
-        for address in bound { FileOutput.standardOutputLine("listening on http://\(address)/") }
+        let scheme = tls == nil ? "http" : "https"
+        for address in bound { FileOutput.standardOutputLine("listening on \(scheme)://\(address)/") }
 
         // The main thread waits for a signal on a loop of its own, then drains the server.
         let control = try EventLoop()
