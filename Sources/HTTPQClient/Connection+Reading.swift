@@ -145,8 +145,12 @@ extension Connection {
                 phase = .closed
                 closeSocket()
                 writes.removeAll()
-                delegate = nil
+                // The delegate may be what `onClose` refers to (a pooled connection): it lives
+                // until `onClose` has run.
+                let delegate = self.delegate
+                self.delegate = nil
                 onClose?()
+                withExtendedLifetime(delegate) {}
             } else {
                 fail(.cancelled)
             }

@@ -327,6 +327,7 @@ public final class Connection: @unchecked Sendable {
         let onClose = self.onClose
         self.onClose = nil
         onClose?()
+        withExtendedLifetime(delegate) {} // until `onClose` ran: it may refer to the delegate
     }
 }
 

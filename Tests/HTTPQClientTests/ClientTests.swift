@@ -111,6 +111,20 @@ import Glibc
         }
     }
 
+    @Test func aResponseThatClosesTheConnectionLeavesThePoolUsable() async throws {
+        // `Connection: close` from the server: the pooled connection is dropped right after
+        // its response (this once crashed: the pool's close hook outlived its connection).
+        let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
+        defer { server.stop() }
+        try await withClient() { client, _ in
+            for _ in 0..<3 {
+                let response = try await client.get("http://127.0.0.1:\(server.port)/")
+                #expect(response.body == Array("ok".utf8))
+            }
+            #expect(server.connectionsAccepted == 3)
+        }
+    }
+
     /// A server that answers one request per connection and silently drops the next one:
     /// the stale keep-alive connection every pooled client meets.
     static func dropsSecondRequest() throws -> ScriptedServer {

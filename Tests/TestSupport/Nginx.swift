@@ -12,9 +12,11 @@ public final class Nginx: @unchecked Sendable {
     private var process: ChildProcess?
 
     /// With `addresses`, one server listens on each (same port) and, with `rootPerAddress`,
-    /// serves `www/ADDRESS/...`: many virtual hosts from one nginx.
+    /// serves `www/ADDRESS/...`: many virtual hosts from one nginx. With `tls` (certificate,
+    /// key), it speaks https only (TLS 1.2 and 1.3).
     public init(files: [String: [UInt8]], extraConfig: String = "", ipv6: Bool = false,
-                addresses: [String] = ["127.0.0.1"], rootPerAddress: Bool = false) throws {
+                addresses: [String] = ["127.0.0.1"], rootPerAddress: Bool = false,
+                tls: (certificate: String, key: String)? = nil) throws {
         prefix = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-nginx-\(UUID().uuidString)")
         root = prefix.appendingPathComponent("www")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -25,6 +27,10 @@ public final class Nginx: @unchecked Sendable {
         }
         port = freePort()
         let p = prefix.path
+        let ssl = tls == nil ? "" : " ssl"
+        let tlsConfig = tls.map {
+            "ssl_certificate \($0.certificate); ssl_certificate_key \($0.key); ssl_protocols TLSv1.2 TLSv1.3;"
+        } ?? ""
         let config = """
         worker_processes 1;
         daemon off;
@@ -38,8 +44,9 @@ public final class Nginx: @unchecked Sendable {
             uwsgi_temp_path \(p)/uwsgi; scgi_temp_path \(p)/scgi;
             keepalive_requests 100000;
             server {
-                \(addresses.map { "listen \($0):\(port);" }.joined(separator: " "))
-                \(ipv6 ? "listen [::1]:\(port);" : "")
+                \(addresses.map { "listen \($0):\(port)\(ssl);" }.joined(separator: " "))
+                \(ipv6 ? "listen [::1]:\(port)\(ssl);" : "")
+                \(tlsConfig)
                 root \(root.path)\(rootPerAddress ? "/$server_addr" : "");
                 location = /chunked { chunked_transfer_encoding on; gzip off; return 200 "chunk"; }
                 \(extraConfig)
