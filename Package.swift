@@ -49,7 +49,7 @@ let package = Package(
             name: "HTTPQClientTests",
             dependencies: ["HTTPQClient", "EvLoop", "HTTPQ", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "HTTPQServerTests", dependencies: ["HTTPQServer", "EvLoop", "HTTPQ", "TestSupport"]),
+        .testTarget(name: "HTTPQServerTests", dependencies: ["HTTPQServer", "HTTPQClient", "EvLoop", "HTTPQ", "TestSupport"]),
         .testTarget(name: "httpqCLITests", dependencies: ["httpq", "TestSupport"]),
     ]
 )
