@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(
   libev-dev     # the reactor (CEv links libev)
   libc-ares-dev # name resolution driven by the loop (CAres)
+  libssl-dev    # TLS for https (COpenSSL)
+  openssl       # the tests make their own CA and certificates
+  ca-certificates # the system's trust store https verifies against
   dnsmasq-base  # a real DNS server on loopback in the client's tests
   curl          # a real peer in the tests
   nginx-light   # a real server in the tests and benchmarks

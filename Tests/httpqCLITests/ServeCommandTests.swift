@@ -33,15 +33,16 @@ import Glibc
             let output = open(log.path, O_WRONLY | O_CLOEXEC)
             defer { close(output) }
             process = try ChildProcess(CLI.executable, ["serve", "--root", root.path, "--listen", "127.0.0.1:0"] + extra, stdout: output)
-            var port: String?
-            for _ in 0..<500 where port == nil {
+            // "listening on http://127.0.0.1:PORT/" (https:// with TLS)
+            var url: String?
+            for _ in 0..<500 where url == nil {
                 usleep(10_000)
                 let text = readTextFile(log.path)
-                port = text.split(separator: "\n").first { $0.hasPrefix("listening on http://127.0.0.1:") }
-                    .map { String($0.dropFirst("listening on http://127.0.0.1:".count).dropLast()) }
+                url = text.split(separator: "\n").first { $0.hasPrefix("listening on ") && $0.contains("://127.0.0.1:") }
+                    .map { String($0.dropFirst("listening on ".count).dropLast()) }
             }
-            guard let port else { throw PeerError.didNotStart("httpq serve", readTextFile(log.path)) }
-            base = "http://127.0.0.1:\(port)"
+            guard let url else { throw PeerError.didNotStart("httpq serve", readTextFile(log.path)) }
+            base = url
         }
 
         var output: String { readTextFile(log.path) }
