@@ -6,6 +6,7 @@
 #        (table, and Docs/performance-client.png drawn by gnuplot)
 #     3. many hosts: httpq fetch vs curl -Z on 5000 URLs over 100 hosts
 #     4. server: wrk against httpq serve vs nginx; memory per idle keep-alive connection
+#     5. TLS: handshakes/s and kept-alive requests/s, httpq serve vs nginx and httpq load vs wrk
 # Starts its own peers on loopback; bounded (fixed durations and URL lists); cleans up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +32,5 @@ echo; echo "## 3. Many hosts"; echo
 python3 scripts/bench_http.py hosts "$runs" "$out"
 echo; echo "## 4. Server"; echo
 bash scripts/serve-bench.sh "$runs" "$seconds" 2000
+echo; echo "## 5. TLS"; echo
+python3 scripts/bench_tls.py "$runs" "$seconds"

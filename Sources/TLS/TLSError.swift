@@ -15,6 +15,7 @@ public enum TLSError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The TLS record layer failed after the handshake (bad record, alert from the peer).
     case connectionFailed(reason: String)
 
+    /// What went wrong, in words (`certificate of example.com not trusted: certificate has expired`).
     public var description: String {
         switch self {
         case .certificateNotTrusted(let host, let reason): "certificate of \(host) not trusted: \(reason)"

@@ -2,8 +2,9 @@ import COpenSSL
 
 /// A server's certificate chain and private key: made once, shared by every loop.
 public final class TLSServerContext: Sendable {
-    /// The PEM files it was made from.
+    /// The PEM certificate chain it was made from (leaf first).
     public let certificateChainFile: String
+    /// The PEM private key it was made from.
     public let privateKeyFile: String
     let handle: ContextHandle
 
