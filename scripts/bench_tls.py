@@ -12,6 +12,8 @@ Server (wrk -t1 or curl as the load, the same for both servers):
                   session resumed (wrk keeps it): handshakes/s and server CPU per handshake
   full            curl -Z --parallel-max 16 --no-sessionid -H 'Connection: close' over N URLs:
                   a full handshake per request: handshakes/s and server CPU per handshake
+  idle memory     resident memory per idle kept-alive TLS connection (1,000 connections,
+                  each after one request), from /proc/PID/status VmRSS
 Client (against nginx; wrk does not verify certificates, httpq does):
   kept-alive      httpq load -c64 vs wrk -t1 -c64: requests/s and client CPU per request
   resumed         httpq load -c16 vs wrk -t1 -c16, both with 'Connection: close'
@@ -20,7 +22,7 @@ Each contender runs RUNS times, alternating; figures are medians. Server CPU is 
 /proc/PID/stat around each run; client CPU is the child's user + system time. Bounded:
 fixed durations and URL counts, a timeout on every child.
 """
-import os, statistics, subprocess, sys, tempfile, shutil
+import os, socket, ssl, statistics, subprocess, sys, tempfile, shutil, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_http import HTTPQ, free_port, wait_port, run, requests_of
@@ -77,10 +79,39 @@ def wrk_counts(out, wall):
     rate, count = requests_of(out)
     return rate, count or int(rate * wall)
 
+def rss_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+
+def idle_bytes(port, pid, ca, count=1000):
+    """Resident memory growth per idle TLS connection that made one request."""
+    context = ssl.create_default_context(cafile=ca)
+    def connect():
+        tls = context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10), server_hostname="localhost")
+        tls.sendall(b"GET /index.html HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        got = b""
+        while b"</html>" not in got:
+            chunk = tls.recv(65536)
+            if not chunk: raise SystemExit("connection closed early")
+            got += chunk
+        return tls
+    warm = [connect() for _ in range(16)]  # first-use allocations are not counted
+    time.sleep(0.3)
+    before = rss_kib(pid)
+    clients = [connect() for _ in range(count)]
+    time.sleep(0.5)
+    after = rss_kib(pid)
+    for s in clients + warm: s.close()
+    return (after - before) * 1024 / count
+
 def median_pair(samples):
     return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
 
 def main(runs, seconds):
+    import resource
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 1,000 idle connections, and the servers inherit it
     work = tempfile.mkdtemp(); os.chmod(work, 0o755)
     os.makedirs(f"{work}/www"); open(f"{work}/www/index.html", "w").write(PAGE)
     make_pki(work)
@@ -114,6 +145,12 @@ def main(runs, seconds):
         for mode, name, rate, us in rows:
             base = next(r for r in rows if r[0] == mode and r[1].startswith("nginx"))
             print(f"| {mode} | {name} | {rate:,.0f} | {us:.1f} | {rate / base[2]:.2f}x | {us / base[3]:.2f}x |")
+        memory = {name: idle_bytes(ports[name], process.pid, f"{work}/ca.pem") for name, process in servers.items()}
+        base = memory["nginx (1 worker)"]
+        print("\n| idle kept-alive TLS connections (1,000, one request each) | resident bytes per connection | vs nginx |")
+        print("| --- | ---: | ---: |")
+        for name, value in memory.items():
+            print(f"| {name} | {value:,.0f} | {value / base:.2f}x |")
 
         url = f"https://127.0.0.1:{nginx_port}/index.html"
         clients = {
