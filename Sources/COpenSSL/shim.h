@@ -29,8 +29,11 @@ static inline void copenssl_ctx_set_options(SSL_CTX *ctx) {
 }
 /// Read whole socket buffers at once (one recv for a record's header and body, not two).
 static inline void copenssl_ctx_set_read_ahead(SSL_CTX *ctx) { SSL_CTX_set_read_ahead(ctx, 1); }
+/// Resumption by tickets only (stateless: no shared cache, no lock between loops, nothing to
+/// expire), as nginx does by default; the session ID is still issued for old clients.
 static inline long copenssl_ctx_set_session_cache_server(SSL_CTX *ctx) {
-    return SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+    return SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_AUTO_CLEAR
+                                               | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 }
 static inline long copenssl_ctx_set_session_cache_client(SSL_CTX *ctx) {
     return SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);

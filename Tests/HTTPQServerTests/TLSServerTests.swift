@@ -147,6 +147,27 @@ import Glibc
         }
     }
 
+    @Test func aReturningClientResumesItsSessionFromATicket() async throws {
+        try await offPool {
+            let server = try Self.tlsServer()
+            defer { server.stop() }
+            let script = """
+            import socket, ssl, sys
+            context = ssl.create_default_context(cafile=sys.argv[2])
+            session = None
+            for attempt in range(2):
+                with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5) as raw:
+                    with context.wrap_socket(raw, server_hostname="localhost", session=session) as tls:
+                        tls.sendall(b"GET /t HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n")
+                        while tls.recv(65536): pass  # reading takes the TLS 1.3 tickets too
+                        print(tls.version(), "reused" if tls.session_reused else "full")
+                        session = tls.session
+            """
+            let output = try ChildProcess.run("/usr/bin/python3", ["-c", script, "\(server.port)", Self.pki.caCertificate])
+            #expect(output.stdoutText == "TLSv1.3 full\nTLSv1.3 reused\n", "\(output.stderrText)")
+        }
+    }
+
     @Test func unusableCertificatesAndKeysAreTypedErrors() throws {
         #expect(throws: TLSError.keyDoesNotMatchCertificate(certificate: Self.pki.serverCertificate, key: Self.pki.wrongNameKey)) {
             try TLSServerContext(certificateChainFile: Self.pki.serverCertificate, privateKeyFile: Self.pki.wrongNameKey)
