@@ -108,6 +108,15 @@ def idle_bytes(port, pid, ca, count=1000):
 def median_pair(samples):
     return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
 
+def print_table(title, who, rows, baseline):
+    """rows: (load, contender, requests/s, CPU µs/request); ratios against the `baseline` contender of each load."""
+    print(title + "\n")
+    print(f"| load | {who} | requests/s | {who} CPU µs/request | req/s vs {baseline} | CPU vs {baseline} |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for mode, name, rate, us in rows:
+        base = next(r for r in rows if r[0] == mode and r[1].startswith(baseline))
+        print(f"| {mode} | {name} | {rate:,.0f} | {us:.1f} | {rate / base[2]:.2f}x | {us / base[3]:.2f}x |")
+
 def main(runs, seconds):
     import resource
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -139,12 +148,8 @@ def main(runs, seconds):
                     samples[name].append(server_run(process.pid, command, seconds + 120, counter))
             for name in servers:
                 rows.append((mode, name, *median_pair(samples[name])))
-        print(f"### TLS server: one thread each, same certificate (P-256), TLS 1.3, {seconds} s per run, median of {runs}\n")
-        print("| load | server | requests/s | server CPU µs/request | req/s vs nginx | CPU vs nginx |")
-        print("| --- | --- | ---: | ---: | ---: | ---: |")
-        for mode, name, rate, us in rows:
-            base = next(r for r in rows if r[0] == mode and r[1].startswith("nginx"))
-            print(f"| {mode} | {name} | {rate:,.0f} | {us:.1f} | {rate / base[2]:.2f}x | {us / base[3]:.2f}x |")
+        print_table(f"### TLS server: one thread each, same certificate (P-256), TLS 1.3, {seconds} s per run, median of {runs}",
+                    "server", rows, "nginx")
         memory = {name: idle_bytes(ports[name], process.pid, f"{work}/ca.pem") for name, process in servers.items()}
         base = memory["nginx (1 worker)"]
         print("\n| idle kept-alive TLS connections (1,000, one request each) | resident bytes per connection | vs nginx |")
@@ -168,12 +173,8 @@ def main(runs, seconds):
                     samples[name].append((rate, cpu / max(count, 1) * 1e6))
             for name in clients:
                 rows.append((f"{label}, {connections} connections", name, *median_pair(samples[name])))
-        print(f"\n### TLS client: one thread each against nginx (1 worker), {seconds} s per run, median of {runs}\n")
-        print("| load | client | requests/s | client CPU µs/request | req/s vs wrk | CPU vs wrk |")
-        print("| --- | --- | ---: | ---: | ---: | ---: |")
-        for mode, name, rate, us in rows:
-            base = next(r for r in rows if r[0] == mode and r[1].startswith("wrk"))
-            print(f"| {mode} | {name} | {rate:,.0f} | {us:.1f} | {rate / base[2]:.2f}x | {us / base[3]:.2f}x |")
+        print_table(f"\n### TLS client: one thread each against nginx (1 worker), {seconds} s per run, median of {runs}",
+                    "client", rows, "wrk")
     finally:
         for process in servers.values():
             process.terminate(); process.wait(timeout=30)

@@ -122,27 +122,21 @@ import Glibc
         }
     }
 
+    /// `Tests/Scripts/tls_probe.py MODE PORT CA [OFFER]`: Python's ssl module as the client.
+    static func probe(_ arguments: [String]) throws -> String {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Scripts/tls_probe.py").path
+        let output = try ChildProcess.run(ChildProcess.which("python3") ?? "/usr/bin/python3", [script] + arguments)
+        return output.stdoutText + output.stderrText
+    }
+
     @Test func alpnAgreesOnHTTP11AndRefusesClientsThatSpeakOnlySomethingElse() async throws {
         try await offPool {
             let server = try Self.tlsServer()
             defer { server.stop() }
-            let script = """
-            import socket, ssl, sys
-            context = ssl.create_default_context(cafile=sys.argv[2])
-            context.set_alpn_protocols(sys.argv[3].split(","))
-            try:
-                with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5) as raw:
-                    with context.wrap_socket(raw, server_hostname="localhost") as tls:
-                        print("selected", tls.selected_alpn_protocol())
-            except ssl.SSLError as error:
-                print("refused", error)
-            """
-            func run(_ offer: String) throws -> String {
-                try ChildProcess.run("/usr/bin/python3", ["-c", script, "\(server.port)", Self.pki.caCertificate, offer])
-                    .stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            #expect(try run("h2,http/1.1") == "selected http/1.1")
-            let refusal = try run("h2")
+            let agreed = try Self.probe(["alpn", "\(server.port)", Self.pki.caCertificate, "h2,http/1.1"])
+            #expect(agreed == "selected http/1.1\n")
+            let refusal = try Self.probe(["alpn", "\(server.port)", Self.pki.caCertificate, "h2"])
             #expect(refusal.hasPrefix("refused") && refusal.contains("no application protocol"), "\(refusal)")
         }
     }
@@ -151,20 +145,8 @@ import Glibc
         try await offPool {
             let server = try Self.tlsServer()
             defer { server.stop() }
-            let script = """
-            import socket, ssl, sys
-            context = ssl.create_default_context(cafile=sys.argv[2])
-            session = None
-            for attempt in range(2):
-                with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5) as raw:
-                    with context.wrap_socket(raw, server_hostname="localhost", session=session) as tls:
-                        tls.sendall(b"GET /t HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n")
-                        while tls.recv(65536): pass  # reading takes the TLS 1.3 tickets too
-                        print(tls.version(), "reused" if tls.session_reused else "full")
-                        session = tls.session
-            """
-            let output = try ChildProcess.run("/usr/bin/python3", ["-c", script, "\(server.port)", Self.pki.caCertificate])
-            #expect(output.stdoutText == "TLSv1.3 full\nTLSv1.3 reused\n", "\(output.stderrText)")
+            let output = try Self.probe(["resume", "\(server.port)", Self.pki.caCertificate])
+            #expect(output == "TLSv1.3 full\nTLSv1.3 reused\n")
         }
     }
 
