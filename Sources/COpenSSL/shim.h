@@ -23,9 +23,15 @@ static inline long copenssl_ctx_set_nonblocking_modes(SSL_CTX *ctx) {
     return SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
                                  | SSL_MODE_RELEASE_BUFFERS);
 }
-/// No renegotiation, and a peer that closes without close_notify is an end of input.
+/// No renegotiation. (A peer that closes without close_notify stays an error OpenSSL reports,
+/// told apart by `copenssl_is_unexpected_eof`: HTTP decides whether it cut a message.)
 static inline void copenssl_ctx_set_options(SSL_CTX *ctx) {
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+}
+/// Whether the oldest queued error is "the peer closed the TCP stream without close_notify".
+static inline int copenssl_is_unexpected_eof(void) {
+    unsigned long code = ERR_peek_error();
+    return code != 0 && ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
 }
 /// Read whole socket buffers at once (one recv for a record's header and body, not two).
 static inline void copenssl_ctx_set_read_ahead(SSL_CTX *ctx) { SSL_CTX_set_read_ahead(ctx, 1); }

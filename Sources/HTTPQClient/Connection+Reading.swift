@@ -30,6 +30,8 @@ extension Connection {
             switch channel.read(into: buffer) {
             case .end:
                 return endOfInput()
+            case .endWithoutNotify:
+                return endOfInput(announced: false)
             case .bytes(let count):
                 lastRead = loop.now
                 process(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
@@ -101,14 +103,17 @@ extension Connection {
         }
     }
 
-    /// The peer closed: completes a close-delimited body, or fails the request.
-    func endOfInput() {
+    /// The peer closed: completes a close-delimited body, or fails the request. Over TLS, a
+    /// close without close_notify cannot end a close-delimited body: it may be an attacker's
+    /// cut (RFC 8446 §6.1), so the request fails with `tls(.closedWithoutNotify)`.
+    func endOfInput(announced: Bool = true) {
         guard inFlight != nil else {
             fail(.cancelled) // an idle connection closed by the server: no request to fail
             return
         }
         if responseStarted, response.framing == .untilClose {
             isReusable = false
+            if !announced { return fail(.tls(.closedWithoutNotify)) }
             if (try? response.finish()) != nil {
                 responseComplete(extraBytes: false)
                 if !isClosed { fail(.cancelled) }

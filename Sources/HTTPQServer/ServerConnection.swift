@@ -123,7 +123,7 @@ final class ServerConnection: @unchecked Sendable {
         for round in 0..<16 {
             guard phase != .closed, isReading, round == 0 || channel.hasBufferedInput else { return }
             switch channel.read(into: buffer) {
-            case .end:
+            case .end, .endWithoutNotify: // no request is delimited by the close
                 return peerClosed()
             case .bytes(let count):
                 received(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))

@@ -31,6 +31,9 @@ package struct Channel {
         case bytes(Int)
         /// The peer closed (TCP end of stream, or TLS close_notify).
         case end
+        /// TLS only: the TCP stream ended without close_notify. Whatever the protocol above
+        /// frames itself is intact; what the close delimits may be cut short.
+        case endWithoutNotify
         /// Nothing now: wait for readability.
         case wouldBlock
         /// Nothing now: TLS must write before it can read on (wait for writability).
@@ -62,6 +65,7 @@ package struct Channel {
         switch tls.read(into: buffer) {
         case .ok(let count): return .bytes(count)
         case .closed: return .end
+        case .closedWithoutNotify: return .endWithoutNotify
         case .wantRead: return .wouldBlock
         case .wantWrite: return .needsWritable
         case .systemError(let code): return .failed(.system(code))
@@ -85,7 +89,7 @@ package struct Channel {
             case .ok(let sent): return sent
             case .wantWrite: stopped = .wouldBlock
             case .wantRead: stopped = .needsReadable
-            case .closed: stopped = .failed(.system(EPIPE))
+            case .closed, .closedWithoutNotify: stopped = .failed(.system(EPIPE))
             case .systemError(let code): stopped = .failed(.system(code))
             case .failed(let error): stopped = .failed(.tls(error))
             }

@@ -14,6 +14,9 @@ public enum TLSError: Error, Hashable, Sendable, CustomStringConvertible {
     case keyDoesNotMatchCertificate(certificate: String, key: String)
     /// The TLS record layer failed after the handshake (bad record, alert from the peer).
     case connectionFailed(reason: String)
+    /// The peer ended the TCP stream without close_notify while a body delimited by the end
+    /// of the connection was being read: it may have been cut short (a truncation attack).
+    case closedWithoutNotify
 
     /// What went wrong, in words (`certificate of example.com not trusted: certificate has expired`).
     public var description: String {
@@ -24,6 +27,7 @@ public enum TLSError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unusableFile(let path, let reason): "cannot use \(path): \(reason)"
         case .keyDoesNotMatchCertificate(let certificate, let key): "private key \(key) does not match certificate \(certificate)"
         case .connectionFailed(let reason): "TLS connection failed: \(reason)"
+        case .closedWithoutNotify: "the server closed the connection without TLS close_notify: the body, delimited by the close, may be truncated"
         }
     }
 
@@ -36,6 +40,7 @@ public enum TLSError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unusableFile: "tls-file"
         case .keyDoesNotMatchCertificate: "tls-key"
         case .connectionFailed: "tls"
+        case .closedWithoutNotify: "tls-truncated"
         }
     }
 }

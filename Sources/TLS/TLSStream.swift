@@ -19,8 +19,11 @@ package final class TLSStream {
     package enum IO: Equatable {
         /// Bytes read or written (never 0).
         case ok(Int)
-        /// The peer ended the TLS session (close_notify, or end of the TCP stream).
+        /// The peer ended the TLS session with close_notify.
         case closed
+        /// The TCP stream ended without close_notify: the end of the data, or an attacker's
+        /// cut; only the protocol above can tell.
+        case closedWithoutNotify
         case wantRead
         case wantWrite
         /// The socket failed with this errno (ECONNRESET, EPIPE, ...).
@@ -135,6 +138,10 @@ package final class TLSStream {
     /// Why a handshake failed: the certificate check's verdict first, it says most.
     private func handshakeError() -> TLSError {
         sessions?.forget(sessionKey)
+        if copenssl_is_unexpected_eof() != 0 {
+            OpenSSLErrors.clear()
+            return .handshakeFailed(reason: "the peer closed the connection during the handshake")
+        }
         let verdict = SSL_get_verify_result(ssl)
         if isClient && verifiesPeer && verdict != X509_V_OK {
             OpenSSLErrors.clear()
@@ -169,7 +176,10 @@ package final class TLSStream {
         case SSL_ERROR_ZERO_RETURN: return .closed
         case SSL_ERROR_SYSCALL:
             OpenSSLErrors.clear()
-            return savedErrno == 0 ? .closed : .systemError(savedErrno)
+            return savedErrno == 0 ? .closedWithoutNotify : .systemError(savedErrno)
+        case SSL_ERROR_SSL where copenssl_is_unexpected_eof() != 0:
+            OpenSSLErrors.clear()
+            return .closedWithoutNotify
         default:
             return .failed(.connectionFailed(reason: OpenSSLErrors.drain(or: "protocol error")))
         }

@@ -144,6 +144,47 @@ import Glibc
         }
     }
 
+    @Test func aCloseDelimitedBodyEndedWithoutCloseNotifyIsNotTakenAsComplete() async throws {
+        try await offPool {
+            // Python's ssl module as the server: it can close with or without close_notify.
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-abrupt-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let portFile = directory.appendingPathComponent("port").path
+            _ = FileManager.default.createFile(atPath: portFile, contents: nil)
+            let output = open(portFile, O_WRONLY | O_CLOEXEC)
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Scripts/tls_abrupt_server.py").path
+            let server = try ChildProcess(ChildProcess.which("python3") ?? "/usr/bin/python3",
+                                          [script, Self.pki.serverCertificate, Self.pki.serverKey], stdout: output)
+            close(output)
+            defer { server.kill() }
+            var port = 0
+            for _ in 0..<500 where port == 0 {
+                usleep(10_000)
+                port = Int(readTextFile(portFile).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            }
+            #expect(port > 0)
+            func fetch(_ path: String) throws -> Transcript {
+                let loop = try EventLoop()
+                defer { retire(loop) }
+                let transcript = Transcript()
+                let connection = try Connection(loop: loop, host: "localhost", port: port, usesTLS: true, delegate: transcript,
+                                                options: ConnectionOptions(tls: try Self.trustingTestCA()))
+                connection.send(Request(method: "GET", target: path, headers: ["Host": "localhost"]))
+                runBounded(loop, limit: .seconds(10))
+                connection.close()
+                return transcript
+            }
+            let notified = try fetch("/notify")
+            #expect(notified.responses.first?.body == Array("hello".utf8), "\(notified.errors)")
+            let framed = try fetch("/length")
+            #expect(framed.responses.first?.body == Array("hello".utf8), "framed by Content-Length: \(framed.errors)")
+            let abrupt = try fetch("/abrupt")
+            #expect(abrupt.responses.isEmpty && abrupt.errors == [.tls(.closedWithoutNotify)], "\(abrupt.events)")
+        }
+    }
+
     @Test func aServerThatNeverAnswersTheHandshakeTimesOut() async throws {
         try await offPool {
             let silent = try ScriptedServer(script: { fd in
