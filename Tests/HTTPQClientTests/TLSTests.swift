@@ -76,6 +76,29 @@ import Glibc
         withExtendedLifetime(nginx) {}
     }
 
+    @Test func anExpiredCertificateIsRefused() async throws {
+        let nginx = try Self.httpsNginx(certificate: Self.pki.expiredCertificate, key: Self.pki.expiredKey)
+        let options = ConnectionOptions(tls: try Self.trustingTestCA())
+        _ = try await withClient(.init(connection: options)) { client, _ in
+            await #expect(throws: ClientError.tls(.certificateNotTrusted(host: "localhost", reason: "certificate has expired"))) {
+                try await client.get("https://localhost:\(nginx.port)/small.txt")
+            }
+        }
+        withExtendedLifetime(nginx) {}
+    }
+
+    @Test(.enabled(if: ipv6LoopbackAvailable, "IPv6 loopback (::1) is not configured here"))
+    func anIPv6AddressIsCheckedAgainstTheCertificate() async throws {
+        let nginx = try Nginx(files: ["small.txt": Array("small\n".utf8)], ipv6: true,
+                              tls: (Self.pki.serverCertificate, Self.pki.serverKey))
+        let options = ConnectionOptions(tls: try Self.trustingTestCA())
+        try await withClient(.init(connection: options)) { client, _ in
+            let response = try await client.get("https://[::1]:\(nginx.port)/small.txt")
+            #expect(response.status == 200 && response.body == Array("small\n".utf8), "::1 is an IP SAN of the certificate")
+        }
+        withExtendedLifetime(nginx) {}
+    }
+
     @Test func theSystemStoreDoesNotTrustTheTestCA() async throws {
         let nginx = try Self.httpsNginx()
         try await withClient { client, _ in
