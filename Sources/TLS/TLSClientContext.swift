@@ -30,6 +30,7 @@ public final class TLSClientContext: Sendable {
         }
         SSL_CTX_set_verify(context, verifiesPeer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nil)
         _ = copenssl_ctx_set_session_cache_client(context)
+        SSL_CTX_sess_set_new_cb(context, TLSStream.sessionReceived)
         // ALPN: we speak HTTP/1.1 only, and say so.
         let protocols: [UInt8] = [8] + Array("http/1.1".utf8)
         _ = SSL_CTX_set_alpn_protos(context, protocols, UInt32(protocols.count))

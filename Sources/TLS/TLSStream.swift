@@ -44,8 +44,9 @@ package final class TLSStream {
     private let sessionKey: String
 
     /// A client session to `host:port` over `fd`: SNI for names, certificate checks against
-    /// the name or the IP address when the context verifies, and the last session with this
-    /// host resumed when the context has one.
+    /// the name or the IP address when the context verifies, and a session with this host
+    /// resumed (each used once) when the context keeps one; the tickets this connection
+    /// receives go to the context for the next ones.
     package init(client context: TLSClientContext, fileDescriptor fd: Int32, host: String, port: Int) throws(TLSError) {
         ssl = try Self.makeSSL(context.handle, fd)
         peer = host
@@ -53,9 +54,9 @@ package final class TLSStream {
         verifiesPeer = context.verifiesPeer
         sessions = context.sessions
         sessionKey = "\(host):\(port)"
-        if let session = context.sessions.session(for: sessionKey) {
+        if let session = context.sessions.take(for: sessionKey) {
             _ = SSL_set_session(ssl, session)
-            SSL_SESSION_free(session)
+            SSL_SESSION_free(session) // the SSL holds its own reference
         }
         if Self.isIPAddress(host) {
             // RFC 6066 §3: no SNI for an address; the certificate must carry it as an IP SAN.
@@ -68,6 +69,8 @@ package final class TLSStream {
             }
         }
         SSL_set_connect_state(ssl)
+        // For the new-session callback; the SSL never outlives this object (freed in deinit).
+        _ = SSL_set_ex_data(ssl, 0, Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// A server session over an accepted `fd`.
@@ -95,17 +98,16 @@ package final class TLSStream {
         return ssl
     }
 
-    deinit {
-        keepSession()
-        SSL_free(ssl)
-    }
+    deinit { SSL_free(ssl) }
 
-    /// A client hands its session (with the tickets read so far) to the cache for the next
-    /// connection to the same host.
-    private func keepSession() {
-        guard let sessions, isEstablished, let session = SSL_get1_session(ssl) else { return }
-        guard SSL_SESSION_is_resumable(session) == 1 else { return SSL_SESSION_free(session) }
-        sessions.remember(session, for: sessionKey)
+    /// OpenSSL's new-session callback (client contexts): a ticket arrived, as a resumable
+    /// session whose reference is ours when we return 1.
+    static let sessionReceived: @convention(c) (OpaquePointer?, OpaquePointer?) -> Int32 = { ssl, session in
+        guard let ssl, let session, let owner = SSL_get_ex_data(ssl, 0) else { return 0 }
+        let stream = Unmanaged<TLSStream>.fromOpaque(owner).takeUnretainedValue()
+        guard let sessions = stream.sessions else { return 0 }
+        sessions.remember(session, for: stream.sessionKey)
+        return 1
     }
 
     /// Advances the handshake as far as the socket allows.

@@ -65,6 +65,34 @@ import Glibc
         withExtendedLifetime(nginx) {}
     }
 
+    @Test func connectionsOpenedTogetherEachResumeWithATicketOfTheirOwn() async throws {
+        // Every request closes its connection; nginx says whether each handshake resumed.
+        let nginx = try Self.httpsNginx(extraConfig: """
+            location = /close { keepalive_timeout 0; add_header X-Reused $ssl_session_reused always; return 200 "bye"; }
+            """)
+        let options = ConnectionOptions(tls: try Self.trustingTestCA())
+        try await withClient(.init(maxConnectionsPerHost: 4, connection: options)) { client, _ in
+            func batch() async throws -> [String] {
+                try await withThrowingTaskGroup(of: String.self) { group in
+                    for _ in 0..<4 {
+                        group.addTask { try await client.get("https://127.0.0.1:\(nginx.port)/close").headers["X-Reused"] ?? "?" }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            // The first connection pays a full handshake; the others too, unless its tickets
+            // arrived before their own handshakes began.
+            let first = try await batch()
+            #expect(first.contains("."), "\(first)")
+            // Each full handshake brought two tickets, each resumption at least one: one each.
+            for round in 1...3 {
+                let resumed = try await batch()
+                #expect(resumed == ["r", "r", "r", "r"], "round \(round): every connection resumed")
+            }
+        }
+        withExtendedLifetime(nginx) {}
+    }
+
     @Test func anUntrustedCAIsRefused() async throws {
         let nginx = try Self.httpsNginx(certificate: Self.pki.untrustedCertificate, key: Self.pki.untrustedKey)
         let options = ConnectionOptions(tls: try Self.trustingTestCA())
