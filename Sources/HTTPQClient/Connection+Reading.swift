@@ -143,24 +143,9 @@ extension Connection {
         options.logger?.trace("response", metadata: ["host": "\(host)", "status": "\(finished.status)", "reusable": "\(isReusable)"])
         delegate?.connection(self, didComplete: finished)
         guard !isClosed else { return }
-        if !isReusable {
-            if queued.isEmpty {
-                let onClose = self.onClose
-                self.onClose = nil
-                phase = .closed
-                closeSocket()
-                writes.removeAll()
-                // The delegate may be what `onClose` refers to (a pooled connection): it lives
-                // until `onClose` has run.
-                let delegate = self.delegate
-                self.delegate = nil
-                onClose?()
-                withExtendedLifetime(delegate) {}
-            } else {
-                fail(.cancelled)
-            }
-            return
-        }
+        // Not reusable: close the one way there is (requests queued behind fail `cancelled`;
+        // with none, nobody hears of a failure).
+        if !isReusable { return fail(.cancelled) }
         if inFlight == nil && !queued.isEmpty { startNext() }
     }
 
