@@ -382,14 +382,12 @@ final class ServerConnection: @unchecked Sendable {
     private func sendFileThroughTLS() -> Bool {
         guard var body = file else { return true }
         while writes.isEmpty && body.remaining > 0 {
-            var piece = [UInt8](repeating: 0, count: min(body.remaining, 65_536))
-            let count = piece.withUnsafeMutableBytes { pread(body.descriptor, $0.baseAddress, $0.count, off_t(body.offset)) }
-            guard count > 0 else {
+            guard let count = writes.appendFile(body.descriptor, offset: body.offset, count: min(body.remaining, 65_536)),
+                  count > 0 else {
                 body.remaining = 0 // the file shrank (or failed) under us: the body is short, so close
                 closeAfterResponse = true
                 break
             }
-            piece.withUnsafeBytes { writes.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
             body.offset += count
             body.remaining -= count
             guard flushQueue() else { return false }

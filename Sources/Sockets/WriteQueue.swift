@@ -27,6 +27,22 @@ package struct WriteQueue: ~Copyable {
         chunks.append(chunk)
     }
 
+    /// Queues up to `count` bytes of file `fd` from `offset`, read straight into the queue's
+    /// own chunk (no zeroed buffer, no second copy). Returns the bytes read: 0 at end of
+    /// file, nil when the read failed (nothing is queued then).
+    package mutating func appendFile(_ fd: Int32, offset: Int, count: Int) -> Int? {
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 1)
+        let read = pread(fd, chunk.baseAddress, count, off_t(offset))
+        guard read > 0 else {
+            chunk.deallocate()
+            return read == 0 ? 0 : nil
+        }
+        // A short read keeps the allocation and counts only what was read (deallocating frees
+        // the whole block from its base address).
+        chunks.append(UnsafeMutableRawBufferPointer(rebasing: chunk[0..<read]))
+        return read
+    }
+
     /// Sends `bytes` straight from the caller's buffer when nothing waits ahead of them;
     /// only what the socket does not take is copied into the queue. A failed write queues
     /// everything, and the next `flush` reports the error.
