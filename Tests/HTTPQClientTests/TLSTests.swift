@@ -93,23 +93,20 @@ import Glibc
         withExtendedLifetime(nginx) {}
     }
 
-    @Test func anUntrustedCAIsRefused() async throws {
-        let nginx = try Self.httpsNginx(certificate: Self.pki.untrustedCertificate, key: Self.pki.untrustedKey)
-        let options = ConnectionOptions(tls: try Self.trustingTestCA())
-        _ = try await withClient(.init(connection: options)) { client, _ in
-            await #expect(throws: ClientError.tls(.certificateNotTrusted(host: "127.0.0.1", reason: "unable to get local issuer certificate"))) {
-                try await client.get("https://127.0.0.1:\(nginx.port)/small.txt")
-            }
-        }
-        withExtendedLifetime(nginx) {}
-    }
+    /// Certificates that cannot be trusted, the host asked for, and OpenSSL's reason.
+    static let untrustworthy: [(name: String, certificate: String, key: String, host: String, reason: String)] = [
+        ("from an untrusted CA", pki.untrustedCertificate, pki.untrustedKey, "127.0.0.1", "unable to get local issuer certificate"),
+        ("expired", pki.expiredCertificate, pki.expiredKey, "localhost", "certificate has expired"),
+    ]
 
-    @Test func anExpiredCertificateIsRefused() async throws {
-        let nginx = try Self.httpsNginx(certificate: Self.pki.expiredCertificate, key: Self.pki.expiredKey)
+    @Test(arguments: untrustworthy.indices)
+    func certificatesThatCannotBeTrustedAreRefusedSayingWhy(_ index: Int) async throws {
+        let (name, certificate, key, host, reason) = Self.untrustworthy[index]
+        let nginx = try Self.httpsNginx(certificate: certificate, key: key)
         let options = ConnectionOptions(tls: try Self.trustingTestCA())
         _ = try await withClient(.init(connection: options)) { client, _ in
-            await #expect(throws: ClientError.tls(.certificateNotTrusted(host: "localhost", reason: "certificate has expired"))) {
-                try await client.get("https://localhost:\(nginx.port)/small.txt")
+            await #expect(throws: ClientError.tls(.certificateNotTrusted(host: host, reason: reason)), "\(name)") {
+                try await client.get("https://\(host):\(nginx.port)/small.txt")
             }
         }
         withExtendedLifetime(nginx) {}
