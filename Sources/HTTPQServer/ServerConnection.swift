@@ -152,14 +152,14 @@ final class ServerConnection: @unchecked Sendable {
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
         switch phase {
-        case .lingering, .handshaking:
-            return // discarded (no request bytes can arrive before the handshake is done)
+        case .lingering:
+            return // discarded
         case .responding:
             pending.append(contentsOf: bytes)
             if pending.count > 64 * 1024 { setReading(false) } // a pipelining client waits for us
         case .idle, .reading:
             process(bytes)
-        case .closed:
+        case .closed, .handshaking: // not read from in these phases
             return
         }
     }
