@@ -74,6 +74,7 @@ public final class Connection: @unchecked Sendable {
         guard (1...65535).contains(port) else { throw .invalidURL("\(host):\(port)", reason: "port out of range") }
         guard !host.isEmpty else { throw .invalidURL(":\(port)", reason: "empty host") }
         loop.preconditionInLoop()
+        SystemCalls.guardAgainstBrokenPipes() // OpenSSL's alerts and future sendfile uploads
         self.loop = loop
         self.host = host
         self.port = port
@@ -165,7 +166,11 @@ public final class Connection: @unchecked Sendable {
         case .ok:
             connected()
         case .wouldBlock:
-            watcher = loop.watch(fileDescriptor: socket, for: .write) { [unowned self] _ in self.connectFinished() }
+            // Held through the callback: a failure closes the connection, and its pool may
+            // then let go of it while this frame still reads it.
+            watcher = loop.watch(fileDescriptor: socket, for: .write) { [unowned self] _ in
+                withExtendedLifetime(self) { connectFinished() }
+            }
         case .failed(let code):
             closeSocket()
             connect(addresses, index: index + 1, lastError: code)
@@ -187,7 +192,9 @@ public final class Connection: @unchecked Sendable {
     func connected() {
         options.logger?.debug("connected", metadata: ["host": "\(host)", "port": "\(port)", "fd": "\(fd)"])
         watcher?.cancel() // the connect watcher, if the connect did not finish at once
-        watcher = loop.watch(fileDescriptor: fd, for: usesTLS ? .write : .read) { [unowned self] events in self.ready(events) }
+        watcher = loop.watch(fileDescriptor: fd, for: usesTLS ? .write : .read) { [unowned self] events in
+            withExtendedLifetime(self) { ready(events) } // as above: `ready` may end in `fail`
+        }
         guard usesTLS else { return established() }
         do {
             tls = try TLSStream(client: options.tls ?? .system, fileDescriptor: fd, host: host, port: port)

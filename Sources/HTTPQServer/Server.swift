@@ -43,6 +43,7 @@ public final class Server: Sendable {
     /// with the ports picked for port 0. Call from any thread.
     @discardableResult
     public func start() throws(ServerError) -> [SocketAddress] {
+        SystemCalls.guardAgainstBrokenPipes() // sendfile cannot say MSG_NOSIGNAL
         let alreadyStarted = state.withLock { lifecycle in
             defer { lifecycle.started = true }
             return lifecycle.started

@@ -86,18 +86,26 @@ final class ServerConnection: @unchecked Sendable {
             phase = .handshaking
         }
         watcher = home.loop.watch(fileDescriptor: fd, for: .read) { [unowned self] events in
-            if phase == .handshaking { return continueHandshake() }
-            if events.contains(.write) {
-                if readNeedsWritable {
-                    readNeedsWritable = false
-                    readable()
-                }
-                flush()
-            }
-            guard events.contains(.read) && phase != .closed else { return }
-            if writeNeedsReadable { flush() }
-            readable()
+            // Any step below may close the connection, and closing lets the loop server
+            // forget it: held here until the callback returns, or the next line would read
+            // a freed object (a client abandoning a download did exactly that).
+            withExtendedLifetime(self) { ready(events) }
         }
+    }
+
+    /// Readiness: the handshake, else writes first (they may free the pipeline), then reads.
+    private func ready(_ events: IOEvents) {
+        if phase == .handshaking { return continueHandshake() }
+        if events.contains(.write) {
+            if readNeedsWritable {
+                readNeedsWritable = false
+                readable()
+            }
+            flush()
+        }
+        guard events.contains(.read) && phase != .closed else { return }
+        if writeNeedsReadable { flush() }
+        readable()
     }
 
     /// Drives the TLS handshake on whichever readiness it waits for.

@@ -1,3 +1,4 @@
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -69,6 +70,15 @@ package enum SystemCalls {
             }
         }
     }
+
+    /// Makes a write to a socket whose peer has gone fail with EPIPE instead of raising
+    /// SIGPIPE, for every call that cannot say MSG_NOSIGNAL (`sendfile`, OpenSSL's own
+    /// writes, a host program's). Installed once, on first use, by whoever may write to a
+    /// socket (servers and client connections); see `clinux_guard_sigpipe` for why a no-op
+    /// handler and not SIG_IGN. Idempotent and cheap after the first call.
+    package static func guardAgainstBrokenPipes() { _ = brokenPipeGuard }
+
+    private static let brokenPipeGuard: Int32 = clinux_guard_sigpipe()
 
     /// Closes a descriptor (errors ignored: nothing can be done about them).
     package static func close(_ fd: Int32) { _ = Glibc.close(fd) }

@@ -13,4 +13,13 @@ int clinux_accept4(int fd, void *address, void *length, int flags);
 /// opens `path` relative to the directory `root` and fails with EXDEV when the path would
 /// leave it, by ".." or by a symbolic link. -1 with errno ENOSYS on kernels before 5.6.
 int clinux_open_beneath(int root, const char *path);
+
+/// Makes SIGPIPE harmless for the whole process without hiding it from programs it runs:
+/// when SIGPIPE still has its default action (terminate), installs a handler that does
+/// nothing (SA_RESTART), so a write to a socket whose peer left fails with EPIPE instead of
+/// killing the process. A handler, not SIG_IGN: exec resets handlers but keeps ignored
+/// signals, so `httpq ... | head` children still die of SIGPIPE as shells expect. A
+/// disposition the host program chose (SIG_IGN or its own handler) is left alone.
+/// Returns 1 when it installed the handler, 0 when it left the disposition, -1 on error.
+int clinux_guard_sigpipe(void);
 #endif
