@@ -27,11 +27,29 @@ struct FramingFacts {
     var transferEncodingSeen = false
     var lastCodingIsChunked = false
     var chunkedCount = 0
+    /// A coding other than `chunked` was named (gzip, identity, ...).
+    var otherCodingSeen = false
+    var hostCount = 0
+    var hostIsInvalid = false
 
-    /// Framing of a request (RFC 9112 §6.3, with the smuggling cases refused).
-    func requestFraming(at offset: Int) throws(HTTPQError) -> BodyFraming {
+    /// Framing of a request (RFC 9112 §6.3), with the smuggling cases refused: both length
+    /// fields, Transfer-Encoding in HTTP/1.0, any coding but one `chunked`; and the Host
+    /// rules of RFC 9112 §3.2, which a server must enforce before it reads a body.
+    func requestFraming(method: String, version: String, at offset: Int) throws(HTTPQError) -> BodyFraming {
+        let framing = try requestBodyFraming(method: method, version: version, at: offset)
+        if hostCount > 1 { throw HTTPQError(.multipleHosts, at: offset) }
+        if hostCount == 0 && version != "HTTP/1.0" { throw HTTPQError(.missingHost, at: offset) }
+        if hostIsInvalid { throw HTTPQError(.invalidHost, at: offset) }
+        return framing
+    }
+
+    private func requestBodyFraming(method: String, version: String, at offset: Int) throws(HTTPQError) -> BodyFraming {
+        // RFC 9110 §9.3.6: a CONNECT request has no content; what follows its head is the tunnel.
+        if method == "CONNECT" { return .none }
         if transferEncodingSeen {
+            if version == "HTTP/1.0" { throw HTTPQError(.transferEncodingInHTTP10, at: offset) }
             if contentLength != nil { throw HTTPQError(.contentLengthWithTransferEncoding, at: offset) }
+            if otherCodingSeen { throw HTTPQError(.unsupportedTransferCoding, at: offset) }
             guard lastCodingIsChunked, chunkedCount == 1 else { throw HTTPQError(.invalidTransferEncoding, at: offset) }
             return .chunked
         }
@@ -40,10 +58,11 @@ struct FramingFacts {
     }
 
     /// Framing of a response to a request with `method` (nil: unknown, treated as GET).
-    func responseFraming(status: Int, answering method: String?, at offset: Int) throws(HTTPQError) -> BodyFraming {
+    func responseFraming(status: Int, version: String, answering method: String?, at offset: Int) throws(HTTPQError) -> BodyFraming {
         if method == "HEAD" || (100..<200).contains(status) || status == 204 || status == 304 { return .none }
         if method == "CONNECT" && (200..<300).contains(status) { return .none }
         if transferEncodingSeen {
+            if version == "HTTP/1.0" { throw HTTPQError(.transferEncodingInHTTP10, at: offset) }
             if chunkedCount > 1 { throw HTTPQError(.invalidTransferEncoding, at: offset) }
             return lastCodingIsChunked ? .chunked : .untilClose
         }

@@ -32,6 +32,9 @@ enum FieldLine {
             try recordContentLength(value, base: base + valueStart, facts: &facts)
         } else if name.count == 17 && Grammar.equalsLowercase(name, "transfer-encoding") {
             recordTransferEncoding(value, facts: &facts)
+        } else if name.count == 4 && Grammar.equalsLowercase(name, "host") {
+            facts.hostCount += 1
+            if !Authority.isValid(value) { facts.hostIsInvalid = true }
         }
         return Headers.Entry(name: start..<colon, value: valueStart..<valueEnd)
     }
@@ -77,7 +80,7 @@ enum FieldLine {
             while itemEnd > itemStart && Grammar.isWhitespace(value[itemEnd - 1]) { itemEnd -= 1 }
             guard itemEnd > itemStart else { continue }
             let isChunked = Grammar.equalsLowercase(UnsafeRawBufferPointer(rebasing: value[itemStart..<itemEnd]), "chunked")
-            if isChunked { facts.chunkedCount += 1 }
+            if isChunked { facts.chunkedCount += 1 } else { facts.otherCodingSeen = true }
             facts.lastCodingIsChunked = isChunked
         }
     }

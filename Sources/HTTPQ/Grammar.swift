@@ -82,6 +82,17 @@ enum Grammar {
         }
     }
 
+    @inline(__always)
+    static func isAlpha(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
+
+    /// Byte-for-byte comparison with an ASCII literal (methods are case-sensitive).
+    @inline(__always)
+    static func equalsExactly(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        guard bytes.count == literal.utf8CodeUnitCount else { return false }
+        for index in 0..<bytes.count where bytes[index] != literal.utf8Start[index] { return false }
+        return true
+    }
+
     /// ASCII case-insensitive comparison of raw bytes with a lowercase ASCII literal.
     @inline(__always)
     static func equalsLowercase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {

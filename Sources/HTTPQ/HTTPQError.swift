@@ -46,6 +46,19 @@ public struct HTTPQError: Error, Hashable, Sendable, CustomStringConvertible {
         case contentLengthWithTransferEncoding
         /// A request's `Transfer-Encoding` does not end in `chunked`, or names `chunked` twice.
         case invalidTransferEncoding
+        /// A request names a transfer coding other than `chunked` (RFC 9112 §6.1: answer 501).
+        case unsupportedTransferCoding
+        /// An HTTP/1.0 message carries `Transfer-Encoding` (RFC 9112 §6.1: its framing is faulty).
+        case transferEncodingInHTTP10
+        /// An HTTP/1.1 request without a `Host` field (RFC 9112 §3.2).
+        case missingHost
+        /// A request with more than one `Host` field (RFC 9112 §3.2).
+        case multipleHosts
+        /// A `Host` value that is not `host[:port]` (RFC 9110 §7.2, RFC 3986 §3.2.2).
+        case invalidHost
+        /// A request target whose form the method does not allow (RFC 9112 §3.2): `*` is for
+        /// OPTIONS only, CONNECT takes `host:port` only, others `/path` or `scheme://...`.
+        case invalidTargetForm
         /// A chunk-size line is not hexadecimal digits (optionally followed by extensions).
         case invalidChunkSize
         /// A chunk size does not fit in 63 bits.
@@ -97,7 +110,13 @@ extension HTTPQError.Kind {
         case .conflictingContentLength: "conflicting Content-Length values"
         case .contentLengthWithTransferEncoding: "request has both Content-Length and Transfer-Encoding"
         case .invalidTransferEncoding: "Transfer-Encoding of a request must end in a single chunked"
-        case .invalidChunkSize: "invalid chunk size"
+        case .unsupportedTransferCoding: "Transfer-Encoding names a coding other than chunked (not implemented)"
+        case .transferEncodingInHTTP10: "Transfer-Encoding in an HTTP/1.0 message (faulty framing)"
+        case .missingHost: "an HTTP/1.1 request needs a Host field"
+        case .multipleHosts: "more than one Host field"
+        case .invalidHost: "Host is not host[:port]"
+        case .invalidTargetForm: "request target form not allowed for this method"
+        case .invalidChunkSize: "invalid chunk size or chunk extension"
         case .chunkSizeTooLarge: "chunk size too large"
         case .missingChunkTerminator: "chunk data not followed by CRLF"
         case .bodyTooLarge(let limit): "body larger than \(limit) bytes"

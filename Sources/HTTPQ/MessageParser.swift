@@ -15,7 +15,9 @@ struct MessageParser: Sendable {
         case head
         case lengthBody(remaining: Int)
         case chunkSize(value: UInt64, sawDigit: Bool)
-        case chunkExtension(value: UInt64)
+        /// After the size: only BWS, then `;` (RFC 9112 §7.1: BWS is allowed before `;` only).
+        case chunkSizeWhitespace(value: UInt64)
+        case chunkExtension(value: UInt64, step: ChunkExtension.Step)
         case chunkSizeLineFeed(value: UInt64)
         case chunkData(remaining: Int)
         case chunkDataCarriageReturn
@@ -171,7 +173,7 @@ struct MessageParser: Sendable {
                 try keep(input, i..<count)
                 return (count, .body(i..<count))
 
-            case .chunkSize, .chunkExtension, .chunkSizeLineFeed, .chunkDataCarriageReturn, .chunkDataLineFeed:
+            case .chunkSize, .chunkSizeWhitespace, .chunkExtension, .chunkSizeLineFeed, .chunkDataCarriageReturn, .chunkDataLineFeed:
                 guard i < count else { return (i, nil) }
                 if let next = chunkFramingFastPath(input, at: i) {
                     i = next
@@ -311,8 +313,9 @@ struct MessageParser: Sendable {
     private mutating func headComplete(at offset: Int) throws(HTTPQError) -> MessageEvent {
         let framing: BodyFraming
         switch role {
-        case .request: framing = try facts.requestFraming(at: offset)
-        case .response(let method): framing = try facts.responseFraming(status: status, answering: method, at: offset)
+        case .request: framing = try facts.requestFraming(method: method, version: version, at: offset)
+        case .response(let method):
+            framing = try facts.responseFraming(status: status, version: version, answering: method, at: offset)
         }
         self.framing = framing
         state = .body
@@ -362,8 +365,10 @@ struct MessageParser: Sendable {
                 phase = .chunkSize(value: value << 4 | digit, sawDigit: true)
             } else if !sawDigit {
                 throw HTTPQError(.invalidChunkSize, at: offset)
-            } else if byte == Grammar.semicolon || Grammar.isWhitespace(byte) {
-                phase = .chunkExtension(value: value)
+            } else if byte == Grammar.semicolon {
+                phase = .chunkExtension(value: value, step: .beforeName)
+            } else if Grammar.isWhitespace(byte) {
+                phase = .chunkSizeWhitespace(value: value)
             } else if byte == Grammar.cr {
                 phase = .chunkSizeLineFeed(value: value)
             } else if byte == Grammar.lf && leniency.contains(.bareLineFeed) {
@@ -371,13 +376,23 @@ struct MessageParser: Sendable {
             } else {
                 throw HTTPQError(byte == Grammar.lf ? .bareLineFeed : .invalidChunkSize, at: offset)
             }
-        case .chunkExtension(let value):
+        case .chunkSizeWhitespace(let value):
             try countChunkLineByte(at: offset)
-            if byte == Grammar.cr {
+            if byte == Grammar.semicolon {
+                phase = .chunkExtension(value: value, step: .beforeName)
+            } else if !Grammar.isWhitespace(byte) {
+                throw HTTPQError(.invalidChunkSize, at: offset) // `2 2`, `2 x`: never a size
+            }
+        case .chunkExtension(let value, let step):
+            try countChunkLineByte(at: offset)
+            switch ChunkExtension.next(step, byte) {
+            case .step(let next):
+                phase = .chunkExtension(value: value, step: next)
+            case .lineEnd where byte == Grammar.cr:
                 phase = .chunkSizeLineFeed(value: value)
-            } else if byte == Grammar.lf && leniency.contains(.bareLineFeed) {
+            case .lineEnd where leniency.contains(.bareLineFeed):
                 chunkSizeLineDone(value)
-            } else if !Grammar.fieldValue.contains(byte) {
+            case .lineEnd, .invalid:
                 throw HTTPQError(byte == Grammar.lf ? .bareLineFeed : .invalidChunkSize, at: offset)
             }
         case .chunkSizeLineFeed(let value):

@@ -20,6 +20,10 @@ enum StartLine {
             throw HTTPQError(.invalidTarget, at: base + index)
         }
         let version = try self.version(line, (secondSpace + 1)..<line.count, base: base)
+        let target = UnsafeRawBufferPointer(rebasing: line[targetStart..<secondSpace])
+        if RequestTargetForm.of(target, method: UnsafeRawBufferPointer(rebasing: line[0..<firstSpace])) == nil {
+            throw HTTPQError(.invalidTargetForm, at: base + targetStart)
+        }
         return (text(line, 0..<firstSpace), text(line, targetStart..<secondSpace), version)
     }
 

@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func pipelinedRequestsSplitExactly() throws {
-        let input = bytes("POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\nhiGET /b HTTP/1.1\r\n\r\n\r\nGET /c HTTP/1.0\r\n\r\n")
+        let input = bytes("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhiGET /b HTTP/1.1\r\nHost: h\r\n\r\n\r\nGET /c HTTP/1.0\r\n\r\n")
         var rest = input[...]
         var targets: [String] = []
         while !rest.isEmpty {
