@@ -22,6 +22,9 @@ final class LoopServer: @unchecked Sendable {
     private var acceptPause: ScheduledTimer?
     private var date = HTTPDate()
     private(set) var isShuttingDown = false
+    /// Request bytes the connections of this loop hold now (bodies and pipelined input),
+    /// against `configuration.maxBufferedBytesPerLoop`.
+    var bufferedBytes = 0
     private var drained: (() -> Void)?
     private var graceTimer: ScheduledTimer?
 

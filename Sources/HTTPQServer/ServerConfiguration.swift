@@ -16,6 +16,11 @@ public struct ServerConfiguration: Sendable {
     public var limits: Limits
     /// The largest request body the server reads into memory: beyond it the answer is 413.
     public var maxBodyBytes: Int
+    /// Request body bytes all connections of one loop may hold in memory at once (bodies
+    /// being read and pipelined bytes waiting). A request whose body would pass it is
+    /// answered 503 and its connection closed: many slow uploads cannot grow the server
+    /// past this, whatever `maxBodyBytes` allows each.
+    public var maxBufferedBytesPerLoop: Int
     /// The listen backlog.
     public var backlog: Int32
     /// The `Server` field sent with every response (nil: none).
@@ -30,8 +35,9 @@ public struct ServerConfiguration: Sendable {
                 headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
                 limits: Limits = .default, maxBodyBytes: Int = 1 << 20, backlog: Int32 = 1024,
                 serverName: String? = "httpq", accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil,
-                tls: TLSServerContext? = nil) {
+                tls: TLSServerContext? = nil, maxBufferedBytesPerLoop: Int = 64 << 20) {
         self.tls = tls
+        self.maxBufferedBytesPerLoop = maxBufferedBytesPerLoop
         self.addresses = addresses
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout

@@ -56,6 +56,8 @@ final class ServerConnection: @unchecked Sendable {
     private var processing = false
     /// The responder has queued its last byte; finish once it is written.
     private var responseComplete = false
+    /// What this connection counts in its loop's `bufferedBytes`.
+    private var accountedBytes = 0
 
     /// A file being sent with `sendfile` after the queued bytes.
     struct FileBody {
@@ -159,6 +161,7 @@ final class ServerConnection: @unchecked Sendable {
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
+        defer { accountBufferedBytes() }
         switch phase {
         case .lingering:
             return // discarded
@@ -169,6 +172,19 @@ final class ServerConnection: @unchecked Sendable {
             process(bytes)
         case .closed, .handshaking: // not read from in these phases
             return
+        }
+    }
+
+    /// Brings this connection's share of the loop's buffered bytes up to date; a connection
+    /// that takes the loop past its budget is answered 503 and closed.
+    private func accountBufferedBytes() {
+        let held = phase == .closed ? 0 : pending.count + (parser?.request.body.count ?? 0)
+        home.bufferedBytes += held - accountedBytes
+        accountedBytes = held
+        if held > 0 && home.bufferedBytes > home.configuration.maxBufferedBytesPerLoop
+            && phase == .reading && responder == nil {
+            pending = []
+            respondWithError(503, "the server holds too many request bodies; retry later\n")
         }
     }
 
@@ -230,12 +246,7 @@ final class ServerConnection: @unchecked Sendable {
         deadline = home.loop.now + home.idleTimeout
         let hasBody: Bool
         guard let request = parser?.request else { return false }
-        // RFC 9112 §3.2: an HTTP/1.1 request needs exactly one Host; none may carry two.
-        let hosts = request.headers.values(for: "Host").count
-        if hosts > 1 || (hosts == 0 && request.version == "HTTP/1.1") {
-            respondWithError(400, hosts == 0 ? "an HTTP/1.1 request needs a Host field\n" : "more than one Host field\n")
-            return false
-        }
+        // Host rules (RFC 9112 §3.2) and framing are HTTPQ's: a head that broke them threw.
         switch request.framing {
         case .length(let length)?:
             if length > home.configuration.maxBodyBytes {
@@ -266,14 +277,20 @@ final class ServerConnection: @unchecked Sendable {
         phase = .responding
         deadline = .infinity
         guard let parser else { return }
-        let finished = parser.takeRequest()
-        if !keepsAlive(finished) || home.isShuttingDown { closeAfterResponse = true }
+        var finished = parser.takeRequest()
+        if !Self.keepsAlive(finished) || home.isShuttingDown { closeAfterResponse = true }
+        if case .failure(let error) = Result(catching: { () throws(HTTPQError) in try finished.useAbsoluteFormTarget() }) {
+            return refuse(error)
+        }
         let responder = Responder(connection: self, request: finished)
         self.responder = responder
         home.handler(finished, responder)
     }
 
-    private func keepsAlive(_ request: Request) -> Bool {
+    /// RFC 9112 §9.3; and never after CONNECT: what follows its head is a tunnel this server
+    /// does not open, not another request.
+    private static func keepsAlive(_ request: Request) -> Bool {
+        if request.method == "CONNECT" { return false }
         let headers = request.headers
         if request.version == "HTTP/1.0" { return headers.containsToken("keep-alive", in: "Connection") }
         return !headers.containsToken("close", in: "Connection")
@@ -286,6 +303,8 @@ final class ServerConnection: @unchecked Sendable {
             respondWithError(431, "\(error)\n")
         case .bodyTooLarge:
             respondWithError(413, "\(error)\n")
+        case .unsupportedTransferCoding:
+            respondWithError(501, "\(error)\n")
         default:
             respondWithError(400, "\(error)\n")
         }
@@ -483,6 +502,8 @@ final class ServerConnection: @unchecked Sendable {
         file = nil
         responder?.connectionClosed()
         responder = nil
+        pending = []
+        accountBufferedBytes()
         SystemCalls.close(fd)
         home.closed(self)
     }
