@@ -1,6 +1,12 @@
 /// The RFC 3986 §3.2 `authority` grammar, as the `Host` field (RFC 9110 §7.2) and the
 /// authority-form of CONNECT (RFC 9112 §3.2.3) use it: `host [ ":" port ]` without userinfo.
-enum Authority {
+public enum Authority {
+    /// Whether `text` is `host[:port]` (RFC 3986 §3.2, no userinfo): what a `Host` value and
+    /// the authority of an http(s) URL must be. `requiresPort` for CONNECT's authority-form.
+    public static func isValid(_ text: String, requiresPort: Bool = false) -> Bool {
+        Array(text.utf8).withUnsafeBytes { isValid($0, requiresPort: requiresPort) }
+    }
+
     /// `unreserved / sub-delims` plus `%` for pct-encoded: the bytes of a `reg-name`.
     private static let regName = ByteSet(
         w0: 0x2BFF_7FF2_0000_0000, // ! $ % & ' ( ) * + , - . 0-9 ; =

@@ -32,7 +32,8 @@ final class AresResolver: @unchecked Sendable {
         self.servers = servers
     }
 
-    /// Resolves `host` and calls `done` on `loop`'s thread (loop's thread only).
+    /// Resolves `host` and calls `done` on `loop`'s thread, always on a later turn of the
+    /// loop, never from inside this call (loop's thread only).
     static func resolve(host: String, port: Int, servers: String?, on loop: EventLoop,
                         _ done: @escaping (Result<[SocketAddress], ClientError>) -> Void) {
         if let literal = SocketAddress(ip: host, port: port) {
@@ -132,12 +133,18 @@ final class AresResolver: @unchecked Sendable {
             node = current.pointee.ai_next
         }
         if let result { ares_freeaddrinfo(result) }
+        let outcome: Result<[SocketAddress], ClientError>
         if status == ARES_SUCCESS && !addresses.isEmpty {
-            query.done(.success(addresses))
+            outcome = .success(addresses)
         } else {
             let reason = status == ARES_SUCCESS ? "no addresses" : String(cString: ares_strerror(status))
-            query.done(.failure(.resolveFailed(host: query.host, reason: reason)))
+            outcome = .failure(.resolveFailed(host: query.host, reason: reason))
         }
+        // Always on a later turn: c-ares answers some queries (a name it refuses at once,
+        // /etc/hosts) from inside `ares_getaddrinfo`, which runs inside the caller's
+        // initializer, before the caller is ready to hear anything (a request was lost so).
+        let done = UncheckedBox(query.done)
+        loop.execute { done.value(outcome) }
         // Never destroy a channel from inside its own callback: do it on the next turn.
         if pending == 0 {
             loop.execute { [self] in if pending == 0 { closeChannel() } }

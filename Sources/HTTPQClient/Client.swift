@@ -43,19 +43,27 @@ public final class Client: Sendable {
 
     /// Sends `request` to `url`'s host; `delegate` hears the response on the loop's thread.
     /// The request's target and a missing Host header are taken from `url`.
-    public func execute(_ request: Request, to url: HTTPURL, delegate: RequestDelegate) {
+    ///
+    /// `deadline` bounds the whole request: the wait for a connection slot, resolving,
+    /// connecting, TLS and every byte of the response. When it passes, the request fails with
+    /// `timedOut(.request)` (a waiting one leaves its host's queue; a running one closes its
+    /// connection). Without it, only the connection's own timeouts apply.
+    public func execute(_ request: Request, to url: HTTPURL, deadline: ContinuousClock.Instant? = nil,
+                        delegate: RequestDelegate) {
         var request = request
         request.target = url.target
         if !request.headers.contains("Host") { request.headers.add("Host", url.authority) }
         let pool = pool(for: url)
         let task = PendingRequest(request: request, host: url.host, port: url.port, usesTLS: url.usesTLS, delegate: delegate)
+        task.deadline = deadline
         pool.loop.execute { pool.enqueue(task) }
     }
 
-    /// Sends a GET for `url` string; `delegate` hears the response. An unusable URL fails at once.
-    public func execute(_ request: Request, to url: String, delegate: RequestDelegate) {
+    /// Sends `request` to the `url` string; `delegate` hears the response. An unusable URL fails at once.
+    public func execute(_ request: Request, to url: String, deadline: ContinuousClock.Instant? = nil,
+                        delegate: RequestDelegate) {
         do {
-            execute(request, to: try HTTPURL(url), delegate: delegate)
+            execute(request, to: try HTTPURL(url), deadline: deadline, delegate: delegate)
         } catch {
             let box = UncheckedBox(delegate)
             loops[0].execute { box.value.request(didFail: error) }
@@ -90,7 +98,14 @@ final class PendingRequest: @unchecked Sendable {
     let usesTLS: Bool
     let delegate: RequestDelegate
     var attempts = 0
+    /// Ended: completed, failed, or timed out (a queue skips it).
     var finished = false
+    /// When the whole request must be over (nil: no such limit).
+    var deadline: ContinuousClock.Instant?
+    /// Fires at `deadline` (loop-confined).
+    var timer: ScheduledTimer?
+    /// The pooled connection running the request, while it runs.
+    weak var runningOn: PooledConnection?
 
     init(request: Request, host: String, port: Int, usesTLS: Bool, delegate: RequestDelegate) {
         self.request = request
@@ -98,6 +113,14 @@ final class PendingRequest: @unchecked Sendable {
         self.port = port
         self.usesTLS = usesTLS
         self.delegate = delegate
+    }
+
+    /// Marks the request ended and stops its deadline.
+    func end() {
+        finished = true
+        runningOn = nil
+        timer?.cancel()
+        timer = nil
     }
 
     /// RFC 9110 §9.2.2: these may be retried when the connection died before an answer.

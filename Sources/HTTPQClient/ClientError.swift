@@ -33,6 +33,9 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidURL(String, reason: String)
     /// TLS failed: an untrusted certificate, a name it does not carry, a failed handshake.
     case tls(TLSError)
+    /// The server answered `101 Switching Protocols` to a request that asked for no upgrade:
+    /// what follows is not HTTP, so there is no response (the connection is closed).
+    case unexpectedSwitchingProtocols
     /// The connection or client was closed before the request finished.
     case cancelled
 
@@ -48,6 +51,7 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .systemCallFailed(let call, let code): "\(call) failed (errno \(code))"
         case .invalidURL(let url, let reason): "invalid URL \(url): \(reason)"
         case .tls(let error): error.description
+        case .unexpectedSwitchingProtocols: "the server switched protocols (101) though the request asked for no upgrade"
         case .cancelled: "cancelled"
         }
     }
@@ -65,6 +69,7 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .systemCallFailed: "system"
         case .invalidURL: "invalid-url"
         case .tls(let error): error.kind
+        case .unexpectedSwitchingProtocols: "upgrade"
         case .cancelled: "cancelled"
         }
     }

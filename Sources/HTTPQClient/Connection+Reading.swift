@@ -132,6 +132,13 @@ extension Connection {
             response.keepsBody = options.keepsBody
             return
         }
+        // After a 101 the bytes are another protocol's: never HTTP again on this connection,
+        // and a 101 nobody asked for is no answer at all.
+        if response.status == 101 {
+            isReusable = false
+            if !request.asksUpgrade { return fail(.unexpectedSwitchingProtocols) }
+        }
+        if request.method == "CONNECT" && (200..<300).contains(response.status) { isReusable = false } // a tunnel now
         let finished = response
         // An idle connection keeps no message: the next request starts a fresh Response.
         response = Response()

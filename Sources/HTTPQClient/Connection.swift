@@ -249,7 +249,8 @@ public final class Connection: @unchecked Sendable {
 
     /// Puts `request` on the wire and prepares to read its response.
     func start(_ request: Request) {
-        inFlight = InFlight(method: request.method)
+        inFlight = InFlight(method: request.method,
+                            asksUpgrade: request.headers.containsToken("upgrade", in: "Connection"))
         options.logger?.trace("request", metadata: ["host": "\(host)", "method": "\(request.method)", "target": "\(request.target)"])
         response = Response(answering: request.method, limits: options.limits)
         response.keepsBody = options.keepsBody
@@ -342,4 +343,6 @@ public final class Connection: @unchecked Sendable {
 struct InFlight {
     /// The method, which decides whether the response has a body (HEAD).
     let method: String
+    /// Whether the request asked to switch protocols (`Connection: upgrade`).
+    let asksUpgrade: Bool
 }

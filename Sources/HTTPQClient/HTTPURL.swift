@@ -1,3 +1,5 @@
+import HTTPQ
+
 /// An `http://` or `https://host[:port]/path?query` URL, parsed strictly enough to connect with.
 public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
     /// `http` or `https`.
@@ -44,13 +46,17 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
             host = authority
         }
         guard !host.isEmpty else { throw .invalidURL(string, reason: "empty host") }
+        guard Authority.isValid(host.contains(":") ? "[\(host)]" : String(host)) else {
+            throw .invalidURL(string, reason: "the host \(host) has characters a host name cannot have")
+        }
         guard target.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw .invalidURL(string, reason: "spaces or control characters in the path")
         }
         self.scheme = scheme
         self.host = String(host)
         self.port = port
-        self.target = target
+        let (path, query) = target.firstIndex(of: "?").map { (String(target[..<$0]), String(target[$0...])) } ?? (target, "")
+        self.target = (path.contains("/.") ? Self.removingDotSegments(path) : path) + query
     }
 
     private static func port(_ text: Substring, in string: String) throws(ClientError) -> Int {

@@ -2,6 +2,12 @@ import EvLoop
 import HTTPQ
 
 /// The client's connections on one loop, per host. Loop-confined.
+///
+/// Two limits hold at once: connections per host and connections in total. A request
+/// that finds its host under both opens a connection; one whose host is at its own limit
+/// waits for that host's next free connection; one blocked only by the total limit takes
+/// the next slot freed anywhere, and an idle kept-alive connection of another host is
+/// closed to make that slot (idle connections never starve a host that has work).
 final class LoopPool: @unchecked Sendable {
     /// Connections are shared only by requests to the same host, port and scheme.
     struct HostKey: Hashable {
@@ -18,21 +24,31 @@ final class LoopPool: @unchecked Sendable {
         /// its delegate are not kept), compacted once they are the larger part.
         var waiting: [PendingRequest?] = []
         var waitingHead = 0
-        var hasWaiting: Bool { waitingHead < waiting.count }
+        /// Requests in `waiting` that already ended (deadline passed): skipped when popped.
+        var abandoned = 0
+        var hasWaiting: Bool { waiting.count - waitingHead > abandoned }
 
+        /// The oldest waiting request that has not ended.
         func popWaiting() -> PendingRequest? {
-            guard hasWaiting else { return nil }
-            let task = waiting[waitingHead]
-            waiting[waitingHead] = nil
-            waitingHead += 1
-            if waitingHead == waiting.count {
-                waiting = []
-                waitingHead = 0
-            } else if waitingHead > 64 && waitingHead * 2 > waiting.count {
-                waiting.removeFirst(waitingHead)
-                waitingHead = 0
+            while waitingHead < waiting.count {
+                let task = waiting[waitingHead]
+                waiting[waitingHead] = nil
+                waitingHead += 1
+                if waitingHead == waiting.count {
+                    waiting = []
+                    waitingHead = 0
+                } else if waitingHead > 64 && waitingHead * 2 > waiting.count {
+                    waiting.removeFirst(waitingHead)
+                    waitingHead = 0
+                }
+                if let task, task.finished {
+                    abandoned -= 1
+                    continue
+                }
+                if let task { return task }
             }
-            return task
+            abandoned = 0
+            return nil
         }
     }
 
@@ -43,6 +59,12 @@ final class LoopPool: @unchecked Sendable {
     var openConnections = 0
     var sweeper: ScheduledTimer?
     var isShutDown = false
+    /// Hosts with at least one idle connection: where a slot can be taken from.
+    private var hostsWithIdle: Set<HostKey> = []
+    /// Hosts whose waiting requests are held back by the total limit only, in the order
+    /// they were blocked (a set beside it for membership).
+    private var blocked: [HostKey] = []
+    private var blockedSet: Set<HostKey> = []
 
     init(loop: EventLoop, configuration: Client.Configuration, maxConnections: Int) {
         self.loop = loop
@@ -53,11 +75,13 @@ final class LoopPool: @unchecked Sendable {
     /// A new request: an idle connection, a new one, or the host's queue.
     func enqueue(_ task: PendingRequest) {
         guard !isShutDown else {
+            task.finished = true
             task.delegate.request(didFail: .cancelled)
             return
         }
         let key = HostKey(host: task.host, port: task.port, usesTLS: task.usesTLS)
         let pool = hosts[key] ?? { let pool = HostPool(); hosts[key] = pool; return pool }()
+        armDeadline(task, key)
         pool.waiting.append(task)
         dispatch(key, pool)
     }
@@ -65,13 +89,19 @@ final class LoopPool: @unchecked Sendable {
     /// Starts waiting requests while connections are available.
     func dispatch(_ key: HostKey, _ pool: HostPool) {
         while pool.hasWaiting {
-            if let connection = pool.idle.popLast() {
-                connection.run(pool.popWaiting()!)
+            if let connection = popIdle(key, pool) {
+                guard let task = pool.popWaiting() else { return pushIdle(connection, key, pool) }
+                connection.run(task)
             } else if pool.open < configuration.maxConnectionsPerHost && openConnections < maxConnections {
-                let task = pool.popWaiting()!
+                guard let task = pool.popWaiting() else { return }
                 guard let connection = open(key, pool, for: task) else { continue }
                 connection.run(task)
+            } else if pool.open < configuration.maxConnectionsPerHost, let victim = anyIdleConnection(except: key) {
+                // The total limit is reached and another host sits on an idle connection:
+                // close it (its slot comes back through `closed`, which dispatches again).
+                victim.connection?.close()
             } else {
+                if pool.open < configuration.maxConnectionsPerHost { block(key) }
                 return
             }
         }
@@ -85,7 +115,7 @@ final class LoopPool: @unchecked Sendable {
             pooled.connection = connection
             connection.onClose = { [unowned self, unowned pooled] in self.closed(pooled) }
         } catch {
-            task.finished = true
+            task.end()
             task.delegate.request(didFail: error)
             return nil
         }
@@ -100,26 +130,24 @@ final class LoopPool: @unchecked Sendable {
         guard let pool = hosts[connection.key] else { return }
         if let next = pool.popWaiting() {
             connection.run(next)
+        } else if !blocked.isEmpty {
+            connection.connection?.close() // a host blocked by the total limit needs the slot
         } else {
             connection.idleSince = loop.now
-            pool.idle.append(connection)
+            pushIdle(connection, connection.key, pool)
         }
     }
 
     /// A connection closed (either side): forget it and let a waiting request use the slot.
     func closed(_ connection: PooledConnection) {
         guard let pool = hosts[connection.key] else { return }
-        pool.idle.removeAll { $0 === connection }
+        removeIdle(connection, connection.key, pool)
         pool.open -= 1
         openConnections -= 1
-        if pool.hasWaiting {
-            dispatch(connection.key, pool)
-        } else {
-            // Another host may be waiting for a slot under the total limit.
-            for (key, other) in hosts where other.hasWaiting {
-                dispatch(key, other)
-                if openConnections >= maxConnections { break }
-            }
+        if pool.hasWaiting { dispatch(connection.key, pool) }
+        // Hosts blocked by the total limit, oldest first, while slots remain.
+        while openConnections < maxConnections, let key = unblock() {
+            if let other = hosts[key] { dispatch(key, other) }
         }
     }
 
@@ -128,6 +156,7 @@ final class LoopPool: @unchecked Sendable {
         task.attempts += 1
         let key = HostKey(host: task.host, port: task.port, usesTLS: task.usesTLS)
         guard let pool = hosts[key] else { return }
+        armDeadline(task, key) // ending the first attempt stopped it; the deadline still holds
         pool.waiting.insert(task, at: pool.waitingHead)
         // A fresh connection, not another pooled one that may be just as stale.
         if pool.open < configuration.maxConnectionsPerHost && openConnections < maxConnections,
@@ -138,6 +167,64 @@ final class LoopPool: @unchecked Sendable {
             dispatch(key, pool)
         }
     }
+
+    // MARK: Deadlines
+
+    /// The request's whole deadline: queueing, connecting, TLS and every byte. When it
+    /// passes, a waiting request leaves the queue and a running one closes its connection.
+    private func armDeadline(_ task: PendingRequest, _ key: HostKey) {
+        guard let deadline = task.deadline, task.timer == nil else { return }
+        let delay = max(.zero, deadline - .now)
+        task.timer = loop.schedule(after: delay) { [weak self, weak task] in
+            guard let self, let task, !task.finished else { return }
+            if let running = task.runningOn {
+                running.connection?.fail(.timedOut(.request))
+            } else {
+                task.end()
+                self.hosts[key]?.abandoned += 1
+                task.delegate.request(didFail: .timedOut(.request))
+            }
+        }
+    }
+
+    // MARK: Idle connections and blocked hosts
+
+    private func pushIdle(_ connection: PooledConnection, _ key: HostKey, _ pool: HostPool) {
+        pool.idle.append(connection)
+        hostsWithIdle.insert(key)
+    }
+
+    private func popIdle(_ key: HostKey, _ pool: HostPool) -> PooledConnection? {
+        let connection = pool.idle.popLast()
+        if pool.idle.isEmpty { hostsWithIdle.remove(key) }
+        return connection
+    }
+
+    private func removeIdle(_ connection: PooledConnection, _ key: HostKey, _ pool: HostPool) {
+        pool.idle.removeAll { $0 === connection }
+        if pool.idle.isEmpty { hostsWithIdle.remove(key) }
+    }
+
+    /// The longest-idle connection of some other host.
+    private func anyIdleConnection(except key: HostKey) -> PooledConnection? {
+        for other in hostsWithIdle where other != key {
+            if let connection = hosts[other]?.idle.first { return connection }
+        }
+        return nil
+    }
+
+    private func block(_ key: HostKey) {
+        if blockedSet.insert(key).inserted { blocked.append(key) }
+    }
+
+    private func unblock() -> HostKey? {
+        guard !blocked.isEmpty else { return nil }
+        let key = blocked.removeFirst()
+        blockedSet.remove(key)
+        return key
+    }
+
+    // MARK: Expiry and shutdown
 
     /// Closes connections idle for longer than the idle timeout.
     func startSweeper() {
@@ -162,7 +249,10 @@ final class LoopPool: @unchecked Sendable {
     func shutdown() {
         isShutDown = true
         for pool in hosts.values {
-            while let task = pool.popWaiting() { task.delegate.request(didFail: .cancelled) }
+            while let task = pool.popWaiting() {
+                task.end()
+                task.delegate.request(didFail: .cancelled)
+            }
             for connection in pool.idle { connection.connection?.close() }
         }
         // Busy connections: closing fails their request with `cancelled`.

@@ -18,6 +18,7 @@ final class PooledConnection: ConnectionDelegate {
 
     func run(_ task: PendingRequest) {
         current = task
+        task.runningOn = self
         pool.busy[ObjectIdentifier(self)] = self
         guard let connection else { return }
         task.delegate.request(didStartWith: ReadControl(connection))
@@ -27,7 +28,7 @@ final class PooledConnection: ConnectionDelegate {
     private func finish() -> PendingRequest? {
         guard let task = current else { return nil }
         current = nil
-        task.finished = true
+        task.end()
         requestsServed += 1
         pool.busy[ObjectIdentifier(self)] = nil
         return task

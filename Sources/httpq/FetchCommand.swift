@@ -44,8 +44,11 @@ struct FetchCommand: ParsableCommand {
     @Option(name: .long, help: "A request body ('@FILE' reads a file).")
     var data: String?
 
-    @Flag(name: [.customShort("L"), .long], help: "Follow redirects (at most 10).")
+    @Flag(name: [.customShort("L"), .long], help: "Follow redirects (at most --max-redirs; more fail with kind too-many-redirects).")
     var location = false
+
+    @Option(name: .customLong("max-redirs"), help: "Redirects followed at most with -L.")
+    var maxRedirects = 10
 
     @Option(name: .long, help: "Event-loop threads for the client.")
     var threads = 1
@@ -103,6 +106,8 @@ struct FetchCommand: ParsableCommand {
         options.headers = headers.compactMap(Self.field)
         options.body = body
         options.followRedirects = location
+        guard maxRedirects >= 0 else { throw ValidationError("--max-redirs must be 0 or more") }
+        options.maxRedirects = maxRedirects
         options.dnsServers = dnsServer
         options.threads = threads
         options.tls = try tls.context()

@@ -23,7 +23,7 @@ final class FetchDelegate: RequestDelegate {
     func request(didChange state: State, of response: Response) {
         // A redirect's body is not the fetch's body: it is neither counted nor stored.
         if state == .body {
-            redirecting = redirectTarget(of: response) != nil
+            redirecting = isRedirect(response)
             storing = !redirecting && (200..<300).contains(response.status)
         }
     }
@@ -35,8 +35,22 @@ final class FetchDelegate: RequestDelegate {
     }
 
     func request(didComplete response: Response) {
-        if let target = redirectTarget(of: response) {
+        if redirecting {
+            let target: HTTPURL
+            do {
+                target = try url.resolving(response.headers["Location"] ?? "")
+            } catch {
+                _ = sink?.finish(failed: true)
+                return fetch.end(status: response.status, bytes: bytes, error: "bad redirect: \(error)", kind: "bad-redirect")
+            }
+            guard fetch.hops < fetch.engine.options.maxRedirects else {
+                _ = sink?.finish(failed: true)
+                return fetch.end(status: response.status, bytes: bytes,
+                                 error: "more than \(fetch.engine.options.maxRedirects) redirects", kind: "too-many-redirects")
+            }
             fetch.hops += 1
+            // Credentials given for one origin never follow a redirect to another (curl does the same).
+            if !fetch.firstURL.isSameOrigin(as: target) { fetch.crossedOrigin = true }
             // 303, and 301/302 after a POST, continue as GET without a body (RFC 9110 §15.4).
             let keepsMethod = response.status == 307 || response.status == 308 || method == "GET" || method == "HEAD"
             fetch.engine.send(fetch, to: target, method: keepsMethod && response.status != 303 ? method : "GET",
@@ -52,22 +66,9 @@ final class FetchDelegate: RequestDelegate {
         fetch.end(status: nil, bytes: bytes, error: error.description, kind: error.kind)
     }
 
-    /// Where a redirect points, when following redirects and hops remain (10 at most).
-    private func redirectTarget(of response: Response) -> HTTPURL? {
-        guard fetch.engine.options.followRedirects, fetch.hops < 10,
-              [301, 302, 303, 307, 308].contains(response.status),
-              let location = response.headers["Location"] else { return nil }
-        return url.resolving(location)
-    }
-}
-
-extension HTTPURL {
-    /// `reference` resolved against this URL (absolute, absolute-path, or relative-path).
-    func resolving(_ reference: String) -> HTTPURL? {
-        if reference.hasPrefix("http://") || reference.hasPrefix("https://") { return try? HTTPURL(reference) }
-        if reference.hasPrefix("//") { return try? HTTPURL("\(scheme):\(reference)") }
-        let base = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        let path = reference.hasPrefix("/") ? reference : String(base[...(base.lastIndex(of: "/") ?? base.startIndex)]) + reference
-        return try? HTTPURL("\(scheme)://\(authority)\(path)")
+    /// Whether `response` is a redirect to follow (its body is then not the fetch's).
+    private func isRedirect(_ response: Response) -> Bool {
+        fetch.engine.options.followRedirects && [301, 302, 303, 307, 308].contains(response.status)
+            && response.headers.contains("Location")
     }
 }

@@ -16,6 +16,8 @@ final class FetchEngine: Sendable {
         var headers: [(String, String)] = []
         var body: [UInt8]? = nil
         var followRedirects = false
+        /// Redirects followed at most before the fetch fails with `too-many-redirects`.
+        var maxRedirects = 10
         var dnsServers: String? = nil
         var threads = 1
         /// What https trusts (nil: the system's store, checked).
@@ -51,8 +53,9 @@ final class FetchEngine: Sendable {
         for (name, value) in options.headers { headers.add(name, value) }
         baseHeaders = headers
         group = try EventLoopGroup(count: options.threads)
+        // `timeout` bounds each fetch as a whole (queue, every hop, every byte): it is the
+        // request deadline, not a per-connection timer that each redirect would restart.
         var connection = ConnectionOptions(idleReadTimeout: options.timeout, keepsBody: false)
-        connection.requestTimeout = options.timeout
         connection.dnsServers = options.dnsServers
         connection.tls = options.tls
         client = Client(loops: group.loops, configuration: .init(maxConnections: options.concurrency,
@@ -110,17 +113,20 @@ final class FetchEngine: Sendable {
             return finished(FetchResult(url: text, host: text, status: nil, bytes: 0, seconds: 0,
                                         error: error.description, errorKind: error.kind))
         }
-        let fetch = Fetch(engine: self, original: text, host: parsed.authority, started: started)
+        let fetch = Fetch(engine: self, original: text, firstURL: parsed, started: started)
         send(fetch, to: parsed, method: options.method, body: options.body)
     }
 
     /// Sends one request (the first, or a redirect's) for `fetch`.
     func send(_ fetch: Fetch, to url: HTTPURL, method: String, body: [UInt8]?) {
         var headers = baseHeaders
+        if fetch.crossedOrigin {
+            for name in ["Authorization", "Cookie", "Proxy-Authorization"] { headers.remove(name) }
+        }
         if let body, !headers.contains("Content-Length") { headers.add("Content-Length", String(body.count)) }
         let request = Request(method: method, target: url.target, headers: headers, body: body ?? [])
         let delegate = FetchDelegate(fetch: fetch, url: url, method: method, sink: sinks?(url))
-        client.execute(request, to: url, delegate: delegate)
+        client.execute(request, to: url, deadline: fetch.started + options.timeout, delegate: delegate)
     }
 
     func finished(_ result: FetchResult) {
@@ -171,14 +177,17 @@ struct Planned: Sendable {
 final class Fetch: @unchecked Sendable {
     let engine: FetchEngine
     let original: String
-    let host: String
+    let firstURL: HTTPURL
+    var host: String { firstURL.authority }
     let started: ContinuousClock.Instant
     var hops = 0
+    /// A redirect left the first URL's origin: credentials given with -H stay behind.
+    var crossedOrigin = false
 
-    init(engine: FetchEngine, original: String, host: String, started: ContinuousClock.Instant) {
+    init(engine: FetchEngine, original: String, firstURL: HTTPURL, started: ContinuousClock.Instant) {
         self.engine = engine
         self.original = original
-        self.host = host
+        self.firstURL = firstURL
         self.started = started
     }
 
