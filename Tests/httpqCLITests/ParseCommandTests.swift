@@ -95,4 +95,32 @@ import TestSupport
             #expect(result.status == 0 && result.stdout.isEmpty)
         }
     }
+
+    /// Issue 13.9: bodies fed in small pieces cost O(N) (a copy of the message per feed made
+    /// 256 KiB at --chunk-size 1 take 29.5 s). A bound, not a speed target: 1 MiB in 16-byte
+    /// pieces finishes well inside it when linear, and needs many minutes when quadratic.
+    @Test func largeBodyInSmallPiecesIsLinear() async throws {
+        try await offPool {
+            let body = TestBytes.make(count: 1 << 20, seed: 7)
+            let input = Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+            let result = try CLI.run(["parse", "--chunk-size", "16"], input: input, timeout: .seconds(60))
+            #expect(result.status == 0)
+            #expect(result.objects.first?["body_base64"] as? String == Data(body).base64EncodedString())
+        }
+    }
+
+    /// Issue 13.9: after a 101, or a 2xx answering CONNECT, the stream is a tunnel, not HTTP.
+    @Test(arguments: [
+        (["parse"], "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\u{81}\u{05}hello"),
+        (["parse", "--method", "CONNECT"], "HTTP/1.1 200 Connection established\r\n\r\n\u{16}\u{03}\u{01}junk"),
+        (["parse", "--request"], "CONNECT a.b:443 HTTP/1.1\r\nHost: a.b:443\r\n\r\n\u{16}\u{03}\u{01}junk"),
+    ])
+    func tunnelIsNotParsedAsHTTP(_ arguments: [String], _ text: String) async throws {
+        try await offPool {
+            let result = try CLI.run(arguments, input: Array(text.utf8))
+            #expect(result.status == 0, "\(result.stdout)")
+            #expect(result.objects.count == 1)
+            #expect(result.objects.first?["complete"] as? Bool == true)
+        }
+    }
 }
