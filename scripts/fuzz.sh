@@ -11,7 +11,7 @@ out=.build-fuzz
 mkdir -p "$out/artifacts"
 for target in request response; do
   name="Fuzz$(tr '[:lower:]' '[:upper:]' <<< "${target:0:1}")${target:1}"
-  swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name "$name" \
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name "$name" -package-name httpq \
     Sources/HTTPQ/*.swift Fuzz/FuzzOracle.swift "Fuzz/$name.swift" -o "$out/fuzz-$target"
 done
 status=0

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `httpq serve` as a process against clients that leave at every bad moment
+/// (Tests/Scripts/hostile_client.py: FIN and RST mid-download of small and sendfile bodies,
+/// during the head, during 100-continue, mid-upload, stalled uploads, pipelining floods),
+/// plain and TLS, alone and under wrk. The process is started with SIGPIPE at its default
+/// action, as a shell starts it: the test runner's own SIGPIPE setting must not hide a crash
+/// (issue 13: one abandoned download killed the server, exit 141 or 134).
+@Suite(.serialized) struct HostilePeerTests {
+    static let script = CLI.packageRoot.appendingPathComponent("Tests/Scripts/hostile_client.py").path
+    static let pki = TestCertificates.shared
+
+    static func descriptors(of pid: pid_t) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    }
+
+    static func residentKiB(of pid: pid_t) -> Int {
+        let status = readTextFile("/proc/\(pid)/status")
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
+    }
+
+    /// Waits (bounded) for the server's descriptors to come back to `baseline`.
+    static func settle(_ pid: pid_t, to baseline: Int) -> Int {
+        var count = descriptors(of: pid)
+        for _ in 0..<100 where count != baseline {
+            usleep(100_000)
+            count = descriptors(of: pid)
+        }
+        return count
+    }
+
+    static func hostile(_ served: ServeCommandTests.Served, tls: Bool, _ extra: [String]) throws -> [String: Any] {
+        let port = served.base.split(separator: ":").last.map { String($0.prefix { $0.isNumber }) } ?? ""
+        let arguments = [script, "127.0.0.1", port, "--big", "/big.bin", "--small", "/index.html"]
+            + (tls ? ["--cacert", pki.caCertificate] : []) + extra
+        let output = try ChildProcess.run("/usr/bin/python3", arguments, timeout: .seconds(300))
+        let line = output.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
+        return (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? ["stderr": output.stderrText]
+    }
+
+    static func serve(tls: Bool) throws -> ServeCommandTests.Served {
+        try ServeCommandTests.Served(extra: tls ? ["--tls-cert", pki.serverCertificate, "--tls-key", pki.serverKey] : [])
+    }
+
+    /// The served file still arrives whole after the abuse.
+    static func stillServes(_ served: ServeCommandTests.Served, tls: Bool) throws -> Bool {
+        let curl = ChildProcess.which("curl") ?? "/usr/bin/curl"
+        let result = try ChildProcess.run(curl, ["-sS", "--noproxy", "*"] + (tls ? ["--cacert", pki.caCertificate] : [])
+                                          + ["\(served.base)/big.bin"], timeout: .seconds(60))
+        return result.stdout == TestBytes.make(count: 5_000_000)
+    }
+
+    @Test(arguments: [false, true])
+    func everyWayOfLeavingLeavesTheServerServing(tls: Bool) async throws {
+        try await offPool {
+            let served = try Self.serve(tls: tls)
+            let pid = served.process.pid
+            let baseline = Self.descriptors(of: pid)
+            let report = try Self.hostile(served, tls: tls, ["--rounds", "3", "--workers", "4"])
+            #expect(report["refused"] as? Int == 0, "\(report)")
+            #expect(served.process.isRunning, "the server died: \(served.output)")
+            #expect(Self.settle(pid, to: baseline) == baseline, "descriptors not released")
+            #expect(try Self.stillServes(served, tls: tls))
+        }
+    }
+
+    /// The soak of issue 13: wrk keeps a steady load while hostile clients come and go for
+    /// HTTPQ_SOAK_SECONDS (default 30); wrk sees no error, the server serves on, and its
+    /// descriptors and memory come back to where they were after a warm-up of the same mix.
+    @Test func servesOnUnderLoadWhileHostileClientsComeAndGo() async throws {
+        try await offPool {
+            let seconds = Int(ProcessInfo.processInfo.environment["HTTPQ_SOAK_SECONDS"] ?? "") ?? 30
+            let served = try Self.serve(tls: false)
+            let pid = served.process.pid
+            let baseline = Self.descriptors(of: pid)
+            let wrk = ChildProcess.which("wrk") ?? "/usr/bin/wrk"
+            /// wrk and the hostile clients side by side for `duration` seconds; wrk's report.
+            func round(_ duration: Int) throws -> (wrk: String, hostile: [String: Any]) {
+                let report = served.root.deletingLastPathComponent().appendingPathComponent("wrk-\(duration).txt")
+                _ = FileManager.default.createFile(atPath: report.path, contents: nil)
+                let file = open(report.path, O_WRONLY | O_CLOEXEC)
+                defer { close(file) }
+                let load = try ChildProcess(wrk, ["-t1", "-c16", "-d\(duration)s", "\(served.base)/index.html"], stdout: file)
+                let hostile = try Self.hostile(served, tls: false, ["--seconds", "\(duration)", "--workers", "4"])
+                _ = load.wait(timeout: .seconds(Int64(duration + 60)))
+                return (readTextFile(report.path), hostile)
+            }
+            _ = try round(3) // warm-up: pools, caches and allocator arenas reach their size
+            #expect(Self.settle(pid, to: baseline) == baseline)
+            let warm = Self.residentKiB(of: pid)
+            let (after, hostile) = try round(seconds)
+            #expect(hostile["refused"] as? Int == 0, "\(hostile)")
+            #expect(served.process.isRunning, "the server died: \(served.output)")
+            #expect(after.contains("requests in") && !after.contains("Socket errors") && !after.contains("Non-2xx"), "\(after)")
+            #expect(Self.settle(pid, to: baseline) == baseline, "descriptors not released")
+            let resident = Self.residentKiB(of: pid)
+            #expect(resident - warm < 16 * 1024, "resident memory grew from \(warm) to \(resident) KiB")
+            #expect(try Self.stillServes(served, tls: false))
+        }
+    }
+}
