@@ -63,6 +63,10 @@ public final class Connection: @unchecked Sendable {
     var idleTimer: ScheduledTimer?
     var lastRead: Double = 0
 
+    /// The delegate it had when it closed (weak: closing breaks any cycle through it), for a
+    /// request sent after the close.
+    weak var formerDelegate: ConnectionDelegate?
+
     /// Called once when the connection closes, for whoever pools it.
     var onClose: (() -> Void)?
 
@@ -107,7 +111,10 @@ public final class Connection: @unchecked Sendable {
     public func send(_ request: Request) {
         loop.preconditionInLoop()
         guard !isClosed else {
-            delegate?.connection(self, didFail: ClientError.cancelled)
+            // The delegate was let go when the connection closed; the one it had still hears
+            // of this request, on a later turn (never from inside the call that made it).
+            let delegate = UncheckedBox((self.delegate ?? formerDelegate) as ConnectionDelegate?)
+            loop.execute { [self] in delegate.value?.connection(self, didFail: ClientError.cancelled) }
             return
         }
         if case .connected = phase, inFlight == nil, !processing, queued.isEmpty {
@@ -328,6 +335,7 @@ public final class Connection: @unchecked Sendable {
         writes.removeAll()
         let delegate = self.delegate
         self.delegate = nil
+        formerDelegate = delegate
         let failed = (inFlight == nil ? 0 : 1) + queued.count
         inFlight = nil
         queued = []

@@ -396,4 +396,21 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
             precondition(after == before, "descriptors before \(before), after \(after)")
         }
     }
+
+    /// A request sent on a connection that has closed is not lost: the delegate it had hears
+    /// `cancelled`, on a later turn, not from inside `send` (it was dropped: the delegate had
+    /// been let go at the close).
+    @Test func aRequestSentAfterTheCloseFailsLater() throws {
+        let loop = try EventLoop()
+        defer { retire(loop) }
+        let transcript = Transcript()
+        let connection = try Connection(loop: loop, host: "127.0.0.1", port: 9, delegate: transcript)
+        connection.close()
+        transcript.events.removeAll()
+        connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
+        #expect(transcript.events.isEmpty, "reported from inside send")
+        runBounded(loop, limit: .seconds(5))
+        #expect(transcript.events == ["fail"])
+        #expect(transcript.errors.last == .cancelled)
+    }
 }

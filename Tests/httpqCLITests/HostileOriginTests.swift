@@ -178,4 +178,35 @@ import Glibc
             #expect(result.stderr.contains("upgrade") || result.stdout.contains("switched protocols"), "\(result.stdout)")
         }
     }
+
+    /// Origins that lie or never end: each fails that fetch alone, in bounded time, kind named.
+    @Test(arguments: [
+        ("a Content-Length longer than the body, then a close", "closed-mid-body"),
+        ("a chunked body that never ends", "timeout-request"),
+        ("a head that never ends", "protocol"),
+    ])
+    func lyingAndEndlessOriginsFailInBoundedTime(_ behaviour: String, _ kind: String) async throws {
+        try await offPool {
+            let server = try ScriptedServer { fd in
+                _ = ScriptedServer.readHead(fd)
+                switch kind {
+                case "closed-mid-body":
+                    ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nonly this")
+                case "timeout-request":
+                    ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    for _ in 0..<400 { ScriptedServer.send(fd, "5\r\nmore!\r\n"); usleep(10_000) }
+                default:
+                    ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\n")
+                    for index in 0..<20_000 { ScriptedServer.send(fd, "X-Endless-\(index): yes\r\n") }
+                }
+            }
+            defer { server.stop() }
+            let started = ContinuousClock.now
+            let result = try CLI.run(["fetch", "--json", "--timeout", "2", "http://127.0.0.1:\(server.port)/"],
+                                     input: [], timeout: .seconds(30))
+            #expect(result.status == 1, "\(behaviour): \(result.stdout)")
+            #expect(result.stdout.contains(kind) || result.stderr.contains(kind), "\(behaviour): \(result.stderr)")
+            #expect(ContinuousClock.now - started < .seconds(6), "\(behaviour)")
+        }
+    }
 }
