@@ -111,7 +111,8 @@ func documented(_ kind: String, _ theirs: Side, at index: Int) -> Bool {
 func undocumentedDifference(_ ours: Side, _ theirs: Side, input: UnsafeRawBufferPointer) -> String? {
     // llhttp 8.1 takes a CR followed by another byte than LF as a line end in places (its
     // lenient CR); HTTPQ wants CRLF, waits for the LF and then refuses what came instead.
-    if ours.end == "partial" || ours.error != nil, ours.messages.count < theirs.messages.count, crNotFollowedByLF(input) {
+    if ours.end == "partial" || ours.error != nil, ours.messages.count <= theirs.messages.count,
+       ours.messages == Array(theirs.messages.prefix(ours.messages.count)), crNotFollowedByLF(input) {
         return nil
     }
     let common = min(ours.messages.count, theirs.messages.count)

@@ -99,7 +99,12 @@ final class LoopPool: @unchecked Sendable {
             } else if pool.open < configuration.maxConnectionsPerHost, let victim = anyIdleConnection(except: key) {
                 // The total limit is reached and another host sits on an idle connection:
                 // close it (its slot comes back through `closed`, which dispatches again).
+                let open = openConnections
                 victim.connection?.close()
+                if openConnections == open { // it was closed already: never pick it again
+                    if let other = hosts[victim.key] { removeIdle(victim, victim.key, other) }
+                    return block(key)
+                }
             } else {
                 if pool.open < configuration.maxConnectionsPerHost { block(key) }
                 return
@@ -130,7 +135,7 @@ final class LoopPool: @unchecked Sendable {
         guard let pool = hosts[connection.key] else { return }
         if let next = pool.popWaiting() {
             connection.run(next)
-        } else if !blocked.isEmpty {
+        } else if hasBlockedWork() {
             connection.connection?.close() // a host blocked by the total limit needs the slot
         } else {
             connection.idleSince = loop.now
@@ -215,6 +220,16 @@ final class LoopPool: @unchecked Sendable {
 
     private func block(_ key: HostKey) {
         if blockedSet.insert(key).inserted { blocked.append(key) }
+    }
+
+    /// Whether a host blocked by the total limit still has requests waiting (hosts whose
+    /// requests all ended meanwhile are dropped from the front).
+    private func hasBlockedWork() -> Bool {
+        while let first = blocked.first, hosts[first]?.hasWaiting != true {
+            blocked.removeFirst()
+            blockedSet.remove(first)
+        }
+        return !blocked.isEmpty
     }
 
     private func unblock() -> HostKey? {

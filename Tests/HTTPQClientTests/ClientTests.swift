@@ -35,7 +35,73 @@ import Glibc
     }
 }
 
+/// RFC 3986 §5.4: every normal and abnormal example of reference resolution.
+@Suite struct RedirectResolutionTests {
+    @Test(arguments: [
+        ("g", "http://a/b/c/g"), ("./g", "http://a/b/c/g"), ("g/", "http://a/b/c/g/"), ("/g", "http://a/g"),
+        ("//g", "http://g/"), ("?y", "http://a/b/c/d;p?y"), ("g?y", "http://a/b/c/g?y"), ("#s", "http://a/b/c/d;p?q"),
+        ("g#s", "http://a/b/c/g"), ("g?y#s", "http://a/b/c/g?y"), (";x", "http://a/b/c/;x"), ("g;x", "http://a/b/c/g;x"),
+        ("g;x?y#s", "http://a/b/c/g;x?y"), ("", "http://a/b/c/d;p?q"), (".", "http://a/b/c/"), ("./", "http://a/b/c/"),
+        ("..", "http://a/b/"), ("../", "http://a/b/"), ("../g", "http://a/b/g"), ("../..", "http://a/"),
+        ("../../", "http://a/"), ("../../g", "http://a/g"),
+        ("../../../g", "http://a/g"), ("../../../../g", "http://a/g"), ("/./g", "http://a/g"), ("/../g", "http://a/g"),
+        ("g.", "http://a/b/c/g."), (".g", "http://a/b/c/.g"), ("g..", "http://a/b/c/g.."), ("..g", "http://a/b/c/..g"),
+        ("./../g", "http://a/b/g"), ("./g/.", "http://a/b/c/g/"), ("g/./h", "http://a/b/c/g/h"), ("g/../h", "http://a/b/c/h"),
+        ("g;x=1/./y", "http://a/b/c/g;x=1/y"), ("g;x=1/../y", "http://a/b/c/y"), ("g?y/./x", "http://a/b/c/g?y/./x"),
+        ("HTTP://a/x", "http://a/x"), ("https://other:8443/p", "https://other:8443/p"),
+    ])
+    func rfc3986Examples(_ reference: String, _ expected: String) throws {
+        let base = try HTTPURL("http://a/b/c/d;p?q")
+        #expect(try base.resolving(reference).description == expected)
+    }
+
+    @Test(arguments: ["file:///etc/passwd", "gopher://a/", "javascript:alert(1)", "http://bad host/", "http://[::1/"])
+    func unusableReferencesAreRefused(_ reference: String) throws {
+        let base = try HTTPURL("http://a/b")
+        #expect(throws: ClientError.self) { try base.resolving(reference) }
+    }
+}
+
 @Suite struct ClientTests {
+    /// Issue 13.2: a request waiting for a slot ends at its deadline (it waited forever).
+    @Test func aWaitingRequestEndsAtItsDeadline() async throws {
+        let server = try ScriptedServer { fd in _ = ScriptedServer.readHead(fd); usleep(3_000_000) }
+        defer { server.stop() }
+        try await withClient(.init(maxConnectionsPerHost: 1)) { client, _ in
+            let url = "http://127.0.0.1:\(server.port)/"
+            client.execute(Request(method: "GET", target: "/"), to: url, delegate: CompletionDelegate { _ in })
+            let started = ContinuousClock.now
+            let result: Result<Response, ClientError> = await withCheckedContinuation { done in
+                client.execute(Request(method: "GET", target: "/"), to: url, deadline: .now + .milliseconds(300),
+                               delegate: CompletionDelegate { done.resume(returning: $0) })
+            }
+            #expect(throws: ClientError.timedOut(.request)) { _ = try result.get() }
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+
+    /// Issue 13.2: with the total limit reached by an idle kept-alive connection, a request
+    /// to another host gets the slot at once (it waited for the first server's idle timeout).
+    @Test func anIdleConnectionGivesItsSlotToAnotherHost() async throws {
+        let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        let keepAlive: @Sendable (Int32) -> Void = { fd in
+            while !ScriptedServer.readHead(fd).isEmpty { ScriptedServer.send(fd, answer) }
+        }
+        let first = try ScriptedServer(script: keepAlive), second = try ScriptedServer(script: keepAlive)
+        defer { first.stop(); second.stop() }
+        try await withClient(.init(maxConnections: 1)) { client, _ in
+            #expect(try await client.get("http://127.0.0.1:\(first.port)/").status == 200)
+            let started = ContinuousClock.now
+            let result: Result<Response, ClientError> = await withCheckedContinuation { done in
+                client.execute(Request(method: "GET", target: "/"), to: "http://127.0.0.1:\(second.port)/",
+                               deadline: .now + .seconds(5), delegate: CompletionDelegate { done.resume(returning: $0) })
+            }
+            let status = try result.get().status
+            #expect(status == 200)
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+
     @Test func manyURLsAcrossHostsReuseConnectionsWithinLimits() async throws {
         var files: [String: [UInt8]] = [:]
         for index in 0..<20 { files["f\(index).txt"] = Array("file \(index)\n".utf8) }
