@@ -157,10 +157,13 @@ extension Connection {
     }
 
     /// RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`;
-    /// a close-delimited body never does.
+    /// a close-delimited body never does, nor a response with both length fields.
     static func keepsAlive(_ response: Response) -> Bool {
         if response.framing == .untilClose { return false }
         let headers = response.headers
+        // Both length fields: Transfer-Encoding won (RFC 9112 §6.3), but the message may be
+        // an attempt at response splitting; nothing more is read from this connection.
+        if headers.contains("Transfer-Encoding") && headers.contains("Content-Length") { return false }
         if headers.containsToken("close", in: "Connection") { return false }
         return response.version == "HTTP/1.1" || headers.containsToken("keep-alive", in: "Connection")
     }

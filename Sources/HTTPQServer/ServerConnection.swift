@@ -178,7 +178,8 @@ final class ServerConnection: @unchecked Sendable {
     /// Brings this connection's share of the loop's buffered bytes up to date; a connection
     /// that takes the loop past its budget is answered 503 and closed.
     private func accountBufferedBytes() {
-        let held = phase == .closed ? 0 : pending.count + (parser?.request.body.count ?? 0)
+        // Capacity, not count: what the allocator holds is what the budget is for.
+        let held = phase == .closed ? 0 : pending.capacity + (parser?.request.body.capacity ?? 0)
         home.bufferedBytes += held - accountedBytes
         accountedBytes = held
         if held > 0 && home.bufferedBytes > home.configuration.maxBufferedBytesPerLoop

@@ -284,6 +284,45 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
         }
     }
 
+    /// Both length fields (a response-splitting shape, found by the llhttp differential fuzz):
+    /// read by Transfer-Encoding, and the connection is never reused.
+    @Test func aResponseWithBothLengthFieldsMeansNoReuse() async throws {
+        try await offPool {
+            let server = try ScriptedServer.answering(
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", holding: 100_000)
+            defer { server.stop() }
+            let loop = try EventLoop()
+            defer { retire(loop) }
+            let transcript = Transcript()
+            let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: transcript)
+            connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
+            runBounded(loop)
+            #expect(transcript.responses.first?.body == Array("ok".utf8))
+            #expect(!connection.isReusable)
+            #expect(connection.isClosed)
+        }
+    }
+
+    /// A 2xx to CONNECT and a 101 asked for make a tunnel: the connection never carries
+    /// HTTP again.
+    @Test(arguments: [("CONNECT", "HTTP/1.1 200 Connection established\r\n\r\n", "a.b:443"),
+                      ("GET", "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n", "/")])
+    func aTunnelIsNeverReused(_ method: String, _ answer: String, _ target: String) async throws {
+        try await offPool {
+            let server = try ScriptedServer.answering(answer, holding: 100_000)
+            defer { server.stop() }
+            let loop = try EventLoop()
+            defer { retire(loop) }
+            let transcript = Transcript()
+            let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: transcript)
+            connection.send(Request(method: method, target: target,
+                                    headers: method == "GET" ? ["Host": "x", "Connection": "upgrade", "Upgrade": "x"] : ["Host": "a.b:443"]))
+            runBounded(loop)
+            #expect(transcript.responses.count == 1)
+            #expect(!connection.isReusable)
+        }
+    }
+
     @Test func pausedReadingDeliversNothingUntilResumed() async throws {
         try await offPool {
             let big = String(repeating: "z", count: 300_000)
