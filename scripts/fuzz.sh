@@ -6,10 +6,14 @@
 # match; where one refuses, the difference must be a documented one (Docs/Parsing.md).
 # Exits non-zero on any crash, leak, timeout or disagreement; the input that did it is left
 # in .build-fuzz/artifacts/.
-#   scripts/fuzz.sh SECONDS
+# With --report-differences (CI's short run) a difference from llhttp that is not documented
+# is printed, not fatal: fuzzing is random, and a new llhttp quirk found in 30 s must not
+# block an unrelated change. Crashes, leaks and the other oracles still fail the run.
+#   scripts/fuzz.sh SECONDS [--report-differences]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds="${1:?usage: scripts/fuzz.sh SECONDS}"
+seconds="${1:?usage: scripts/fuzz.sh SECONDS [--report-differences]}"
+if [ "${2:-}" = "--report-differences" ]; then export HTTPQ_FUZZ_REPORT_DIFFERENCES=1; fi
 out=.build-fuzz
 mkdir -p "$out/artifacts" "$out/llhttp"
 if ! dpkg-query -W -f='${Status}' node-llhttp 2>/dev/null | grep -q "install ok installed"; then
@@ -35,8 +39,11 @@ for target in request response differential; do
   echo "== fuzz-$target for ${seconds}s"
   if ! SWIFT_BACKTRACE=enable=no "$out/fuzz-$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
        -detect_leaks=1 -print_final_stats=1 -artifact_prefix="$out/artifacts/$target-" \
-       "$work" "Fuzz/corpus/$target" 2>&1 | tail -n 40; then
+       "$work" "Fuzz/corpus/$target" > "$out/$target.log" 2>&1; then
+    tail -n 40 "$out/$target.log"
     status=1
+  else
+    grep -E "^Done|^stat::(number_of_executed_units|new_units_added|peak_rss_mb)|^DIFFERENCE" "$out/$target.log" || true
   fi
 done
 exit $status

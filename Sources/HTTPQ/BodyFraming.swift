@@ -29,6 +29,8 @@ struct FramingFacts {
     var chunkedCount = 0
     /// A coding other than `chunked` was named (gzip, identity, ...).
     var otherCodingSeen = false
+    /// Codings named in all `Transfer-Encoding` lines (none: an empty field, which is no list).
+    var codingCount = 0
     var hostCount = 0
     var hostIsInvalid = false
 
@@ -63,7 +65,7 @@ struct FramingFacts {
         if method == "CONNECT" && (200..<300).contains(status) { return .none }
         if transferEncodingSeen {
             if version == "HTTP/1.0" { throw HTTPQError(.transferEncodingInHTTP10, at: offset) }
-            if chunkedCount > 1 { throw HTTPQError(.invalidTransferEncoding, at: offset) }
+            if chunkedCount > 1 || codingCount == 0 { throw HTTPQError(.invalidTransferEncoding, at: offset) }
             return lastCodingIsChunked ? .chunked : .untilClose
         }
         if let contentLength { return contentLength > 0 ? .length(contentLength) : .none }

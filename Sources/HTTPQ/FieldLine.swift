@@ -80,6 +80,7 @@ enum FieldLine {
             while itemEnd > itemStart && Grammar.isWhitespace(value[itemEnd - 1]) { itemEnd -= 1 }
             guard itemEnd > itemStart else { continue }
             let isChunked = Grammar.equalsLowercase(UnsafeRawBufferPointer(rebasing: value[itemStart..<itemEnd]), "chunked")
+            facts.codingCount += 1
             if isChunked { facts.chunkedCount += 1 } else { facts.otherCodingSeen = true }
             facts.lastCodingIsChunked = isChunked
         }

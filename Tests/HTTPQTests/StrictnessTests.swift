@@ -90,6 +90,9 @@ import Testing
         Bad(text: "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2;a=@\r\nab\r\n0\r\n\r\n", kind: .invalidChunkSize, offset: 60),
         Bad(text: "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n", kind: .invalidChunkSize, offset: 56),
         Bad(text: "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", kind: .transferEncodingInHTTP10, offset: 47, isRequest: false),
+        // An empty Transfer-Encoding names no coding at all: not "read until close" (found by
+        // the llhttp differential fuzz, which reads such a response by its Content-Length).
+        Bad(text: "HTTP/1.1 200 OK\r\nTransfer-Encoding: \r\nContent-Length: 2\r\n\r\nok", kind: .invalidTransferEncoding, offset: 59, isRequest: false),
     ]
 
     /// What the strict rules still let through: they must not refuse valid messages.
