@@ -42,7 +42,7 @@ let strictnessOfLLHTTP: Set<String> = [
 
 /// Set by `scripts/fuzz.sh --report-differences` (CI): print each new kind of undocumented
 /// difference instead of stopping.
-nonisolated(unsafe) let reportOnly = getenv("HTTPQ_FUZZ_REPORT_DIFFERENCES") != nil
+let reportOnly = getenv("HTTPQ_FUZZ_REPORT_DIFFERENCES") != nil
 nonisolated(unsafe) var reported: Set<String> = []
 
 @_cdecl("LLVMFuzzerTestOneInput")

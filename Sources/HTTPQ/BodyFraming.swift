@@ -61,7 +61,7 @@ struct FramingFacts {
 
     /// Framing of a response to a request with `method` (nil: unknown, treated as GET).
     func responseFraming(status: Int, version: String, answering method: String?, at offset: Int) throws(HTTPQError) -> BodyFraming {
-        if method == "HEAD" || (100..<200).contains(status) || status == 204 || status == 304 { return .none }
+        if method == "HEAD" || !HTTPRules.statusHasContent(status) { return .none }
         if method == "CONNECT" && (200..<300).contains(status) { return .none }
         if transferEncodingSeen {
             if version == "HTTP/1.0" { throw HTTPQError(.transferEncodingInHTTP10, at: offset) }

@@ -146,7 +146,7 @@ extension Connection {
         requestTimer?.cancel(); requestTimer = nil
         // The idle timer stays: it stops itself when it finds no request in flight, and a
         // next request only moves `lastRead` (no timer restart per request).
-        if !Self.keepsAlive(finished) || extraBytes { isReusable = false }
+        if !finished.keepsConnectionAlive || extraBytes { isReusable = false }
         options.logger?.trace("response", metadata: ["host": "\(host)", "status": "\(finished.status)", "reusable": "\(isReusable)"])
         delegate?.connection(self, didComplete: finished)
         guard !isClosed else { return }
@@ -154,17 +154,5 @@ extension Connection {
         // with none, nobody hears of a failure).
         if !isReusable { return fail(.cancelled) }
         if inFlight == nil && !queued.isEmpty { startNext() }
-    }
-
-    /// RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`;
-    /// a close-delimited body never does, nor a response with both length fields.
-    static func keepsAlive(_ response: Response) -> Bool {
-        if response.framing == .untilClose { return false }
-        let headers = response.headers
-        // Both length fields: Transfer-Encoding won (RFC 9112 §6.3), but the message may be
-        // an attempt at response splitting; nothing more is read from this connection.
-        if headers.contains("Transfer-Encoding") && headers.contains("Content-Length") { return false }
-        if headers.containsToken("close", in: "Connection") { return false }
-        return response.version == "HTTP/1.1" || headers.containsToken("keep-alive", in: "Connection")
     }
 }

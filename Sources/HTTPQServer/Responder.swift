@@ -41,8 +41,8 @@ public final class Responder: @unchecked Sendable {
         onLoop { [self] in
             guard case .head = stage, let connection else { return }
             let body = response.body
-            let sendsBody = !isHead && Self.hasBody(response.status)
-            var bytes = self.head(for: response, length: Self.hasBody(response.status) ? body.count : nil,
+            let sendsBody = !isHead && HTTPRules.statusHasContent(response.status)
+            var bytes = self.head(for: response, length: HTTPRules.statusHasContent(response.status) ? body.count : nil,
                                   chunked: false, reserving: sendsBody ? body.count : 0)
             if sendsBody {
                 bytes.append(contentsOf: body) // head and body in one write
@@ -60,9 +60,9 @@ public final class Responder: @unchecked Sendable {
     public func sendHead(_ response: Response, contentLength: Int? = nil) {
         onLoop { [self] in
             guard case .head = stage, let connection else { return }
-            let chunked = contentLength == nil && request.version != "HTTP/1.0" && Self.hasBody(response.status)
+            let chunked = contentLength == nil && request.version != "HTTP/1.0" && HTTPRules.statusHasContent(response.status)
             // Without a length or chunking, only the connection's end can end a body.
-            if contentLength == nil && !chunked && Self.hasBody(response.status) && !isHead { connection.markClosing() }
+            if contentLength == nil && !chunked && HTTPRules.statusHasContent(response.status) && !isHead { connection.markClosing() }
             connection.enqueue(head(for: response, length: contentLength, chunked: chunked))
             stage = .streaming(chunked: chunked && !isHead, remaining: contentLength)
             connection.flush()
@@ -161,11 +161,6 @@ public final class Responder: @unchecked Sendable {
 
     /// The framing and connection fields, which the server sets itself.
     private static let fieldsTheServerWrites = ["Content-Length", "Transfer-Encoding", "Connection"]
-
-    /// 1xx, 204 and 304 never carry a body (RFC 9110 §6.4.1).
-    private static func hasBody(_ status: Int) -> Bool {
-        !(100..<200).contains(status) && status != 204 && status != 304
-    }
 
     /// Status line, the handler's fields (minus the framing ones the server owns), `Date`,
     /// `Server`, the framing, and `Connection`.

@@ -245,30 +245,21 @@ final class ServerConnection: @unchecked Sendable {
     /// `100 Continue` to a client that waits for it.
     private func headComplete() -> Bool {
         deadline = home.loop.now + home.idleTimeout
-        let hasBody: Bool
         guard let request = parser?.request else { return false }
         // Host rules (RFC 9112 §3.2) and framing are HTTPQ's: a head that broke them threw.
-        switch request.framing {
-        case .length(let length)?:
-            if length > home.configuration.maxBodyBytes {
-                respondWithError(413, "request body larger than \(home.configuration.maxBodyBytes) bytes\n")
-                return false
-            }
-            hasBody = length > 0
-        case .chunked?:
-            hasBody = true
-        default:
-            hasBody = false
+        if case .length(let length)? = request.framing, length > home.configuration.maxBodyBytes {
+            respondWithError(413, "request body larger than \(home.configuration.maxBodyBytes) bytes\n")
+            return false
         }
-        if hasBody, request.version == "HTTP/1.1",
-           let expect = request.headers["Expect"] {
-            if expect.lowercased() == "100-continue" {
-                writes.append(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
-                flush()
-            } else {
-                respondWithError(417, "unsupported expectation: \(expect)\n")
-                return false
-            }
+        switch request.expectation {
+        case .none:
+            break
+        case .continueBeforeBody:
+            writes.append(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+            flush()
+        case .unsupported(let value):
+            respondWithError(417, "unsupported expectation: \(value)\n")
+            return false
         }
         return true
     }
@@ -279,22 +270,13 @@ final class ServerConnection: @unchecked Sendable {
         deadline = .infinity
         guard let parser else { return }
         var finished = parser.takeRequest()
-        if !Self.keepsAlive(finished) || home.isShuttingDown { closeAfterResponse = true }
+        if !finished.keepsConnectionAlive || home.isShuttingDown { closeAfterResponse = true }
         if case .failure(let error) = Result(catching: { () throws(HTTPQError) in try finished.useAbsoluteFormTarget() }) {
             return refuse(error)
         }
         let responder = Responder(connection: self, request: finished)
         self.responder = responder
         home.handler(finished, responder)
-    }
-
-    /// RFC 9112 §9.3; and never after CONNECT: what follows its head is a tunnel this server
-    /// does not open, not another request.
-    private static func keepsAlive(_ request: Request) -> Bool {
-        if request.method == "CONNECT" { return false }
-        let headers = request.headers
-        if request.version == "HTTP/1.0" { return headers.containsToken("keep-alive", in: "Connection") }
-        return !headers.containsToken("close", in: "Connection")
     }
 
     /// A malformed request: the status that says why, then close.
