@@ -50,6 +50,14 @@ public final class Client: Sendable {
     /// connection). Without it, only the connection's own timeouts apply.
     public func execute(_ request: Request, to url: HTTPURL, deadline: ContinuousClock.Instant? = nil,
                         delegate: RequestDelegate) {
+        _ = start(request, to: url, deadline: deadline, delegate: delegate)
+    }
+
+    /// Starts a request and returns what cancels it: on the pool's loop, a waiting request
+    /// leaves its host's queue and a running one closes its connection; the delegate hears
+    /// `cancelled` (once: a request that already ended is left alone).
+    func start(_ request: Request, to url: HTTPURL, deadline: ContinuousClock.Instant?,
+               delegate: RequestDelegate) -> @Sendable () -> Void {
         var request = request
         request.target = url.target
         if !request.headers.contains("Host") { request.headers.add("Host", url.authority) }
@@ -57,6 +65,7 @@ public final class Client: Sendable {
         let task = PendingRequest(request: request, host: url.host, port: url.port, usesTLS: url.usesTLS, delegate: delegate)
         task.deadline = deadline
         pool.loop.execute { pool.enqueue(task) }
+        return { pool.loop.execute { pool.abort(task, with: .cancelled) } }
     }
 
     /// Sends `request` to the `url` string; `delegate` hears the response. An unusable URL fails at once.
@@ -98,8 +107,10 @@ final class PendingRequest: @unchecked Sendable {
     let usesTLS: Bool
     let delegate: RequestDelegate
     var attempts = 0
-    /// Ended: completed, failed, or timed out (a queue skips it).
+    /// Ended: completed, failed, timed out or cancelled (a queue skips it).
     var finished = false
+    /// Ended on purpose (cancelled, deadline): never retried.
+    var aborted = false
     /// When the whole request must be over (nil: no such limit).
     var deadline: ContinuousClock.Instant?
     /// Fires at `deadline` (loop-confined).

@@ -181,14 +181,23 @@ final class LoopPool: @unchecked Sendable {
         guard let deadline = task.deadline, task.timer == nil else { return }
         let delay = max(.zero, deadline - .now)
         task.timer = loop.schedule(after: delay) { [weak self, weak task] in
-            guard let self, let task, !task.finished else { return }
-            if let running = task.runningOn {
-                running.connection?.fail(.timedOut(.request))
-            } else {
-                task.end()
-                self.hosts[key]?.abandoned += 1
-                task.delegate.request(didFail: .timedOut(.request))
-            }
+            guard let self, let task else { return }
+            self.abort(task, with: .timedOut(.request))
+        }
+    }
+
+    /// Ends `task` now with `error` (its deadline passed, or it was cancelled): a waiting
+    /// request leaves its host's queue at once, a running one closes its connection (the
+    /// slot comes back through `closed`). Nothing happens to a request that already ended.
+    func abort(_ task: PendingRequest, with error: ClientError) {
+        guard !task.finished else { return }
+        task.aborted = true
+        if let running = task.runningOn {
+            running.connection?.fail(error)
+        } else { // not running and not ended: in its host's queue
+            task.end()
+            hosts[HostKey(host: task.host, port: task.port, usesTLS: task.usesTLS)]?.abandoned += 1
+            task.delegate.request(didFail: error)
         }
     }
 

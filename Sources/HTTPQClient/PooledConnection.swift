@@ -56,7 +56,7 @@ final class PooledConnection: ConnectionDelegate {
         let stale = requestsServed > 0 && !connection.responseStarted
             && (error == .closedBeforeHead || error == .cancelled)
         _ = finish()
-        if stale && task.isIdempotent && task.attempts == 0 && !pool.isShutDown {
+        if stale && !task.aborted && task.isIdempotent && task.attempts == 0 && !pool.isShutDown {
             task.finished = false
             pool.retry(task)
         } else {

@@ -63,6 +63,55 @@ import Glibc
 }
 
 @Suite struct ClientTests {
+    /// Issue 14.6: cancelling the Task of an async request closes its connection at once,
+    /// frees its pool slot, and throws `cancelled`.
+    @Test func cancellingTheTaskClosesTheConnectionAndFreesTheSlot() async throws {
+        let closedSeen = Locked(false)
+        let silent = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            var byte: UInt8 = 0
+            if read(fd, &byte, 1) <= 0 { closedSeen.withLock { $0 = true } } // the client went away
+        }
+        let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        let other = try ScriptedServer { fd in while !ScriptedServer.readHead(fd).isEmpty { ScriptedServer.send(fd, answer) } }
+        defer { silent.stop(); other.stop() }
+        try await withClient(.init(maxConnections: 1)) { client, _ in
+            let request = Task { try await client.get("http://127.0.0.1:\(silent.port)/") }
+            try await Task.sleep(for: .milliseconds(200))
+            request.cancel()
+            await #expect(throws: ClientError.cancelled) { _ = try await request.value }
+            // The slot is free: the only connection the client may open goes to another host.
+            let status = try await client.get("http://127.0.0.1:\(other.port)/", deadline: .now + .seconds(5)).status
+            #expect(status == 200)
+            for _ in 0..<50 where !closedSeen.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(closedSeen.withLock { $0 }, "the server never saw the connection close")
+        }
+    }
+
+    /// Issue 14.6: a cancelled request that waits for a connection leaves the queue; the
+    /// running one is unaffected.
+    @Test func cancellingAWaitingRequestLeavesTheQueue() async throws {
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            usleep(600_000)
+            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            usleep(300_000)
+        }
+        defer { server.stop() }
+        try await withClient(.init(maxConnectionsPerHost: 1)) { client, _ in
+            let url = "http://127.0.0.1:\(server.port)/"
+            let first = Task { try await client.get(url) }
+            try await Task.sleep(for: .milliseconds(100))
+            let second = Task { try await client.get(url) }
+            try await Task.sleep(for: .milliseconds(100))
+            second.cancel()
+            await #expect(throws: ClientError.cancelled) { _ = try await second.value }
+            let status = try await first.value.status
+            #expect(status == 200)
+            #expect(server.connectionsAccepted == 1)
+        }
+    }
+
     /// Issue 13.2: a request waiting for a slot ends at its deadline (it waited forever).
     @Test func aWaitingRequestEndsAtItsDeadline() async throws {
         let server = try ScriptedServer { fd in _ = ScriptedServer.readHead(fd); usleep(3_000_000) }
