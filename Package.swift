@@ -20,36 +20,39 @@ let package = Package(
         .systemLibrary(name: "CEv", providers: [.apt(["libev-dev"])]),
         .systemLibrary(name: "CAres", providers: [.apt(["libc-ares-dev"])]),
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
-        // TLS on non-blocking sockets; the only module that touches COpenSSL.
-        .target(name: "TLS", dependencies: ["COpenSSL", "EvLoop"]),
-        .target(name: "EvLoop", dependencies: ["CEv"]),
+        // Locks for the package's shared state: a leaf, so modules below the reactor can lock.
+        .target(name: "Locks"),
+        // TLS on non-blocking sockets, and the plain-or-TLS channel both sides read and write
+        // through; the only module that touches COpenSSL.
+        .target(name: "TLS", dependencies: ["COpenSSL", "Sockets", "Locks"]),
+        .target(name: "EvLoop", dependencies: ["CEv", "Locks"]),
         // Socket calls, addresses and the write queue shared by the client and the server.
         .target(name: "CLinux"),
-        .target(name: "Sockets", dependencies: ["CLinux", "TLS"]),
+        .target(name: "Sockets", dependencies: ["CLinux"]),
         .target(name: "HTTPQ"),
         .target(
             name: "HTTPQClient",
-            dependencies: ["EvLoop", "HTTPQ", "Sockets", "TLS", "CAres", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["EvLoop", "HTTPQ", "Sockets", "TLS", "Locks", "CAres", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "HTTPQServer", dependencies: ["EvLoop", "HTTPQ", "Sockets", "TLS"]),
+        .target(name: "HTTPQServer", dependencies: ["EvLoop", "HTTPQ", "Sockets", "TLS", "Locks"]),
         .executableTarget(
             name: "httpq",
             dependencies: [
-                "HTTPQ", "EvLoop", "HTTPQServer", "HTTPQClient",
+                "HTTPQ", "EvLoop", "HTTPQServer", "HTTPQClient", "Locks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         // Real peers for the tests (nginx, dnsmasq, scripted raw-socket servers, child processes).
         .target(name: "CSpawn", path: "Tests/CSpawn"),
-        .target(name: "TestSupport", dependencies: ["CSpawn", "EvLoop"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CSpawn", "EvLoop", "Locks"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPQTests", dependencies: ["HTTPQ", "TestSupport"]),
-        .testTarget(name: "EvLoopTests", dependencies: ["EvLoop", "TestSupport"]),
+        .testTarget(name: "EvLoopTests", dependencies: ["EvLoop", "Locks", "TestSupport"]),
         .testTarget(
             name: "HTTPQClientTests",
-            dependencies: ["HTTPQClient", "EvLoop", "HTTPQ", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["HTTPQClient", "EvLoop", "HTTPQ", "Locks", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "HTTPQServerTests", dependencies: ["HTTPQServer", "HTTPQClient", "EvLoop", "HTTPQ", "TestSupport"]),
+        .testTarget(name: "HTTPQServerTests", dependencies: ["HTTPQServer", "HTTPQClient", "EvLoop", "HTTPQ", "Locks", "TestSupport"]),
         .testTarget(name: "httpqCLITests", dependencies: ["httpq", "TestSupport"]),
     ]
 )

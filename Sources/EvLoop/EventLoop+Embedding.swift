@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Locks
 import Glibc
 #endif
 import CEv

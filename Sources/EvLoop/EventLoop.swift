@@ -1,3 +1,4 @@
+import Locks
 import CEv
 import Synchronization
 #if canImport(Glibc)

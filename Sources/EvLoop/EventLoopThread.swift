@@ -1,3 +1,4 @@
+import Locks
 import Synchronization
 #if canImport(Glibc)
 import Glibc

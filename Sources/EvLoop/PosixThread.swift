@@ -34,34 +34,3 @@ final class PosixThread: @unchecked Sendable {
         init(name: String, body: @escaping @Sendable () -> Void) { self.name = name; self.body = body }
     }
 }
-
-/// A mutex and condition variable for the few places that must block a thread that is
-/// not a loop thread (waiting for a thread to start, the host-invoke recipe).
-final class ConditionLock: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-
-    init() {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        condition.deallocate()
-    }
-
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
-    /// Waits for a signal; the lock must be held, and is held again on return.
-    func wait() { pthread_cond_wait(condition, mutex) }
-    func signal() { pthread_cond_broadcast(condition) }
-
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        lock()
-        defer { unlock() }
-        return try body()
-    }
-}

@@ -17,12 +17,14 @@ public final class FileServer: Sendable {
 
     /// Opens `directory` as the root; fails if it is not a readable directory.
     public init(root directory: String) throws(FileServerError) {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw .cannotOpenRoot(directory, errno: errno) }
-        root = fd
+        switch SystemCalls.openForReading(directory, directory: true) {
+        case .ok(let fd): root = fd
+        case .failed(let code): throw .cannotOpenRoot(directory, errno: code)
+        case .wouldBlock: throw .cannotOpenRoot(directory, errno: EAGAIN)
+        }
     }
 
-    deinit { close(root) }
+    deinit { SystemCalls.close(root) }
 
     /// The handler to give a `Server`.
     public var handler: RequestHandler { { [self] request, responder in serve(request, responder) } }
@@ -41,36 +43,40 @@ public final class FileServer: Sendable {
         case .failed(let code) where code == EACCES || code == EPERM: return responder.send(Self.plain(403, "forbidden\n"))
         default: return responder.send(Self.plain(404, "not found\n"))
         }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            close(fd)
+        guard case .ok(var info) = SystemCalls.status(of: fd) else {
+            SystemCalls.close(fd)
             return responder.send(Self.plain(404, "not found\n"))
         }
         var served = path
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            close(fd)
+        if info.isDirectory {
+            SystemCalls.close(fd)
             guard path.isEmpty || path.hasSuffix("/") else {
                 // Like nginx: a directory without its slash is redirected, so relative links work.
                 let location = String(request.target.split(separator: "?", maxSplits: 1)[0]) + "/"
                 return responder.send(Self.plain(301, "moved\n", extra: ["Location": location]))
             }
             served = path + "index.html"
-            guard case .ok(let index) = SystemCalls.openBeneath(root, served), fstat(index, &info) == 0 else {
+            guard case .ok(let index) = SystemCalls.openBeneath(root, served) else {
+                return responder.send(Self.plain(404, "not found\n"))
+            }
+            guard case .ok(let indexInfo) = SystemCalls.status(of: index) else {
+                SystemCalls.close(index)
                 return responder.send(Self.plain(404, "not found\n"))
             }
             fd = index
+            info = indexInfo
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
+        guard info.isRegular else {
+            SystemCalls.close(fd)
             return responder.send(Self.plain(404, "not found\n"))
         }
-        let size = Int(info.st_size)
+        let size = info.size
         let headers: Headers = ["Content-Type": ContentType.forPath(served)]
         if size <= inlineLimit && request.method == "GET" {
             var body = [UInt8](repeating: 0, count: size)
-            let count = body.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, 0) }
-            close(fd)
-            guard count == size else { return responder.send(Self.plain(500, "read failed\n")) }
+            let read = body.withUnsafeMutableBytes { SystemCalls.pread(fd, into: $0, at: 0) }
+            SystemCalls.close(fd)
+            guard case .ok(size) = read else { return responder.send(Self.plain(500, "read failed\n")) }
             return responder.send(Response(status: 200, reason: "OK", headers: headers, body: body))
         }
         responder.sendFile(Response(status: 200, reason: "OK", headers: headers), descriptor: fd, count: size)

@@ -32,15 +32,19 @@ package struct WriteQueue: ~Copyable {
     /// file, nil when the read failed (nothing is queued then).
     package mutating func appendFile(_ fd: Int32, offset: Int, count: Int) -> Int? {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 1)
-        let read = pread(fd, chunk.baseAddress, count, off_t(offset))
-        guard read > 0 else {
+        switch SystemCalls.pread(fd, into: chunk, at: offset) {
+        case .ok(let read) where read > 0:
+            // A short read keeps the allocation and counts only what was read (deallocating
+            // frees the whole block from its base address).
+            chunks.append(UnsafeMutableRawBufferPointer(rebasing: chunk[0..<read]))
+            return read
+        case .ok:
             chunk.deallocate()
-            return read == 0 ? 0 : nil
+            return 0
+        case .wouldBlock, .failed:
+            chunk.deallocate()
+            return nil
         }
-        // A short read keeps the allocation and counts only what was read (deallocating frees
-        // the whole block from its base address).
-        chunks.append(UnsafeMutableRawBufferPointer(rebasing: chunk[0..<read]))
-        return read
     }
 
     /// Sends `bytes` straight from the caller's buffer when nothing waits ahead of them;

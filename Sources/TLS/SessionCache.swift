@@ -1,5 +1,5 @@
 import COpenSSL
-import EvLoop
+import Locks
 
 /// Resumable sessions per host and port, so that a new connection to a host resumes (a PSK
 /// handshake: no certificate sent, parsed or checked again). Every ticket a server sends is

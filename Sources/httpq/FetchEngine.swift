@@ -1,3 +1,4 @@
+import Locks
 import EvLoop
 import Foundation
 import HTTPQ

@@ -1,4 +1,4 @@
-import TLS
+import Sockets
 #if canImport(Glibc)
 import Glibc
 #endif
