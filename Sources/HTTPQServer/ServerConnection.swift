@@ -7,27 +7,12 @@ import Glibc
 #endif
 
 /// One accepted TCP connection (plain, or TLS once its handshake is done): reads requests into
-/// an HTTPQ `Request`, hands each complete one to the handler, writes the answers in order,
-/// and enforces the timeouts.
+/// an HTTPQ `Request`, hands each complete one to the handler, writes the answers in order.
+/// Its rules (phases, deadlines, when to close) are `ServerConnectionCore`'s: this class
+/// performs the actions the core returns, and holds what has identity — the socket, its
+/// watcher, the TLS session, the parser, queued bytes, the responder.
 /// Confined to its loop's thread.
 final class ServerConnection: @unchecked Sendable {
-    enum Phase {
-        /// TLS handshake under way (on the header deadline: a client that never finishes it
-        /// is cut off like one that never sends a head).
-        case handshaking
-        /// Kept alive, waiting for the first byte of the next request (idle timeout).
-        case idle
-        /// Reading a request head or body (header timeout, then idle timeout per read).
-        case reading
-        /// The handler has the request; bytes that arrive meanwhile wait in `pending`
-        /// (pipelining: answers go out in request order).
-        case responding
-        /// The last response is out and the write side is shut: reading and discarding until
-        /// the peer closes, so a reset does not destroy what was sent.
-        case lingering
-        case closed
-    }
-
     let fd: Int32
     unowned let home: LoopServer
     private var watcher: IOWatcher?
@@ -42,20 +27,17 @@ final class ServerConnection: @unchecked Sendable {
     /// starts and given back when the connection goes idle, so an idle keep-alive
     /// connection holds no parser (it is most of a connection's memory).
     private var parser: RequestParser?
-    /// A fresh connection is idle (no byte of a request yet) but on the header deadline.
-    private(set) var phase: Phase = .idle
-    /// Loop time at which the current wait gives up.
-    private(set) var deadline: Double
+    /// Where the connection is and what it waits for.
+    private var core: ServerConnectionCore
+    private var phase: ServerConnectionCore.Phase { core.phase }
+    /// Loop time at which the current wait gives up (the loop server's sweeper reads it).
+    var deadline: Double { core.deadline }
     private var pending: [UInt8] = []
     private var writes = WriteQueue()
     private var file: FileBody?
     private var responder: Responder?
-    /// Close once the current response is written.
-    private var closeAfterResponse = false
-    private var peerClosedReading = false
+    /// `process` is on the stack: a response finished inside it must not process again.
     private var processing = false
-    /// The responder has queued its last byte; finish once it is written.
-    private var responseComplete = false
     /// What this connection counts in its loop's `bufferedBytes`.
     private var accountedBytes = 0
 
@@ -69,7 +51,9 @@ final class ServerConnection: @unchecked Sendable {
     init(fd: Int32, home: LoopServer) {
         self.fd = fd
         self.home = home
-        deadline = home.loop.now + home.headerTimeout
+        core = ServerConnectionCore(now: home.loop.now,
+                                    timeouts: .init(header: home.headerTimeout, idle: home.idleTimeout),
+                                    usesTLS: home.configuration.tls != nil)
     }
 
 
@@ -85,7 +69,6 @@ final class ServerConnection: @unchecked Sendable {
             } catch {
                 return close()
             }
-            phase = .handshaking
         }
         watcher = home.loop.watch(fileDescriptor: fd, for: .read) { [unowned self] events in
             // Any step below may close the connection, and closing lets the loop server
@@ -115,7 +98,7 @@ final class ServerConnection: @unchecked Sendable {
         guard let tls, let watcher else { return }
         switch tls.handshake() {
         case .done:
-            phase = .idle // still on the header deadline set at accept
+            core.handshakeFinished() // still on the header deadline set at accept
             watcher.interest = .read
             readable() // the request may have come with the client's last handshake flight
         case .wantRead: watcher.interest = .read
@@ -182,23 +165,15 @@ final class ServerConnection: @unchecked Sendable {
         let held = phase == .closed ? 0 : pending.capacity + (parser?.request.body.capacity ?? 0)
         home.bufferedBytes += held - accountedBytes
         accountedBytes = held
-        if held > 0 && home.bufferedBytes > home.configuration.maxBufferedBytesPerLoop
-            && phase == .reading && responder == nil {
-            pending = []
-            respondWithError(503, "the server holds too many request bodies; retry later\n")
+        if held > 0 && home.bufferedBytes > home.configuration.maxBufferedBytesPerLoop && responder == nil {
+            let action = core.overBudget()
+            if action != .none { pending = [] }
+            perform(action)
         }
     }
 
     private func peerClosed() {
-        switch phase {
-        case .responding:
-            // A half-closed client still gets its answer; then the connection ends.
-            peerClosedReading = true
-            closeAfterResponse = true
-            setReading(false)
-        default:
-            close()
-        }
+        perform(core.peerClosed())
     }
 
     /// Feeds `bytes` to the request parser, answering each complete request in turn.
@@ -211,8 +186,7 @@ final class ServerConnection: @unchecked Sendable {
         while true {
             if phase == .idle {
                 guard offset < bytes.count else { break }
-                phase = .reading
-                deadline = home.loop.now + home.headerTimeout
+                core.requestStarted(now: home.loop.now)
             }
             let parser = self.parser ?? home.takeParser()
             self.parser = parser
@@ -229,7 +203,7 @@ final class ServerConnection: @unchecked Sendable {
             case .stateChanged(.body):
                 if !headComplete() { return }
             case .body:
-                deadline = home.loop.now + home.idleTimeout
+                core.bodyReceived(now: home.loop.now)
             case .complete:
                 dispatch()
             case .stateChanged:
@@ -242,35 +216,22 @@ final class ServerConnection: @unchecked Sendable {
     }
 
     /// The head is in: refuse what cannot be served before reading a body, and say
-    /// `100 Continue` to a client that waits for it.
+    /// `100 Continue` to a client that waits for it. False when the request was refused.
     private func headComplete() -> Bool {
-        deadline = home.loop.now + home.idleTimeout
         guard let request = parser?.request else { return false }
         // Host rules (RFC 9112 §3.2) and framing are HTTPQ's: a head that broke them threw.
-        if case .length(let length)? = request.framing, length > home.configuration.maxBodyBytes {
-            respondWithError(413, "request body larger than \(home.configuration.maxBodyBytes) bytes\n")
-            return false
-        }
-        switch request.expectation {
-        case .none:
-            break
-        case .continueBeforeBody:
-            writes.append(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
-            flush()
-        case .unsupported(let value):
-            respondWithError(417, "unsupported expectation: \(value)\n")
-            return false
-        }
+        let action = core.headReceived(now: home.loop.now, framing: request.framing, expectation: request.expectation,
+                                       maxBodyBytes: home.configuration.maxBodyBytes)
+        perform(action)
+        if case .respondWithError = action { return false }
         return true
     }
 
     /// A complete request: hand it to the handler.
     private func dispatch() {
-        phase = .responding
-        deadline = .infinity
         guard let parser else { return }
         var finished = parser.takeRequest()
-        if !finished.keepsConnectionAlive || home.isShuttingDown { closeAfterResponse = true }
+        guard core.requestReceived(keepsAlive: finished.keepsConnectionAlive, shuttingDown: home.isShuttingDown) == .dispatch else { return }
         if case .failure(let error) = Result(catching: { () throws(HTTPQError) in try finished.useAbsoluteFormTarget() }) {
             return refuse(error)
         }
@@ -281,25 +242,39 @@ final class ServerConnection: @unchecked Sendable {
 
     /// A malformed request: the status that says why, then close.
     private func refuse(_ error: HTTPQError) {
-        switch error.kind {
-        case .headTooLarge, .lineTooLong, .tooManyFields:
-            respondWithError(431, "\(error)\n")
-        case .bodyTooLarge:
-            respondWithError(413, "\(error)\n")
-        case .unsupportedTransferCoding:
-            respondWithError(501, "\(error)\n")
-        default:
-            respondWithError(400, "\(error)\n")
-        }
+        perform(core.requestRefused(error))
     }
 
     private func respondWithError(_ status: Int, _ message: String) {
-        phase = .responding
-        closeAfterResponse = true
         let responder = Responder(connection: self, request: parser?.request ?? Request())
         self.responder = responder
         responder.send(Response(status: status, reason: StatusReason.phrase(for: status),
                                 headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array(message.utf8)))
+    }
+
+    /// Performs what the core decided.
+    private func perform(_ action: ServerConnectionCore.Action) {
+        switch action {
+        case .none, .dispatch:
+            break // dispatching needs the request: `dispatch()` does it
+        case .respondWithError(let status, let message):
+            respondWithError(status, message)
+        case .sendContinue:
+            writes.append(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+            flush()
+        case .stopReading:
+            setReading(false)
+        case .watchWritable:
+            if let watcher, !watcher.interest.contains(.write) { watcher.interest.insert(.write) }
+        case .notifyDrained:
+            responder?.drained()
+        case .startNextRequest:
+            startNextRequest()
+        case .lingerThenClose:
+            lingerThenClose()
+        case .close:
+            closeNow()
+        }
     }
 
     private func setReading(_ on: Bool) {
@@ -314,9 +289,9 @@ final class ServerConnection: @unchecked Sendable {
 
     /// Whether `closing` must be forced on the response being started (server shutdown or a
     /// client that asked for it).
-    var mustClose: Bool { closeAfterResponse || home.isShuttingDown }
+    var mustClose: Bool { core.closeAfterResponse || home.isShuttingDown }
 
-    func markClosing() { closeAfterResponse = true }
+    func markClosing() { core.mustCloseAfterResponse() }
 
     /// Whether everything queued so far is written.
     var isDrained: Bool { writes.isEmpty && file == nil }
@@ -346,7 +321,7 @@ final class ServerConnection: @unchecked Sendable {
                 switch SystemCalls.sendfile(to: fd, from: body.descriptor, offset: &body.offset, count: min(body.remaining, 1 << 20)) {
                 case .ok(0):
                     body.remaining = 0 // the file shrank under us: the body is short, so close
-                    closeAfterResponse = true
+                    core.mustCloseAfterResponse()
                 case .ok(let sent):
                     body.remaining -= sent
                 case .wouldBlock:
@@ -363,13 +338,7 @@ final class ServerConnection: @unchecked Sendable {
         if let watcher, watcher.interest.contains(.write) {
             watcher.interest.remove(.write)
         }
-        guard phase == .responding else { return }
-        if responseComplete {
-            finishResponse()
-        } else {
-            deadline = .infinity
-            responder?.drained()
-        }
+        perform(core.drained(now: home.loop.now))
     }
 
     /// Writes the queue; false when the connection closed on a failure.
@@ -395,7 +364,7 @@ final class ServerConnection: @unchecked Sendable {
             guard let count = writes.appendFile(body.descriptor, offset: body.offset, count: min(body.remaining, 65_536)),
                   count > 0 else {
                 body.remaining = 0 // the file shrank (or failed) under us: the body is short, so close
-                closeAfterResponse = true
+                core.mustCloseAfterResponse()
                 break
             }
             body.offset += count
@@ -412,26 +381,19 @@ final class ServerConnection: @unchecked Sendable {
     }
 
     private func waitForWritable() {
-        deadline = home.loop.now + home.idleTimeout
-        if let watcher, !watcher.interest.contains(.write) {
-            watcher.interest.insert(.write)
-        }
+        perform(core.writeBlocked(now: home.loop.now))
     }
 
     /// The responder has queued its last byte.
     func responseEnded() {
-        responseComplete = true
+        core.responseEnded()
         flush()
     }
 
-    /// The response is written: on to the next request, or close.
-    private func finishResponse() {
-        responseComplete = false
+    /// The response is written and the connection is idle again: the next request.
+    private func startNextRequest() {
         responder?.finished()
         responder = nil
-        if closeAfterResponse { return lingeringClose() }
-        phase = .idle
-        deadline = home.loop.now + home.idleTimeout
         if let parser {
             home.recycle(parser)
             self.parser = nil
@@ -446,42 +408,38 @@ final class ServerConnection: @unchecked Sendable {
     /// Shuts our side once the last response is written, then drains until the peer closes
     /// (bounded): closing with unread input would send a reset that can destroy the response
     /// in the peer's receive buffer.
-    private func lingeringClose() {
-        if peerClosedReading { return close() }
+    private func lingerThenClose() {
+        responder?.finished()
+        responder = nil
         channel.closeTLS()
         SystemCalls.shutdownWrite(fd)
-        phase = .lingering
         pending = []
         setReading(true)
-        deadline = home.loop.now + 2
     }
 
     // MARK: Timeouts and closing
 
     func deadlinePassed() {
-        switch phase {
-        case .reading where parser.map { !$0.request.buffer.isEmpty || $0.request.state != .top } ?? false:
-            respondWithError(408, "request not received in time\n")
-        default:
-            close()
-        }
+        let started = parser.map { !$0.request.buffer.isEmpty || $0.request.state != .top } ?? false
+        perform(core.deadlinePassed(requestStarted: started))
     }
 
     func serverIsShuttingDown() {
-        switch phase {
-        case .idle, .handshaking: close()
-        default: closeAfterResponse = true
-        }
+        perform(core.serverShuttingDown())
     }
 
+    /// Closes now, whatever the phase (a failure, the grace period's end).
     func close() {
-        guard phase != .closed else { return }
-        phase = .closed
+        perform(core.close())
+    }
+
+    /// Lets go of everything: the watcher, queued bytes, the file, the responder, the socket.
+    private func closeNow() {
         watcher?.cancel()
         watcher = nil
         writes.removeAll()
         if let file { SystemCalls.close(file.descriptor) }
-        if responseComplete { responder?.finished() }
+        if core.responseComplete { responder?.finished() }
         file = nil
         responder?.connectionClosed()
         responder = nil

@@ -102,7 +102,8 @@ import Glibc
         try await withClient(.init(maxConnectionsPerHost: 1)) { client, _ in
             let url = "http://127.0.0.1:\(server.port)/"
             let first = Task { try await client.get(url) }
-            try await Task.sleep(for: .milliseconds(100))
+            // The first holds the host's only connection before the second is asked for.
+            for _ in 0..<200 where server.connectionsAccepted == 0 { try await Task.sleep(for: .milliseconds(10)) }
             let second = Task { try await client.get(url) }
             try await Task.sleep(for: .milliseconds(100))
             second.cancel()

@@ -1,0 +1,224 @@
+import HTTPQ
+
+/// The rules of one server connection, as a value: where it is (handshake, idle, reading a
+/// request, answering one, lingering, closed), which deadline holds, and whether it must close
+/// after the current answer. Each event returns what the connection must do; the I/O class
+/// (`ServerConnection`) only performs it. No sockets, no loop, no clock: time comes in as
+/// numbers, so every transition is tested without either (`ServerConnectionCoreTests`).
+struct ServerConnectionCore: Sendable {
+    enum Phase: Hashable, Sendable {
+        /// TLS handshake under way, on the header deadline (a client that never finishes it is
+        /// cut off like one that never sends a head).
+        case handshaking
+        /// Kept alive, waiting for the first byte of the next request.
+        case idle
+        /// Reading a request head (header deadline) or body (idle deadline per read).
+        case reading
+        /// The handler has the request; bytes that arrive meanwhile wait (pipelining).
+        case responding
+        /// The last answer is out and the write side is shut: reading and discarding until the
+        /// peer closes (bounded), so a reset cannot destroy what was sent.
+        case lingering
+        case closed
+    }
+
+    /// The waits, in loop seconds.
+    struct Timeouts: Hashable, Sendable {
+        var header: Double
+        var idle: Double
+        /// How long a lingering close drains before it gives up.
+        var linger: Double = 2
+    }
+
+    /// What the connection must do.
+    enum Action: Hashable, Sendable {
+        /// Nothing more.
+        case none
+        /// Answer with this status and message, then close (the answer's `Connection: close`
+        /// and the close follow from `closeAfterResponse`).
+        case respondWithError(status: Int, message: String)
+        /// Write `100 Continue` before reading the body.
+        case sendContinue
+        /// Hand the complete request to the handler.
+        case dispatch
+        /// Stop reading (a half-closed client waits for its answer).
+        case stopReading
+        /// Wait for writability: the socket took less than was queued.
+        case watchWritable
+        /// Tell the responder everything written so far has gone (it may write more).
+        case notifyDrained
+        /// The answer is written; the connection is idle again: resume reading and process
+        /// pipelined bytes that waited.
+        case startNextRequest
+        /// The answer is written and the connection ends: shut the write side and drain.
+        case lingerThenClose
+        /// Close now.
+        case close
+    }
+
+    private(set) var phase: Phase
+    /// Loop time at which the current wait gives up (`.infinity` while the handler answers).
+    private(set) var deadline: Double
+    /// Close once the current answer is written.
+    private(set) var closeAfterResponse = false
+    /// The peer closed its side while its request was answered.
+    private(set) var peerClosedReading = false
+    /// The responder has queued its last byte; the answer ends once it is written.
+    private(set) var responseComplete = false
+    let timeouts: Timeouts
+
+    /// A connection just accepted: idle (no byte yet) but on the header deadline; with TLS,
+    /// handshaking on it.
+    init(now: Double, timeouts: Timeouts, usesTLS: Bool) {
+        self.timeouts = timeouts
+        phase = usesTLS ? .handshaking : .idle
+        deadline = now + timeouts.header
+    }
+
+    /// Whether the connection reads (and parses) what arrives in this phase.
+    var parsesInput: Bool { phase == .idle || phase == .reading }
+
+    // MARK: Reading
+
+    /// The TLS handshake is done: idle, still on the header deadline set at accept.
+    mutating func handshakeFinished() {
+        guard phase == .handshaking else { return }
+        phase = .idle
+    }
+
+    /// The first byte of a request arrived on an idle connection: the header deadline runs.
+    mutating func requestStarted(now: Double) {
+        guard phase == .idle else { return }
+        phase = .reading
+        deadline = now + timeouts.header
+    }
+
+    /// The head is complete: refuse a declared body over `maxBodyBytes` (413) and an
+    /// expectation that cannot be met (417), or ask for the body (100 Continue).
+    mutating func headReceived(now: Double, framing: BodyFraming?, expectation: HTTPRules.Expectation,
+                               maxBodyBytes: Int) -> Action {
+        guard phase == .reading else { return .none }
+        deadline = now + timeouts.idle
+        if case .length(let length)? = framing, length > maxBodyBytes {
+            return refuse(413, "request body larger than \(maxBodyBytes) bytes\n")
+        }
+        switch expectation {
+        case .none: return .none
+        case .continueBeforeBody: return .sendContinue
+        case .unsupported(let value): return refuse(417, "unsupported expectation: \(value)\n")
+        }
+    }
+
+    /// Body bytes arrived: the idle deadline starts again.
+    mutating func bodyReceived(now: Double) {
+        guard phase == .reading else { return }
+        deadline = now + timeouts.idle
+    }
+
+    /// The request is complete: the handler answers it, with no deadline of ours meanwhile.
+    mutating func requestReceived(keepsAlive: Bool, shuttingDown: Bool) -> Action {
+        guard phase == .reading else { return .none }
+        phase = .responding
+        deadline = .infinity
+        if !keepsAlive || shuttingDown { closeAfterResponse = true }
+        return .dispatch
+    }
+
+    /// The request could not be parsed, or its target not used: the status that says why.
+    mutating func requestRefused(_ error: HTTPQError) -> Action {
+        switch error.kind {
+        case .headTooLarge, .lineTooLong, .tooManyFields: refuse(431, "\(error)\n")
+        case .bodyTooLarge: refuse(413, "\(error)\n")
+        case .unsupportedTransferCoding: refuse(501, "\(error)\n")
+        default: refuse(400, "\(error)\n")
+        }
+    }
+
+    /// The loop holds more request bytes than its budget and this connection would add to
+    /// them: refused with 503 (only while its request is being read).
+    mutating func overBudget() -> Action {
+        guard phase == .reading else { return .none }
+        return refuse(503, "the server holds too many request bodies; retry later\n")
+    }
+
+    /// An error answer: the connection now answers, and closes after.
+    private mutating func refuse(_ status: Int, _ message: String) -> Action {
+        phase = .responding
+        closeAfterResponse = true
+        deadline = .infinity
+        return .respondWithError(status: status, message: message)
+    }
+
+    /// The peer closed its side (end of stream). A request being answered still gets its
+    /// answer (half-close), then the connection ends; otherwise it closes now.
+    mutating func peerClosed() -> Action {
+        guard phase == .responding else { return close() }
+        peerClosedReading = true
+        closeAfterResponse = true
+        return .stopReading
+    }
+
+    // MARK: Writing
+
+    /// The answer says `Connection: close`, or cannot be framed but by closing.
+    mutating func mustCloseAfterResponse() { closeAfterResponse = true }
+
+    /// The socket took less than was queued: wait for writability, on the idle deadline.
+    mutating func writeBlocked(now: Double) -> Action {
+        deadline = now + timeouts.idle
+        return .watchWritable
+    }
+
+    /// The responder has queued its last byte.
+    mutating func responseEnded() { responseComplete = true }
+
+    /// Everything queued is written: the answer ends (on to the next request, or the
+    /// lingering close), or the responder may write more.
+    mutating func drained(now: Double) -> Action {
+        guard phase == .responding else { return .none }
+        guard responseComplete else {
+            deadline = .infinity
+            return .notifyDrained
+        }
+        if closeAfterResponse {
+            // A half-closed peer has nothing more to send: close at once (the answer was whole,
+            // so `responseComplete` stays true for the one who closes).
+            if peerClosedReading { return close() }
+            responseComplete = false
+            phase = .lingering
+            deadline = now + timeouts.linger
+            return .lingerThenClose
+        }
+        responseComplete = false
+        phase = .idle
+        deadline = now + timeouts.idle
+        return .startNextRequest
+    }
+
+    // MARK: Time and shutdown
+
+    /// The current deadline passed: a request half-received gets 408; anything else closes.
+    mutating func deadlinePassed(requestStarted: Bool) -> Action {
+        if phase == .reading && requestStarted { return refuse(408, "request not received in time\n") }
+        return close()
+    }
+
+    /// The server is shutting down: an idle or handshaking connection closes now; one with
+    /// a request in progress closes after its answer.
+    mutating func serverShuttingDown() -> Action {
+        switch phase {
+        case .idle, .handshaking: return close()
+        case .closed: return .none
+        default:
+            closeAfterResponse = true
+            return .none
+        }
+    }
+
+    /// Closes now (a failure, or the end of a lingering close).
+    mutating func close() -> Action {
+        guard phase != .closed else { return .none }
+        phase = .closed
+        return .close
+    }
+}
