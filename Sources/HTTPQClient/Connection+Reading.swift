@@ -26,14 +26,13 @@ extension Connection {
     func readInput() {
         let buffer = loop.sharedReadBuffer
         for round in 0..<(tls == nil ? 4 : 16) {
-            guard !paused, !isClosed, tls == nil || round == 0 || channel.hasBufferedInput else { return }
+            guard !core.paused, !isClosed, tls == nil || round == 0 || channel.hasBufferedInput else { return }
             switch channel.read(into: buffer) {
             case .end:
                 return endOfInput()
             case .endWithoutNotify:
                 return endOfInput(announced: false)
             case .bytes(let count):
-                lastRead = loop.now
                 process(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
                 if count < buffer.count && tls == nil { return }
             case .wouldBlock:
@@ -41,10 +40,10 @@ extension Connection {
             case .needsWritable:
                 readNeedsWritable = true
                 return updateInterest()
-            case .failed(.system(let code)) where code == ECONNRESET || code == EPIPE:
-                return fail(responseStarted && response.state == .body ? .closedMidBody : .closedBeforeHead)
             case .failed(.system(let code)):
-                return fail(.systemCallFailed(call: "read", errno: code))
+                let action = core.readFailed(errno: code, resetCodes: Self.resetCodes, inBody: response.state == .body)
+                if case .fail(let error) = action { return fail(error) }
+                return
             case .failed(.tls(let error)):
                 return fail(.tls(error))
             }
@@ -56,7 +55,7 @@ extension Connection {
     /// Reads again on the loop's next turn.
     func readLater() {
         loop.execute { [weak self] in
-            guard let self, !self.isClosed, !self.paused else { return }
+            guard let self, !self.isClosed, !self.core.paused else { return }
             self.readInput()
         }
     }
@@ -68,19 +67,14 @@ extension Connection {
         var offset = 0
         // Loop until the parser has nothing more to say: completion is reported by its own
         // event, possibly after the last byte was consumed.
-        while offset < input.count || (inFlight != nil && response.isComplete) {
+        while offset < input.count || (core.inFlight != nil && response.isComplete) {
             guard !isClosed else { return }
-            if paused {
+            if core.paused {
                 pendingInput.append(contentsOf: input[offset...])
                 return
             }
-            guard inFlight != nil else {
-                // Bytes nobody asked for: the connection cannot be trusted with another request.
-                isReusable = false
-                fail(.cancelled)
-                return
-            }
-            if offset < input.count { responseStarted = true }
+            // Bytes nobody asked for fail the connection: it cannot be trusted with another request.
+            if offset < input.count, case .fail(let error) = core.bytesArrived(now: loop.now) { return fail(error) }
             let step: (consumed: Int, event: MessageEvent?)
             do {
                 step = try response.consume(UnsafeRawBufferPointer(rebasing: input[offset...]))
@@ -107,52 +101,49 @@ extension Connection {
     /// close without close_notify cannot end a close-delimited body: it may be an attacker's
     /// cut (RFC 8446 §6.1), so the request fails with `tls(.closedWithoutNotify)`.
     func endOfInput(announced: Bool = true) {
-        guard inFlight != nil else {
-            fail(.cancelled) // an idle connection closed by the server: no request to fail
-            return
-        }
-        if responseStarted, response.framing == .untilClose {
-            isReusable = false
-            if !announced { return fail(.tls(.closedWithoutNotify)) }
+        switch core.peerClosed(announced: announced, framing: response.framing, inBody: response.state == .body) {
+        case .finishCloseDelimited:
             if (try? response.finish()) != nil {
                 responseComplete(extraBytes: false)
                 if !isClosed { fail(.cancelled) }
                 return
             }
+            fail(response.state == .body ? .closedMidBody : .closedBeforeHead)
+        case .fail(let error):
+            fail(error)
+        default:
+            fail(.cancelled) // an idle connection closed by the server: no request to fail
         }
-        fail(responseStarted && response.state == .body ? .closedMidBody : .closedBeforeHead)
     }
 
     /// A whole message arrived: an interim one is passed on, a final one ends the request.
     func responseComplete(extraBytes: Bool) {
-        guard let request = inFlight else { return }
-        if response.isInformational && response.status != 101 {
+        guard let request = core.inFlight else { return }
+        let action = core.messageComplete(status: response.status, isInformational: response.isInformational,
+                                          keepsAlive: response.keepsConnectionAlive, extraBytes: extraBytes)
+        switch action {
+        case .interim:
             delegate?.connection(self, didReceiveInformational: response)
             response = Response(answering: request.method, limits: options.limits)
             response.keepsBody = options.keepsBody
-            return
+        case .fail(let error):
+            fail(error)
+        case .complete(let reusable):
+            let finished = response
+            // An idle connection keeps no message: the next request starts a fresh Response.
+            response = Response()
+            requestTimer?.cancel(); requestTimer = nil
+            // The idle timer stays: it stops itself when it finds no request in flight, and a
+            // next request only moves the time of the last read (no timer restart per request).
+            options.logger?.trace("response", metadata: ["host": "\(host)", "status": "\(finished.status)", "reusable": "\(reusable)"])
+            delegate?.connection(self, didComplete: finished)
+            guard !isClosed else { return }
+            // Not reusable: close the one way there is (requests queued behind fail `cancelled`;
+            // with none, nobody hears of a failure).
+            if !core.isReusable { return fail(.cancelled) }
+            if core.inFlight == nil && !queued.isEmpty { startNext() }
+        default:
+            break
         }
-        // After a 101 the bytes are another protocol's: never HTTP again on this connection,
-        // and a 101 nobody asked for is no answer at all.
-        if response.status == 101 {
-            isReusable = false
-            if !request.asksUpgrade { return fail(.unexpectedSwitchingProtocols) }
-        }
-        if request.method == "CONNECT" && (200..<300).contains(response.status) { isReusable = false } // a tunnel now
-        let finished = response
-        // An idle connection keeps no message: the next request starts a fresh Response.
-        response = Response()
-        inFlight = nil
-        requestTimer?.cancel(); requestTimer = nil
-        // The idle timer stays: it stops itself when it finds no request in flight, and a
-        // next request only moves `lastRead` (no timer restart per request).
-        if !finished.keepsConnectionAlive || extraBytes { isReusable = false }
-        options.logger?.trace("response", metadata: ["host": "\(host)", "status": "\(finished.status)", "reusable": "\(isReusable)"])
-        delegate?.connection(self, didComplete: finished)
-        guard !isClosed else { return }
-        // Not reusable: close the one way there is (requests queued behind fail `cancelled`;
-        // with none, nobody hears of a failure).
-        if !isReusable { return fail(.cancelled) }
-        if inFlight == nil && !queued.isEmpty { startNext() }
     }
 }

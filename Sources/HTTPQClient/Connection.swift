@@ -47,25 +47,28 @@ public final class Connection: @unchecked Sendable {
     var channel: Channel { Channel(fd: fd, tls: tls) }
 
     var queued: [Request] = []
-    /// The request on the wire: only what reading its response needs (not a copy of it).
-    var inFlight: InFlight?
+    /// The rules of the exchanges: the request in flight, reuse, pause, silence.
+    var core = ClientConnectionCore()
     var response: Response
     /// Whether any byte of the current response has arrived (decides retries and errors).
-    public internal(set) var responseStarted = false
+    public var responseStarted: Bool { core.responseStarted }
     /// Whether the connection can carry another request after the current one.
-    public internal(set) var isReusable = true
-    var paused = false
+    public var isReusable: Bool { core.isReusable }
+    /// Bytes read while paused, delivered on resume.
     var pendingInput: [UInt8] = []
+    /// `process` is on the stack: a completion inside it must not process again.
     var processing = false
 
     var connectTimer: ScheduledTimer?
     var requestTimer: ScheduledTimer?
     var idleTimer: ScheduledTimer?
-    var lastRead: Double = 0
 
     /// The delegate it had when it closed (weak: closing breaks any cycle through it), for a
     /// request sent after the close.
     weak var formerDelegate: ConnectionDelegate?
+
+    /// The errnos that mean the peer went away (as opposed to the system failing).
+    static let resetCodes: Set<Int32> = [ECONNRESET, EPIPE]
 
     /// Called once when the connection closes, for whoever pools it.
     var onClose: (() -> Void)?
@@ -103,7 +106,7 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Whether no request is in flight or queued.
-    public var isIdle: Bool { inFlight == nil && queued.isEmpty }
+    public var isIdle: Bool { core.inFlight == nil && queued.isEmpty }
     /// Whether the connection is closed (by either side or by an error).
     public var isClosed: Bool { if case .closed = phase { true } else { false } }
 
@@ -117,29 +120,28 @@ public final class Connection: @unchecked Sendable {
             loop.execute { [self] in delegate.value?.connection(self, didFail: ClientError.cancelled) }
             return
         }
-        if case .connected = phase, inFlight == nil, !processing, queued.isEmpty {
+        if case .connected = phase, core.inFlight == nil, !processing, queued.isEmpty {
             return start(request) // the common case: no queue in between
         }
         queued.append(request)
-        if case .connected = phase, inFlight == nil, !processing { startNext() }
+        if case .connected = phase, core.inFlight == nil, !processing { startNext() }
     }
 
     /// Stops reading: no more body slices until `resumeReading()`. The kernel's buffer and
     /// then TCP flow control hold the peer back.
     public func pauseReading() {
         loop.preconditionInLoop()
-        paused = true
+        core.pause()
         updateInterest()
     }
 
     /// Resumes reading after `pauseReading()`, delivering anything already read first.
     public func resumeReading() {
         loop.preconditionInLoop()
-        guard paused else { return }
-        paused = false
+        guard core.resume() else { return }
         updateInterest()
         // Deliver what was read while paused, and a completion the pause held back.
-        if (!pendingInput.isEmpty || (inFlight != nil && response.isComplete)) && !processing {
+        if (!pendingInput.isEmpty || (core.inFlight != nil && response.isComplete)) && !processing {
             let input = pendingInput
             pendingInput = []
             input.withUnsafeBytes { process($0) }
@@ -231,7 +233,7 @@ public final class Connection: @unchecked Sendable {
         connectTimer?.cancel()
         connectTimer = nil
         updateInterest()
-        if inFlight == nil && !queued.isEmpty { startNext() }
+        if core.inFlight == nil && !queued.isEmpty { startNext() }
     }
 
     func closeSocket() {
@@ -256,17 +258,14 @@ public final class Connection: @unchecked Sendable {
 
     /// Puts `request` on the wire and prepares to read its response.
     func start(_ request: Request) {
-        inFlight = InFlight(method: request.method,
-                            asksUpgrade: request.headers.containsToken("upgrade", in: "Connection"))
+        core.requestSent(method: request.method, asksUpgrade: request.headers.containsToken("upgrade", in: "Connection"),
+                         asksToClose: request.headers.containsToken("close", in: "Connection"), now: loop.now)
         options.logger?.trace("request", metadata: ["host": "\(host)", "method": "\(request.method)", "target": "\(request.target)"])
         response = Response(answering: request.method, limits: options.limits)
         response.keepsBody = options.keepsBody
-        responseStarted = false
-        if request.headers.containsToken("close", in: "Connection") { isReusable = false }
         if let limit = options.requestTimeout {
             requestTimer = loop.schedule(after: limit) { [weak self] in self?.fail(.timedOut(.request)) }
         }
-        lastRead = loop.now
         if idleTimer == nil { armIdleTimer(after: options.idleReadTimeout) }
         if case .connected = phase { channel.sendOrQueue(request.raw, &writes) } else { writes.append(request.raw) }
         flush()
@@ -280,17 +279,14 @@ public final class Connection: @unchecked Sendable {
     /// libev's recommended idle-timeout pattern: one timer, re-armed for what remains
     /// instead of restarted on every read.
     func idleTimerFired() {
-        guard inFlight != nil, !isClosed else {
-            idleTimer = nil // idle: the next request arms it again
+        guard !isClosed else {
+            idleTimer = nil
             return
         }
-        let limit = options.idleReadTimeout.seconds
-        if paused { lastRead = loop.now } // not reading is the consumer's choice, not the peer's stall
-        let idle = loop.now - lastRead
-        if idle >= limit {
-            fail(.timedOut(.idleRead))
-        } else {
-            armIdleTimer(after: .milliseconds(Int64(max(1, (limit - idle) * 1000))))
+        switch core.idleCheck(now: loop.now, limit: options.idleReadTimeout.seconds) {
+        case .fail(let error): fail(error)
+        case .rearmIdleTimer(let seconds): armIdleTimer(after: .milliseconds(Int64(max(1, seconds * 1000))))
+        default: idleTimer = nil // idle: the next request arms it again
         }
     }
 
@@ -301,8 +297,8 @@ public final class Connection: @unchecked Sendable {
         case .done, .wouldBlock: break
         case .needsReadable: writeNeedsReadable = true
         case .failed(.system(let code)):
-            return fail(code == ECONNRESET || code == EPIPE ? (responseStarted ? .closedMidBody : .closedBeforeHead)
-                        : .systemCallFailed(call: "writev", errno: code))
+            if case .fail(let error) = core.writeFailed(errno: code, resetCodes: Self.resetCodes) { return fail(error) }
+            return
         case .failed(.tls(let error)):
             return fail(.tls(error))
         }
@@ -312,7 +308,7 @@ public final class Connection: @unchecked Sendable {
     func updateInterest() {
         guard case .connected = phase, let watcher else { return }
         var interest: IOEvents = []
-        if !paused || writeNeedsReadable { interest.insert(.read) }
+        if !core.paused || writeNeedsReadable { interest.insert(.read) }
         if !writes.isEmpty || readNeedsWritable { interest.insert(.write) }
         if watcher.interest != interest { watcher.interest = interest }
     }
@@ -322,7 +318,7 @@ public final class Connection: @unchecked Sendable {
     /// Ends the request in flight (and the queued ones) with `error`, and closes.
     func fail(_ error: ClientError) {
         guard !isClosed else { return }
-        if inFlight != nil || !queued.isEmpty {
+        if core.inFlight != nil || !queued.isEmpty {
             options.logger?.debug("request failed", metadata: ["host": "\(host)", "port": "\(port)", "error": "\(error)"])
         } else {
             options.logger?.trace("closed", metadata: ["host": "\(host)", "port": "\(port)"])
@@ -336,8 +332,8 @@ public final class Connection: @unchecked Sendable {
         let delegate = self.delegate
         self.delegate = nil
         formerDelegate = delegate
-        let failed = (inFlight == nil ? 0 : 1) + queued.count
-        inFlight = nil
+        let failed = (core.inFlight == nil ? 0 : 1) + queued.count
+        core.closed()
         queued = []
         for _ in 0..<failed { delegate?.connection(self, didFail: error) }
         let onClose = self.onClose
@@ -345,12 +341,4 @@ public final class Connection: @unchecked Sendable {
         onClose?()
         withExtendedLifetime(delegate) {} // until `onClose` ran: it may refer to the delegate
     }
-}
-
-/// What a connection remembers of the request in flight.
-struct InFlight {
-    /// The method, which decides whether the response has a body (HEAD).
-    let method: String
-    /// Whether the request asked to switch protocols (`Connection: upgrade`).
-    let asksUpgrade: Bool
 }

@@ -92,24 +92,29 @@ import Glibc
     /// Issue 14.6: a cancelled request that waits for a connection leaves the queue; the
     /// running one is unaffected.
     @Test func cancellingAWaitingRequestLeavesTheQueue() async throws {
+        let heads = Locked(0)
+        // Keep-alive, each answer 1.5 s late: the cancel lands while the second request waits.
         let server = try ScriptedServer { fd in
-            _ = ScriptedServer.readHead(fd)
-            usleep(600_000)
-            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            usleep(300_000)
+            while !ScriptedServer.readHead(fd).isEmpty {
+                heads.withLock { $0 += 1 }
+                usleep(1_500_000)
+                ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            }
         }
         defer { server.stop() }
         try await withClient(.init(maxConnectionsPerHost: 1)) { client, _ in
             let url = "http://127.0.0.1:\(server.port)/"
             let first = Task { try await client.get(url) }
             // The first holds the host's only connection before the second is asked for.
-            for _ in 0..<200 where server.connectionsAccepted == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<200 where heads.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
             let second = Task { try await client.get(url) }
             try await Task.sleep(for: .milliseconds(100))
             second.cancel()
             await #expect(throws: ClientError.cancelled) { _ = try await second.value }
             let status = try await first.value.status
             #expect(status == 200)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(heads.withLock { $0 } == 1, "the cancelled request was sent anyway")
             #expect(server.connectionsAccepted == 1)
         }
     }

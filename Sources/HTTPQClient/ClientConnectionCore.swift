@@ -1,0 +1,131 @@
+import HTTPQ
+
+/// The rules of one client connection's exchanges, as a value: the request in flight, whether
+/// any of its response arrived, whether the connection can carry another request, whether the
+/// consumer paused reading, and when the peer last sent anything. Each event returns what the
+/// connection must do; `Connection` performs it (sockets, timers, the delegate). No sockets,
+/// no loop, no clock: time comes in as numbers (`ClientConnectionCoreTests`).
+struct ClientConnectionCore: Sendable {
+    /// What the connection remembers of the request in flight.
+    struct InFlight: Hashable, Sendable {
+        /// The method, which decides whether the response has a body (HEAD).
+        let method: String
+        /// Whether the request asked to switch protocols (`Connection: upgrade`).
+        let asksUpgrade: Bool
+    }
+
+    /// What the connection must do.
+    enum Action: Hashable, Sendable {
+        case none
+        /// End the request (and any queued behind it) with this error, and close.
+        case fail(ClientError)
+        /// Close quietly: nothing was in flight.
+        case close
+        /// A close-delimited body ended with the connection: complete the response.
+        case finishCloseDelimited
+        /// An interim (1xx) response: pass it on and read the final one.
+        case interim
+        /// The final response: hand it over; then reuse the connection or close it.
+        case complete(reusable: Bool)
+        /// Check the silence again after this many seconds.
+        case rearmIdleTimer(after: Double)
+    }
+
+    /// The request on the wire, if any.
+    private(set) var inFlight: InFlight?
+    /// Whether any byte of the current response arrived (decides retries and errors).
+    private(set) var responseStarted = false
+    /// Whether the connection can carry another request after the current one.
+    private(set) var isReusable = true
+    /// The consumer asked not to be given more body for now.
+    private(set) var paused = false
+    /// Loop time of the last byte read (or of the last check while paused).
+    private(set) var lastRead: Double = 0
+
+    // MARK: Requests
+
+    /// A request goes on the wire.
+    mutating func requestSent(method: String, asksUpgrade: Bool, asksToClose: Bool, now: Double) {
+        inFlight = InFlight(method: method, asksUpgrade: asksUpgrade)
+        responseStarted = false
+        if asksToClose { isReusable = false }
+        lastRead = now
+    }
+
+    /// The connection ended: nothing is in flight any more.
+    mutating func closed() { inFlight = nil }
+
+    // MARK: Reading
+
+    mutating func pause() { paused = true }
+
+    /// Resumes; true when it was paused (what was held back must now be delivered).
+    mutating func resume() -> Bool {
+        defer { paused = false }
+        return paused
+    }
+
+    /// Bytes arrived. Without a request in flight nobody asked for them: the connection
+    /// cannot be trusted with another request.
+    mutating func bytesArrived(now: Double) -> Action {
+        lastRead = now
+        guard inFlight != nil else {
+            isReusable = false
+            return .fail(.cancelled)
+        }
+        responseStarted = true
+        return .none
+    }
+
+    /// Reading failed with `errno` (a reset is the peer leaving; other errors are the system's).
+    func readFailed(errno code: Int32, resetCodes: Set<Int32>, inBody: Bool) -> Action {
+        guard resetCodes.contains(code) else { return .fail(.systemCallFailed(call: "read", errno: code)) }
+        return .fail(responseStarted && inBody ? .closedMidBody : .closedBeforeHead)
+    }
+
+    /// Writing failed with `errno`.
+    func writeFailed(errno code: Int32, resetCodes: Set<Int32>) -> Action {
+        guard resetCodes.contains(code) else { return .fail(.systemCallFailed(call: "writev", errno: code)) }
+        return .fail(responseStarted ? .closedMidBody : .closedBeforeHead)
+    }
+
+    /// The peer closed. A close-delimited body it ends is complete — but over TLS only with
+    /// `close_notify` (`announced`): a bare TCP close may be an attacker's cut (RFC 8446 §6.1).
+    mutating func peerClosed(announced: Bool, framing: BodyFraming?, inBody: Bool) -> Action {
+        guard inFlight != nil else { return .close } // an idle connection closed by the server
+        if responseStarted, framing == .untilClose {
+            isReusable = false
+            return announced ? .finishCloseDelimited : .fail(.tls(.closedWithoutNotify))
+        }
+        return .fail(responseStarted && inBody ? .closedMidBody : .closedBeforeHead)
+    }
+
+    /// A whole message arrived: an interim one is passed on; a `101` nobody asked for is no
+    /// answer; a final one ends the request, and the connection is reused only when the
+    /// response allows it (`keepsAlive`), nothing followed it, and no tunnel began.
+    mutating func messageComplete(status: Int, isInformational: Bool, keepsAlive: Bool, extraBytes: Bool) -> Action {
+        guard let request = inFlight else { return .none }
+        if isInformational && status != 101 { return .interim }
+        if status == 101 {
+            isReusable = false
+            if !request.asksUpgrade { return .fail(.unexpectedSwitchingProtocols) }
+        }
+        if request.method == "CONNECT" && (200..<300).contains(status) { isReusable = false } // a tunnel now
+        if !keepsAlive || extraBytes { isReusable = false }
+        inFlight = nil
+        return .complete(reusable: isReusable)
+    }
+
+    // MARK: Silence
+
+    /// The idle timer fired: past `limit` seconds of silence the request fails, else the timer
+    /// is set again for what remains. Not reading is the consumer's choice, not the peer's
+    /// stall: while paused the silence does not count.
+    mutating func idleCheck(now: Double, limit: Double) -> Action {
+        guard inFlight != nil else { return .none }
+        if paused { lastRead = now }
+        let idle = now - lastRead
+        if idle >= limit { return .fail(.timedOut(.idleRead)) }
+        return .rearmIdleTimer(after: max(0.001, limit - idle))
+    }
+}

@@ -1,0 +1,86 @@
+import HTTPQ
+import Testing
+@testable import HTTPQClient
+
+/// `ClientConnectionCore` through its transitions, with time as a number: no sockets.
+@Suite struct ClientConnectionCoreTests {
+    typealias Core = ClientConnectionCore
+    static let resets: Set<Int32> = [104, 32] // ECONNRESET, EPIPE
+
+    static func inFlight(_ method: String = "GET", upgrade: Bool = false, close: Bool = false) -> Core {
+        var core = Core()
+        core.requestSent(method: method, asksUpgrade: upgrade, asksToClose: close, now: 10)
+        return core
+    }
+
+    @Test func bytesWithoutARequestFailTheConnection() {
+        var core = Core()
+        #expect(core.bytesArrived(now: 1) == .fail(.cancelled))
+        #expect(!core.isReusable)
+        var asked = Self.inFlight()
+        #expect(asked.bytesArrived(now: 11) == .none)
+        #expect(asked.responseStarted && asked.lastRead == 11)
+    }
+
+    @Test func readAndWriteFailuresSayWhereTheResponseWas() {
+        let fresh = Self.inFlight()
+        #expect(fresh.readFailed(errno: 104, resetCodes: Self.resets, inBody: false) == .fail(.closedBeforeHead))
+        #expect(fresh.readFailed(errno: 5, resetCodes: Self.resets, inBody: false) == .fail(.systemCallFailed(call: "read", errno: 5)))
+        var started = Self.inFlight()
+        _ = started.bytesArrived(now: 11)
+        #expect(started.readFailed(errno: 104, resetCodes: Self.resets, inBody: true) == .fail(.closedMidBody))
+        #expect(started.writeFailed(errno: 32, resetCodes: Self.resets) == .fail(.closedMidBody))
+        #expect(fresh.writeFailed(errno: 32, resetCodes: Self.resets) == .fail(.closedBeforeHead))
+    }
+
+    @Test func thePeerClosing() {
+        var idle = Core()
+        #expect(idle.peerClosed(announced: true, framing: nil, inBody: false) == .close)
+        var closeDelimited = Self.inFlight()
+        _ = closeDelimited.bytesArrived(now: 11)
+        #expect(closeDelimited.peerClosed(announced: true, framing: .untilClose, inBody: true) == .finishCloseDelimited)
+        #expect(!closeDelimited.isReusable)
+        var cut = Self.inFlight()
+        _ = cut.bytesArrived(now: 11)
+        #expect(cut.peerClosed(announced: false, framing: .untilClose, inBody: true) == .fail(.tls(.closedWithoutNotify)))
+        var short = Self.inFlight()
+        _ = short.bytesArrived(now: 11)
+        #expect(short.peerClosed(announced: true, framing: .length(10), inBody: true) == .fail(.closedMidBody))
+        var nothing = Self.inFlight()
+        #expect(nothing.peerClosed(announced: true, framing: nil, inBody: false) == .fail(.closedBeforeHead))
+    }
+
+    @Test func completions() {
+        var interim = Self.inFlight()
+        #expect(interim.messageComplete(status: 100, isInformational: true, keepsAlive: true, extraBytes: false) == .interim)
+        #expect(interim.inFlight != nil)
+        var kept = Self.inFlight()
+        #expect(kept.messageComplete(status: 200, isInformational: false, keepsAlive: true, extraBytes: false) == .complete(reusable: true))
+        #expect(kept.inFlight == nil)
+        var extra = Self.inFlight()
+        #expect(extra.messageComplete(status: 200, isInformational: false, keepsAlive: true, extraBytes: true) == .complete(reusable: false))
+        var unasked = Self.inFlight()
+        #expect(unasked.messageComplete(status: 101, isInformational: true, keepsAlive: false, extraBytes: false) == .fail(.unexpectedSwitchingProtocols))
+        var asked = Self.inFlight(upgrade: true)
+        #expect(asked.messageComplete(status: 101, isInformational: true, keepsAlive: false, extraBytes: false) == .complete(reusable: false))
+        var tunnel = Self.inFlight("CONNECT")
+        #expect(tunnel.messageComplete(status: 200, isInformational: false, keepsAlive: true, extraBytes: false) == .complete(reusable: false))
+        var closing = Self.inFlight(close: true)
+        #expect(closing.messageComplete(status: 200, isInformational: false, keepsAlive: true, extraBytes: false) == .complete(reusable: false))
+        #expect(!closing.isReusable, "once not reusable, never again")
+    }
+
+    @Test func silenceCountsOnlyWhileReading() {
+        var core = Self.inFlight()
+        #expect(core.idleCheck(now: 25, limit: 30) == .rearmIdleTimer(after: 15))
+        #expect(core.idleCheck(now: 40, limit: 30) == .fail(.timedOut(.idleRead)))
+        var paused = Self.inFlight()
+        paused.pause()
+        #expect(paused.idleCheck(now: 100, limit: 30) == .rearmIdleTimer(after: 30), "a paused consumer is not a stalled peer")
+        let wasPaused = paused.resume()
+        let pausedAgain = paused.resume()
+        #expect(wasPaused && !pausedAgain)
+        var idle = Core()
+        #expect(idle.idleCheck(now: 100, limit: 30) == .none)
+    }
+}
