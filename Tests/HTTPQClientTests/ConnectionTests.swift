@@ -268,19 +268,28 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
         }
     }
 
+    /// One exchange with a server that answers `answer` to anything: what the delegate heard,
+    /// and whether the connection was left reusable and closed.
+    static func exchange(_ answer: String, _ request: Request = Request(method: "GET", target: "/", headers: ["Host": "x"]))
+        throws -> (transcript: Transcript, reusable: Bool, closed: Bool)
+    {
+        let server = try ScriptedServer.answering(answer, holding: 100_000)
+        defer { server.stop() }
+        let loop = try EventLoop()
+        defer { retire(loop) }
+        let transcript = Transcript()
+        let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: transcript)
+        connection.send(request)
+        runBounded(loop)
+        return (transcript, connection.isReusable, connection.isClosed)
+    }
+
     @Test func extraBytesAfterAResponseMeanNoReuse() async throws {
         try await offPool {
-            let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokSURPRISE", holding: 100_000)
-            defer { server.stop() }
-            let loop = try EventLoop()
-            defer { retire(loop) }
-            let transcript = Transcript()
-            let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: transcript)
-            connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
-            loop.run()
+            let (transcript, reusable, closed) = try Self.exchange("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokSURPRISE")
             #expect(transcript.responses.count == 1)
-            #expect(!connection.isReusable)
-            #expect(connection.isClosed)
+            #expect(!reusable)
+            #expect(closed)
         }
     }
 
@@ -288,18 +297,11 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
     /// read by Transfer-Encoding, and the connection is never reused.
     @Test func aResponseWithBothLengthFieldsMeansNoReuse() async throws {
         try await offPool {
-            let server = try ScriptedServer.answering(
-                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", holding: 100_000)
-            defer { server.stop() }
-            let loop = try EventLoop()
-            defer { retire(loop) }
-            let transcript = Transcript()
-            let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: transcript)
-            connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
-            runBounded(loop)
+            let (transcript, reusable, closed) = try Self.exchange(
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")
             #expect(transcript.responses.first?.body == Array("ok".utf8))
-            #expect(!connection.isReusable)
-            #expect(connection.isClosed)
+            #expect(!reusable)
+            #expect(closed)
         }
     }
 
@@ -309,17 +311,10 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
                       ("GET", "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n", "/")])
     func aTunnelIsNeverReused(_ method: String, _ answer: String, _ target: String) async throws {
         try await offPool {
-            let server = try ScriptedServer.answering(answer, holding: 100_000)
-            defer { server.stop() }
-            let loop = try EventLoop()
-            defer { retire(loop) }
-            let transcript = Transcript()
-            let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: transcript)
-            connection.send(Request(method: method, target: target,
-                                    headers: method == "GET" ? ["Host": "x", "Connection": "upgrade", "Upgrade": "x"] : ["Host": "a.b:443"]))
-            runBounded(loop)
+            let headers: Headers = method == "GET" ? ["Host": "x", "Connection": "upgrade", "Upgrade": "x"] : ["Host": "a.b:443"]
+            let (transcript, reusable, _) = try Self.exchange(answer, Request(method: method, target: target, headers: headers))
             #expect(transcript.responses.count == 1)
-            #expect(!connection.isReusable)
+            #expect(!reusable)
         }
     }
 
