@@ -49,9 +49,8 @@ extension Response {
     /// won, RFC 9112 §6.3, but the message may be an attempt at response splitting), nor after
     /// a `101` (what follows is another protocol).
     public var keepsConnectionAlive: Bool {
-        if framing == .untilClose || status == 101 { return false }
+        if framing == .untilClose || status == 101 || parser.hadBothLengthFields { return false }
         let headers = self.headers
-        if headers.contains("Transfer-Encoding") && headers.contains("Content-Length") { return false }
         if headers.containsToken("close", in: "Connection") { return false }
         return version != "HTTP/1.0" || headers.containsToken("keep-alive", in: "Connection")
     }

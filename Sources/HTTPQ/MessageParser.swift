@@ -56,6 +56,10 @@ struct MessageParser: Sendable {
     private var phase: Phase = .head
     private var completionReported = false
     private var facts = FramingFacts()
+
+    /// The head carried both `Content-Length` and `Transfer-Encoding` (known from parsing, so
+    /// nobody scans the fields again for it).
+    var hadBothLengthFields: Bool { facts.contentLength != nil && facts.transferEncodingSeen }
     /// Bytes of this message consumed before the current call (for error offsets).
     private(set) var consumed = 0
     /// Bytes dropped from the front of `head` (empty lines before a request).

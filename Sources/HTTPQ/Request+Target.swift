@@ -11,6 +11,9 @@ extension Request {
     /// Host. Nothing changes for other forms. Throws `invalidTargetForm` for schemes other
     /// than http and https, and `invalidHost` for an authority that is not `host[:port]`.
     public mutating func useAbsoluteFormTarget() throws(HTTPQError) {
+        // The common case first, without copying the target and method out to classify them
+        // (the server calls this for every request).
+        if target.utf8.first == UInt8(ascii: "/") { return }
         guard targetForm == .absolute else { return }
         let text = target
         guard let colon = text.firstIndex(of: ":") else { throw HTTPQError(.invalidTargetForm, at: 0) }

@@ -77,16 +77,17 @@ struct ClientConnectionCore: Sendable {
         return .none
     }
 
-    /// Reading failed with `errno` (a reset is the peer leaving; other errors are the system's).
-    func readFailed(errno code: Int32, resetCodes: Set<Int32>, inBody: Bool) -> Action {
-        guard resetCodes.contains(code) else { return .fail(.systemCallFailed(call: "read", errno: code)) }
-        return .fail(responseStarted && inBody ? .closedMidBody : .closedBeforeHead)
+    /// Why the request fails when reading failed with `errno`: the peer leaving (`peerGone`,
+    /// a reset) says where the response was cut; anything else is the system's failure.
+    func readFailed(errno code: Int32, peerGone: Bool, inBody: Bool) -> ClientError {
+        guard peerGone else { return .systemCallFailed(call: "read", errno: code) }
+        return responseStarted && inBody ? .closedMidBody : .closedBeforeHead
     }
 
-    /// Writing failed with `errno`.
-    func writeFailed(errno code: Int32, resetCodes: Set<Int32>) -> Action {
-        guard resetCodes.contains(code) else { return .fail(.systemCallFailed(call: "writev", errno: code)) }
-        return .fail(responseStarted ? .closedMidBody : .closedBeforeHead)
+    /// Why the request fails when writing failed with `errno`.
+    func writeFailed(errno code: Int32, peerGone: Bool) -> ClientError {
+        guard peerGone else { return .systemCallFailed(call: "writev", errno: code) }
+        return responseStarted ? .closedMidBody : .closedBeforeHead
     }
 
     /// The peer closed. A close-delimited body it ends is complete — but over TLS only with

@@ -41,9 +41,7 @@ extension Connection {
                 readNeedsWritable = true
                 return updateInterest()
             case .failed(.system(let code)):
-                let action = core.readFailed(errno: code, resetCodes: Self.resetCodes, inBody: response.state == .body)
-                if case .fail(let error) = action { return fail(error) }
-                return
+                return fail(core.readFailed(errno: code, peerGone: Self.isPeerGone(code), inBody: response.state == .body))
             case .failed(.tls(let error)):
                 return fail(.tls(error))
             }

@@ -67,8 +67,8 @@ public final class Connection: @unchecked Sendable {
     /// request sent after the close.
     weak var formerDelegate: ConnectionDelegate?
 
-    /// The errnos that mean the peer went away (as opposed to the system failing).
-    static let resetCodes: Set<Int32> = [ECONNRESET, EPIPE]
+    /// Whether a failed call's errno means the peer went away (as opposed to the system failing).
+    static func isPeerGone(_ code: Int32) -> Bool { code == ECONNRESET || code == EPIPE }
 
     /// Called once when the connection closes, for whoever pools it.
     var onClose: (() -> Void)?
@@ -258,8 +258,9 @@ public final class Connection: @unchecked Sendable {
 
     /// Puts `request` on the wire and prepares to read its response.
     func start(_ request: Request) {
-        core.requestSent(method: request.method, asksUpgrade: request.headers.containsToken("upgrade", in: "Connection"),
-                         asksToClose: request.headers.containsToken("close", in: "Connection"), now: loop.now)
+        let headers = request.headers
+        core.requestSent(method: request.method, asksUpgrade: headers.containsToken("upgrade", in: "Connection"),
+                         asksToClose: headers.containsToken("close", in: "Connection"), now: loop.now)
         options.logger?.trace("request", metadata: ["host": "\(host)", "method": "\(request.method)", "target": "\(request.target)"])
         response = Response(answering: request.method, limits: options.limits)
         response.keepsBody = options.keepsBody
@@ -297,8 +298,7 @@ public final class Connection: @unchecked Sendable {
         case .done, .wouldBlock: break
         case .needsReadable: writeNeedsReadable = true
         case .failed(.system(let code)):
-            if case .fail(let error) = core.writeFailed(errno: code, resetCodes: Self.resetCodes) { return fail(error) }
-            return
+            return fail(core.writeFailed(errno: code, peerGone: Self.isPeerGone(code)))
         case .failed(.tls(let error)):
             return fail(.tls(error))
         }

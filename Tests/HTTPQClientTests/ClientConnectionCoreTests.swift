@@ -5,7 +5,6 @@ import Testing
 /// `ClientConnectionCore` through its transitions, with time as a number: no sockets.
 @Suite struct ClientConnectionCoreTests {
     typealias Core = ClientConnectionCore
-    static let resets: Set<Int32> = [104, 32] // ECONNRESET, EPIPE
 
     static func inFlight(_ method: String = "GET", upgrade: Bool = false, close: Bool = false) -> Core {
         var core = Core()
@@ -24,13 +23,13 @@ import Testing
 
     @Test func readAndWriteFailuresSayWhereTheResponseWas() {
         let fresh = Self.inFlight()
-        #expect(fresh.readFailed(errno: 104, resetCodes: Self.resets, inBody: false) == .fail(.closedBeforeHead))
-        #expect(fresh.readFailed(errno: 5, resetCodes: Self.resets, inBody: false) == .fail(.systemCallFailed(call: "read", errno: 5)))
+        #expect(fresh.readFailed(errno: 104, peerGone: true, inBody: false) == .closedBeforeHead)
+        #expect(fresh.readFailed(errno: 5, peerGone: false, inBody: false) == .systemCallFailed(call: "read", errno: 5))
         var started = Self.inFlight()
         _ = started.bytesArrived(now: 11)
-        #expect(started.readFailed(errno: 104, resetCodes: Self.resets, inBody: true) == .fail(.closedMidBody))
-        #expect(started.writeFailed(errno: 32, resetCodes: Self.resets) == .fail(.closedMidBody))
-        #expect(fresh.writeFailed(errno: 32, resetCodes: Self.resets) == .fail(.closedBeforeHead))
+        #expect(started.readFailed(errno: 104, peerGone: true, inBody: true) == .closedMidBody)
+        #expect(started.writeFailed(errno: 32, peerGone: true) == .closedMidBody)
+        #expect(fresh.writeFailed(errno: 32, peerGone: true) == .closedBeforeHead)
     }
 
     @Test func thePeerClosing() {
