@@ -68,8 +68,9 @@ import Glibc
     /// frees its pool slot, and throws `cancelled`.
     @Test func cancellingTheTaskClosesTheConnectionAndFreesTheSlot() async throws {
         let closedSeen = Locked(false)
+        let headSeen = Locked(false)
         let silent = try ScriptedServer { fd in
-            _ = ScriptedServer.readHead(fd)
+            if !ScriptedServer.readHead(fd).isEmpty { headSeen.withLock { $0 = true } }
             var byte: UInt8 = 0
             if read(fd, &byte, 1) <= 0 { closedSeen.withLock { $0 = true } } // the client went away
         }
@@ -78,13 +79,14 @@ import Glibc
         defer { silent.stop(); other.stop() }
         try await withClient(.init(maxConnections: 1)) { client, _ in
             let request = Task { try await client.get("http://127.0.0.1:\(silent.port)/") }
-            try await Task.sleep(for: .milliseconds(200))
+            // Cancel once the request is on the wire (under load, connecting can take a while).
+            for _ in 0..<500 where !headSeen.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
             request.cancel()
             await #expect(throws: ClientError.cancelled) { _ = try await request.value }
             // The slot is free: the only connection the client may open goes to another host.
             let status = try await client.get("http://127.0.0.1:\(other.port)/", deadline: .now + .seconds(5)).status
             #expect(status == 200)
-            for _ in 0..<50 where !closedSeen.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
+            for _ in 0..<250 where !closedSeen.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
             #expect(closedSeen.withLock { $0 }, "the server never saw the connection close")
         }
     }
