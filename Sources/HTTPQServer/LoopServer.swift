@@ -10,7 +10,9 @@ import Glibc
 /// Confined to its loop's thread.
 final class LoopServer: @unchecked Sendable {
     /// The handler every connection of this loop answers with.
-    let handler: RequestHandler
+    let handling: Server.Handling
+    /// Whether the handler reads request bodies itself (`RequestBody`).
+    let streams: Bool
     let loop: EventLoop
     let configuration: ServerConfiguration
     /// The timeouts in loop seconds, converted once (deadlines are set on every read).
@@ -29,7 +31,8 @@ final class LoopServer: @unchecked Sendable {
     private var graceTimer: ScheduledTimer?
 
     init(server: Server, loop: EventLoop) {
-        self.handler = server.handler
+        self.handling = server.handling
+        if case .streaming = server.handling { streams = true } else { streams = false }
         self.loop = loop
         self.configuration = server.configuration
         headerTimeout = server.configuration.headerTimeout.seconds
@@ -96,7 +99,7 @@ final class LoopServer: @unchecked Sendable {
 
     /// A parser in its initial state, from the pool when one is spare.
     func takeParser() -> RequestParser {
-        spareParsers.popLast() ?? RequestParser(configuration)
+        spareParsers.popLast() ?? RequestParser(configuration, streams: streams)
     }
 
     /// Gives back a parser whose request was taken (the pool keeps at most 256).

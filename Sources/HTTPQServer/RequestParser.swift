@@ -5,11 +5,12 @@ final class RequestParser {
     var request: Request
     private let fresh: Request
 
-    init(_ configuration: ServerConfiguration) {
+    init(_ configuration: ServerConfiguration, streams: Bool) {
         var limits = configuration.limits
         limits.maxBodyBytes = configuration.maxBodyBytes
         var request = Request(limits: limits)
-        request.keepsBody = true
+        // A streaming handler reads slices as they pass: the parser keeps none.
+        request.keepsBody = !streams
         fresh = request
         self.request = request
     }

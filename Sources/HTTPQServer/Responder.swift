@@ -167,6 +167,7 @@ public final class Responder: @unchecked Sendable {
     private func head(for response: Response, length: Int?, chunked: Bool, reserving extra: Int = 0) -> [UInt8] {
         guard let connection else { return [] }
         status = response.status
+        connection.responseHeadQueued()
         let home = connection.home
         var out: [UInt8] = []
         out.reserveCapacity(256 + extra)

@@ -8,6 +8,11 @@ import Synchronization
 /// `responder`, now or later (from any thread), exactly once.
 public typealias RequestHandler = @Sendable (Request, Responder) -> Void
 
+/// Answers one request whose body it reads itself, as it arrives (`RequestBody`): called
+/// once the head is in, with `request.body` empty. Runs on the loop thread of the request's
+/// connection; answer through `responder`, now or later (from any thread), exactly once.
+public typealias StreamingRequestHandler = @Sendable (Request, RequestBody, Responder) -> Void
+
 /// An HTTP/1.1 server on one or more event loops: each loop accepts on its own listener
 /// (`SO_REUSEPORT` spreads connections among them) and owns the connections it accepted.
 ///
@@ -22,7 +27,7 @@ public typealias RequestHandler = @Sendable (Request, Responder) -> Void
 public final class Server: Sendable {
     /// Where and how it listens, limits and timeouts (fixed once created).
     public let configuration: ServerConfiguration
-    let handler: RequestHandler
+    let handling: Handling
     private let loops: [EventLoop]
     private let state = Locked(Lifecycle())
 
@@ -32,12 +37,41 @@ public final class Server: Sendable {
         var addresses: [SocketAddress] = []
     }
 
-    /// A server that will answer with `handler` on `loops` once started.
+    /// How requests reach the handler: whole, or head first with the body streamed.
+    enum Handling: Sendable {
+        /// The server reads each body (up to `maxBodyBytes`) before the handler runs.
+        case collected(RequestHandler)
+        /// The handler gets the head and reads the body (up to `maxStreamedBodyBytes`).
+        case streaming(StreamingRequestHandler)
+    }
+
+    /// A server that will answer with `handler` on `loops` once started; each request
+    /// reaches it whole, its body read first (up to `configuration.maxBodyBytes`).
     public init(configuration: ServerConfiguration = .init(), loops: [EventLoop], handler: @escaping RequestHandler) {
         precondition(!loops.isEmpty, "a server needs at least one loop")
         self.configuration = configuration
         self.loops = loops
-        self.handler = handler
+        self.handling = .collected(handler)
+    }
+
+    /// A server whose handler reads request bodies as they arrive (uploads, proxies): it
+    /// gets each request's head and a `RequestBody` (up to `configuration.maxStreamedBodyBytes`).
+    ///
+    /// ```swift
+    /// let server = Server(configuration: .init(addresses: [SocketAddress(ip: "127.0.0.1", port: 0)!]),
+    ///                     loops: group.loops) { request, body, responder in
+    ///     body.collect(upTo: 1 << 20) { result in
+    ///         let count = (try? result.get().0.count) ?? 0
+    ///         responder.send(Response(status: 200, reason: "OK", body: Array("\(count) bytes\n".utf8)))
+    ///     }
+    /// }
+    /// ```
+    public init(configuration: ServerConfiguration = .init(), loops: [EventLoop],
+                streamingHandler: @escaping StreamingRequestHandler) {
+        precondition(!loops.isEmpty, "a server needs at least one loop")
+        self.configuration = configuration
+        self.loops = loops
+        self.handling = .streaming(streamingHandler)
     }
 
     /// Binds every address (on every loop) and starts accepting. Returns the bound addresses,

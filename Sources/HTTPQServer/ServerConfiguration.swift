@@ -14,8 +14,12 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration
     /// Limits on request heads (size, field count, line length): beyond them the answer is 431.
     public var limits: Limits
-    /// The largest request body the server reads into memory: beyond it the answer is 413.
+    /// The largest request body the server reads into memory before a (collecting) handler
+    /// runs: beyond it the answer is 413.
     public var maxBodyBytes: Int
+    /// The largest request body a streaming handler is given (it holds one slice at a time,
+    /// so this bounds disk or upstream use, not memory): beyond it the answer is 413.
+    public var maxStreamedBodyBytes: Int
     /// Request body bytes all connections of one loop may hold in memory at once (bodies
     /// being read and pipelined bytes waiting). A request whose body would pass it is
     /// answered 503 and its connection closed: many slow uploads cannot grow the server
@@ -35,8 +39,10 @@ public struct ServerConfiguration: Sendable {
                 headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
                 limits: Limits = .default, maxBodyBytes: Int = 1 << 20, backlog: Int32 = 1024,
                 serverName: String? = "httpq", accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil,
-                tls: TLSServerContext? = nil, maxBufferedBytesPerLoop: Int = 64 << 20) {
+                tls: TLSServerContext? = nil, maxBufferedBytesPerLoop: Int = 64 << 20,
+                maxStreamedBodyBytes: Int = 8 << 30) {
         self.tls = tls
+        self.maxStreamedBodyBytes = maxStreamedBodyBytes
         self.maxBufferedBytesPerLoop = maxBufferedBytesPerLoop
         self.addresses = addresses
         self.headerTimeout = headerTimeout

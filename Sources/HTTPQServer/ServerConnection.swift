@@ -36,6 +36,10 @@ final class ServerConnection: @unchecked Sendable {
     private var writes = WriteQueue()
     private var file: FileBody?
     private var responder: Responder?
+    /// The body a streaming handler reads, while it is being read.
+    private var body: RequestBody?
+    /// Body bytes of the streamed request so far (against `maxStreamedBodyBytes`).
+    private var streamedBytes = 0
     /// `process` is on the stack: a response finished inside it must not process again.
     private var processing = false
     /// What this connection counts in its loop's `bufferedBytes`.
@@ -153,6 +157,9 @@ final class ServerConnection: @unchecked Sendable {
             if pending.count > 64 * 1024 { setReading(false) } // a pipelining client waits for us
         case .idle, .reading:
             process(bytes)
+        case .streaming:
+            // Bytes behind a slice the handler has not taken wait behind it, in order.
+            if pending.isEmpty && !(body?.holdsPart ?? false) { process(bytes) } else { pending.append(contentsOf: bytes) }
         case .closed, .handshaking: // not read from in these phases
             return
         }
@@ -162,7 +169,7 @@ final class ServerConnection: @unchecked Sendable {
     /// that takes the loop past its budget is answered 503 and closed.
     private func accountBufferedBytes() {
         // Capacity, not count: what the allocator holds is what the budget is for.
-        let held = phase == .closed ? 0 : pending.capacity + (parser?.request.body.capacity ?? 0)
+        let held = phase == .closed ? 0 : pending.capacity + (parser?.request.body.capacity ?? 0) + (body?.heldBytes ?? 0)
         home.bufferedBytes += held - accountedBytes
         accountedBytes = held
         if held > 0 && home.bufferedBytes > home.configuration.maxBufferedBytesPerLoop && responder == nil {
@@ -173,7 +180,15 @@ final class ServerConnection: @unchecked Sendable {
     }
 
     private func peerClosed() {
+        failBody(.peerClosed)
         perform(core.peerClosed())
+    }
+
+    /// Tells a streaming handler its body cannot be read to the end.
+    private func failBody(_ error: RequestBodyError) {
+        guard let body else { return }
+        self.body = nil
+        body.fail(error)
     }
 
     /// Feeds `bytes` to the request parser, answering each complete request in turn.
@@ -190,7 +205,8 @@ final class ServerConnection: @unchecked Sendable {
             }
             let parser = self.parser ?? home.takeParser()
             self.parser = parser
-            guard phase == .reading, offset < bytes.count || parser.request.isComplete else { break }
+            guard phase == .reading || phase == .streaming, offset < bytes.count || parser.request.isComplete else { break }
+            let start = offset
             let outcome: (consumed: Int, event: MessageEvent?)
             do {
                 outcome = try parser.request.consume(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
@@ -202,8 +218,15 @@ final class ServerConnection: @unchecked Sendable {
             switch event {
             case .stateChanged(.body):
                 if !headComplete() { return }
-            case .body:
+            case .body(let range):
                 core.bodyReceived(now: home.loop.now)
+                guard phase == .streaming else { break }
+                let slice = UnsafeRawBufferPointer(rebasing: bytes[(start + range.lowerBound)..<(start + range.upperBound)])
+                if !streamBody(slice) {
+                    // Held until the handler asks: the rest waits, and reading pauses.
+                    if phase == .streaming && offset < bytes.count { pending.append(contentsOf: bytes[offset...]) }
+                    return
+                }
             case .complete:
                 dispatch()
             case .stateChanged:
@@ -216,36 +239,118 @@ final class ServerConnection: @unchecked Sendable {
     }
 
     /// The head is in: refuse what cannot be served before reading a body, and say
-    /// `100 Continue` to a client that waits for it. False when the request was refused.
+    /// `100 Continue` to a client that waits for it (a streaming handler: when it asks for
+    /// the body). False when the request was refused.
     private func headComplete() -> Bool {
         guard let request = parser?.request else { return false }
         // Host rules (RFC 9112 §3.2) and framing are HTTPQ's: a head that broke them threw.
-        let action = core.headReceived(now: home.loop.now, framing: request.framing, expectation: request.expectation,
-                                       maxBodyBytes: home.configuration.maxBodyBytes)
+        let action = home.streams
+            ? core.streamingHeadReceived(now: home.loop.now, framing: request.framing, expectation: request.expectation,
+                                         maxBodyBytes: home.configuration.maxStreamedBodyBytes,
+                                         keepsAlive: request.keepsConnectionAlive, shuttingDown: home.isShuttingDown)
+            : core.headReceived(now: home.loop.now, framing: request.framing, expectation: request.expectation,
+                                maxBodyBytes: home.configuration.maxBodyBytes)
+        if action == .dispatchHead { return dispatchHead() }
         perform(action)
         if case .respondWithError = action { return false }
         return true
     }
 
-    /// A complete request: hand it to the handler.
+    /// A streamed request's head: the handler gets it now and reads the body as it asks.
+    /// False when its target could not be used (refused).
+    private func dispatchHead() -> Bool {
+        guard var head = parser?.request, case .streaming(let handler) = home.handling else { return false }
+        if case .failure(let error) = Result(catching: { () throws(HTTPQError) in try head.useAbsoluteFormTarget() }) {
+            refuse(error)
+            return false
+        }
+        streamedBytes = 0
+        let body = RequestBody(connection: self, loop: home.loop)
+        self.body = body
+        let responder = Responder(connection: self, request: head)
+        self.responder = responder
+        handler(head, body, responder)
+        return phase == .streaming || phase == .responding
+    }
+
+    /// Gives a slice of a streamed body to the handler, or holds it; false when held (or
+    /// when it took the body past its limit, or the connection closed meanwhile).
+    private func streamBody(_ slice: UnsafeRawBufferPointer) -> Bool {
+        guard let body else { return true }
+        streamedBytes += slice.count
+        let limit = home.configuration.maxStreamedBodyBytes
+        guard streamedBytes <= limit else {
+            failBody(.tooLarge(limit: limit))
+            perform(core.streamedBodyTooLarge(limit: limit))
+            return false
+        }
+        guard body.deliver(.bytes(Array(slice))) else {
+            perform(core.bodyHeld())
+            return false
+        }
+        return phase == .streaming
+    }
+
+    /// The streaming handler asks for the body (`RequestBody.read`): reading runs, and
+    /// bytes that waited behind a held slice are parsed on a later turn.
+    func bodyWanted() {
+        perform(core.bodyWanted(now: home.loop.now))
+    }
+
+    /// A streaming handler's own limit (`RequestBody.collect`) was passed: 413 unless it
+    /// answered already.
+    func streamedBodyTooLarge(limit: Int) {
+        failBody(.tooLarge(limit: limit))
+        perform(core.streamedBodyTooLarge(limit: limit))
+    }
+
+    /// Parses what waited while reading was paused (a held slice, a pipelined request).
+    private func processPendingLater() {
+        guard !pending.isEmpty else { return }
+        home.loop.execute { [weak self] in
+            guard let self, !self.processing, self.core.parsesInput, !self.pending.isEmpty,
+                  !(self.body?.holdsPart ?? false) else { return }
+            let bytes = self.pending
+            self.pending = []
+            bytes.withUnsafeBytes { self.process($0) }
+            self.accountBufferedBytes()
+        }
+    }
+
+    /// A complete request: hand it to the handler (a streamed one: the end of its body).
     private func dispatch() {
         guard let parser else { return }
         var finished = parser.takeRequest()
+        if phase == .streaming {
+            _ = core.requestReceived(keepsAlive: true, shuttingDown: false) // decided at the head
+            let body = self.body
+            self.body = nil
+            body?.deliver(.end(trailers: finished.trailers))
+            return
+        }
         guard core.requestReceived(keepsAlive: finished.keepsConnectionAlive, shuttingDown: home.isShuttingDown) == .dispatch else { return }
         if case .failure(let error) = Result(catching: { () throws(HTTPQError) in try finished.useAbsoluteFormTarget() }) {
             return refuse(error)
         }
         let responder = Responder(connection: self, request: finished)
         self.responder = responder
-        home.handler(finished, responder)
+        switch home.handling {
+        case .collected(let handler):
+            handler(finished, responder)
+        case .streaming(let handler):
+            handler(finished, RequestBody(connection: nil, loop: home.loop, ended: true), responder)
+        }
     }
 
     /// A malformed request: the status that says why, then close.
     private func refuse(_ error: HTTPQError) {
+        failBody(.malformed(error))
         perform(core.requestRefused(error))
     }
 
     private func respondWithError(_ status: Int, _ message: String) {
+        // A streaming handler that has not answered is cut off: the error is the answer.
+        self.responder?.connectionClosed()
         let responder = Responder(connection: self, request: parser?.request ?? Request())
         self.responder = responder
         responder.send(Response(status: status, reason: StatusReason.phrase(for: status),
@@ -255,8 +360,16 @@ final class ServerConnection: @unchecked Sendable {
     /// Performs what the core decided.
     private func perform(_ action: ServerConnectionCore.Action) {
         switch action {
-        case .none, .dispatch:
-            break // dispatching needs the request: `dispatch()` does it
+        case .none, .dispatch, .dispatchHead:
+            break // dispatching needs the request: `dispatch()` and `dispatchHead()` do it
+        case .readBody(let sendContinue):
+            if sendContinue {
+                writes.append(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                flush()
+            }
+            guard phase == .streaming else { return }
+            setReading(true)
+            processPendingLater()
         case .respondWithError(let status, let message):
             respondWithError(status, message)
         case .sendContinue:
@@ -289,9 +402,12 @@ final class ServerConnection: @unchecked Sendable {
 
     /// Whether `closing` must be forced on the response being started (server shutdown or a
     /// client that asked for it).
-    var mustClose: Bool { core.closeAfterResponse || home.isShuttingDown }
+    var mustClose: Bool { core.answerMustClose || home.isShuttingDown }
 
     func markClosing() { core.mustCloseAfterResponse() }
+
+    /// The responder queued the answer's head: errors can no longer be answered.
+    func responseHeadQueued() { core.responseHeadQueued() }
 
     /// Whether everything queued so far is written.
     var isDrained: Bool { writes.isEmpty && file == nil }
@@ -394,6 +510,8 @@ final class ServerConnection: @unchecked Sendable {
     private func startNextRequest() {
         responder?.finished()
         responder = nil
+        body = nil
+        streamedBytes = 0
         if let parser {
             home.recycle(parser)
             self.parser = nil
@@ -411,6 +529,7 @@ final class ServerConnection: @unchecked Sendable {
     private func lingerThenClose() {
         responder?.finished()
         responder = nil
+        failBody(.connectionClosed) // answered before its body was read: the rest is discarded
         channel.closeTLS()
         SystemCalls.shutdownWrite(fd)
         pending = []
@@ -421,6 +540,7 @@ final class ServerConnection: @unchecked Sendable {
 
     func deadlinePassed() {
         let started = parser.map { !$0.request.buffer.isEmpty || $0.request.state != .top } ?? false
+        failBody(.timedOut)
         perform(core.deadlinePassed(requestStarted: started))
     }
 
@@ -443,6 +563,7 @@ final class ServerConnection: @unchecked Sendable {
         file = nil
         responder?.connectionClosed()
         responder = nil
+        failBody(.connectionClosed)
         pending = []
         accountBufferedBytes()
         SystemCalls.close(fd)

@@ -14,6 +14,9 @@ struct ServerConnectionCore: Sendable {
         case idle
         /// Reading a request head (header deadline) or body (idle deadline per read).
         case reading
+        /// A streaming handler has the head and reads the body as it asks for it: reading runs
+        /// (on the idle deadline) while it has asked, and pauses while a slice waits for it.
+        case streaming
         /// The handler has the request; bytes that arrive meanwhile wait (pipelining).
         case responding
         /// The last answer is out and the write side is shut: reading and discarding until the
@@ -41,6 +44,11 @@ struct ServerConnectionCore: Sendable {
         case sendContinue
         /// Hand the complete request to the handler.
         case dispatch
+        /// Hand the head to the streaming handler; the body follows as it asks.
+        case dispatchHead
+        /// The streaming handler asks for the body: read on (writing `100 Continue` first when
+        /// the client waits for it).
+        case readBody(sendContinue: Bool)
         /// Stop reading (a half-closed client waits for its answer).
         case stopReading
         /// Wait for writability: the socket took less than was queued.
@@ -65,6 +73,17 @@ struct ServerConnectionCore: Sendable {
     private(set) var peerClosedReading = false
     /// The responder has queued its last byte; the answer ends once it is written.
     private(set) var responseComplete = false
+    /// The answer's head is queued: an error can no longer be answered, only closed on.
+    private(set) var responseStarted = false
+    /// The client waits for `100 Continue` before its body; sent when the handler asks for it.
+    private(set) var continuePending = false
+    /// The streaming handler has asked for the body of the current request.
+    private(set) var bodyAskedFor = false
+
+    /// Whether an answer started now must say `Connection: close`: the connection closes
+    /// after it, or a streaming handler answers without having asked for the body (which
+    /// will not be read, so the connection cannot carry another request).
+    var answerMustClose: Bool { closeAfterResponse || (phase == .streaming && !bodyAskedFor) }
     let timeouts: Timeouts
 
     /// A connection just accepted: idle (no byte yet) but on the header deadline; with TLS,
@@ -76,7 +95,7 @@ struct ServerConnectionCore: Sendable {
     }
 
     /// Whether the connection reads (and parses) what arrives in this phase.
-    var parsesInput: Bool { phase == .idle || phase == .reading }
+    var parsesInput: Bool { phase == .idle || phase == .reading || phase == .streaming }
 
     // MARK: Reading
 
@@ -109,19 +128,75 @@ struct ServerConnectionCore: Sendable {
         }
     }
 
+    /// The head is complete and a streaming handler will read the body. A request without
+    /// a body goes on as for a collected one (it completes at once and is dispatched whole).
+    /// Otherwise: refused as `headReceived` refuses, or handed to the handler now; `100
+    /// Continue` waits until the handler asks for the body, and no deadline of ours runs
+    /// until then (the handler decides when).
+    mutating func streamingHeadReceived(now: Double, framing: BodyFraming?, expectation: HTTPRules.Expectation,
+                                        maxBodyBytes: Int, keepsAlive: Bool, shuttingDown: Bool) -> Action {
+        guard phase == .reading else { return .none }
+        switch framing {
+        case .none?, .length(0)?, nil:
+            return headReceived(now: now, framing: framing, expectation: expectation, maxBodyBytes: maxBodyBytes)
+        default:
+            break
+        }
+        if case .length(let length)? = framing, length > maxBodyBytes {
+            return refuse(413, "request body larger than \(maxBodyBytes) bytes\n")
+        }
+        if case .unsupported(let value) = expectation { return refuse(417, "unsupported expectation: \(value)\n") }
+        continuePending = expectation == .continueBeforeBody
+        bodyAskedFor = false
+        phase = .streaming
+        deadline = .infinity
+        if !keepsAlive || shuttingDown { closeAfterResponse = true }
+        return .dispatchHead
+    }
+
+    /// The streaming handler asks for (more of) the body: reading runs on the idle deadline.
+    mutating func bodyWanted(now: Double) -> Action {
+        guard phase == .streaming else { return .none }
+        deadline = now + timeouts.idle
+        bodyAskedFor = true
+        let sendContinue = continuePending && !responseStarted
+        continuePending = false
+        return .readBody(sendContinue: sendContinue)
+    }
+
+    /// A body slice arrived that the handler has not asked for yet: reading pauses, and no
+    /// deadline of ours runs while the handler holds it.
+    mutating func bodyHeld() -> Action {
+        guard phase == .streaming else { return .none }
+        deadline = .infinity
+        return .stopReading
+    }
+
     /// Body bytes arrived: the idle deadline starts again.
     mutating func bodyReceived(now: Double) {
-        guard phase == .reading else { return }
+        guard phase == .reading || phase == .streaming else { return }
         deadline = now + timeouts.idle
     }
 
-    /// The request is complete: the handler answers it, with no deadline of ours meanwhile.
+    /// The request is complete: the handler answers it (a streaming one has it already),
+    /// with no deadline of ours meanwhile.
     mutating func requestReceived(keepsAlive: Bool, shuttingDown: Bool) -> Action {
+        if phase == .streaming {
+            phase = .responding
+            deadline = .infinity
+            return .none
+        }
         guard phase == .reading else { return .none }
         phase = .responding
         deadline = .infinity
         if !keepsAlive || shuttingDown { closeAfterResponse = true }
         return .dispatch
+    }
+
+    /// A streamed body grew past the limit for streamed bodies.
+    mutating func streamedBodyTooLarge(limit: Int) -> Action {
+        guard phase == .streaming else { return .none }
+        return refuse(413, "request body larger than \(limit) bytes\n")
     }
 
     /// The request could not be parsed, or its target not used: the status that says why.
@@ -141,8 +216,10 @@ struct ServerConnectionCore: Sendable {
         return refuse(503, "the server holds too many request bodies; retry later\n")
     }
 
-    /// An error answer: the connection now answers, and closes after.
+    /// An error answer: the connection now answers, and closes after. Once an answer has
+    /// started (a streaming handler's), there is no other way to say it than to close.
     private mutating func refuse(_ status: Int, _ message: String) -> Action {
+        guard !responseStarted else { return close() }
         phase = .responding
         closeAfterResponse = true
         deadline = .infinity
@@ -152,7 +229,7 @@ struct ServerConnectionCore: Sendable {
     /// The peer closed its side (end of stream). A request being answered still gets its
     /// answer (half-close), then the connection ends; otherwise it closes now.
     mutating func peerClosed() -> Action {
-        guard phase == .responding else { return close() }
+        guard phase == .responding else { return close() } // mid-body (streaming too): cut short
         peerClosedReading = true
         closeAfterResponse = true
         return .stopReading
@@ -169,27 +246,34 @@ struct ServerConnectionCore: Sendable {
         return .watchWritable
     }
 
+    /// The answer's head is queued.
+    mutating func responseHeadQueued() { responseStarted = true }
+
     /// The responder has queued its last byte.
     mutating func responseEnded() { responseComplete = true }
 
     /// Everything queued is written: the answer ends (on to the next request, or the
-    /// lingering close), or the responder may write more.
+    /// lingering close), or the responder may write more. An answer that ends before the
+    /// streamed body was read leaves the rest unread: the connection closes after it.
     mutating func drained(now: Double) -> Action {
-        guard phase == .responding else { return .none }
+        guard phase == .responding || phase == .streaming else { return .none }
         guard responseComplete else {
-            deadline = .infinity
+            if phase == .responding { deadline = .infinity }
             return .notifyDrained
         }
+        if phase == .streaming { closeAfterResponse = true }
         if closeAfterResponse {
             // A half-closed peer has nothing more to send: close at once (the answer was whole,
             // so `responseComplete` stays true for the one who closes).
             if peerClosedReading { return close() }
             responseComplete = false
+            responseStarted = false
             phase = .lingering
             deadline = now + timeouts.linger
             return .lingerThenClose
         }
         responseComplete = false
+        responseStarted = false
         phase = .idle
         deadline = now + timeouts.idle
         return .startNextRequest
@@ -197,9 +281,10 @@ struct ServerConnectionCore: Sendable {
 
     // MARK: Time and shutdown
 
-    /// The current deadline passed: a request half-received gets 408; anything else closes.
+    /// The current deadline passed: a request half-received gets 408 (a streamed one too,
+    /// unless its answer started); anything else closes.
     mutating func deadlinePassed(requestStarted: Bool) -> Action {
-        if phase == .reading && requestStarted { return refuse(408, "request not received in time\n") }
+        if (phase == .reading && requestStarted) || phase == .streaming { return refuse(408, "request not received in time\n") }
         return close()
     }
 

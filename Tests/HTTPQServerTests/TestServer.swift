@@ -19,6 +19,16 @@ final class TestServer: Sendable {
         port = try server.start()[0].port
     }
 
+    /// A server whose handler reads request bodies as they arrive.
+    init(_ configure: (inout ServerConfiguration) -> Void = { _ in },
+         streamingHandler: @escaping StreamingRequestHandler) throws {
+        var configuration = ServerConfiguration(addresses: [SocketAddress(ip: "127.0.0.1", port: 0)!])
+        configure(&configuration)
+        thread = try EventLoopThread(name: "test-server")
+        server = Server(configuration: configuration, loops: [thread.loop], streamingHandler: streamingHandler)
+        port = try server.start()[0].port
+    }
+
     /// Drains and stops (bounded).
     func stop(gracePeriod: Duration = .seconds(2)) {
         let done = DispatchSemaphore(value: 0)
