@@ -20,6 +20,14 @@ int clinux_open_beneath(int root, const char *path) {
     return (int)syscall(SYS_openat2, root, path, &how, sizeof how);
 }
 
+int clinux_open_directory_beneath(int root, const char *path) {
+    struct open_how how = {
+        .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+    };
+    return (int)syscall(SYS_openat2, root, path, &how, sizeof how);
+}
+
 static void clinux_sigpipe_noop(int signal) { (void)signal; }
 
 int clinux_guard_sigpipe(void) {

@@ -8,15 +8,21 @@ import Glibc
 /// `Content-Type` by extension, 404 for what is missing, and nothing outside the root —
 /// neither by `..` nor by a symbolic link (the kernel checks each component, openat2
 /// RESOLVE_BENEATH). Small files go out in one `writev` with their head; larger ones
-/// with `sendfile`.
+/// with `sendfile`. With `allowsPut`, PUT writes a file (`FileUpload`): give the server
+/// `streamingHandler` so the body streams to disk instead of memory.
 public final class FileServer: Sendable {
     /// The root directory's descriptor, open for the server's lifetime.
     private let root: Int32
     /// Files up to this size are read and sent with their head in one write.
     private let inlineLimit = 16 * 1024
 
-    /// Opens `directory` as the root; fails if it is not a readable directory.
-    public init(root directory: String) throws(FileServerError) {
+    /// Whether PUT may create and replace files under the root.
+    public let allowsPut: Bool
+
+    /// Opens `directory` as the root; fails if it is not a readable directory. With
+    /// `allowsPut`, PUT creates (201) or replaces (204) a file, in place only once complete.
+    public init(root directory: String, allowsPut: Bool = false) throws(FileServerError) {
+        self.allowsPut = allowsPut
         switch SystemCalls.openForReading(directory, directory: true) {
         case .ok(let fd): root = fd
         case .failed(let code): throw .cannotOpenRoot(directory, errno: code)
@@ -26,13 +32,26 @@ public final class FileServer: Sendable {
 
     deinit { SystemCalls.close(root) }
 
-    /// The handler to give a `Server`.
+    /// The handler to give a `Server` (bodies read into memory first: no PUT of large files).
     public var handler: RequestHandler { { [self] request, responder in serve(request, responder) } }
+
+    /// The handler to give a `Server(streamingHandler:)`: PUT bodies stream to disk.
+    public var streamingHandler: StreamingRequestHandler {
+        { [self] request, body, responder in
+            guard request.method == "PUT", allowsPut else { return serve(request, responder) }
+            put(request, body, responder)
+        }
+    }
+
+    private var allowed: String { allowsPut ? "GET, HEAD, PUT" : "GET, HEAD" }
 
     /// Answers one request.
     public func serve(_ request: Request, _ responder: Responder) {
+        if request.method == "PUT" && allowsPut {
+            return put(request, RequestBody(connection: nil, loop: responder.loop, ended: true, body: request.body), responder)
+        }
         guard request.method == "GET" || request.method == "HEAD" else {
-            return responder.send(Self.plain(405, "method not allowed\n", extra: ["Allow": "GET, HEAD"]))
+            return responder.send(Self.plain(405, "method not allowed\n", extra: ["Allow": allowed]))
         }
         guard let path = Self.relativePath(of: request.target) else {
             return responder.send(Self.plain(400, "bad path\n"))
@@ -80,6 +99,18 @@ public final class FileServer: Sendable {
             return responder.send(Response(status: 200, reason: "OK", headers: headers, body: body))
         }
         responder.sendFile(Response(status: 200, reason: "OK", headers: headers), descriptor: fd, count: size)
+    }
+
+    /// Writes a PUT's body to its file, answering 201 or 204 once it is in place.
+    private func put(_ request: Request, _ body: RequestBody, _ responder: Responder) {
+        guard let path = Self.relativePath(of: request.target), !path.isEmpty, !path.hasSuffix("/") else {
+            return responder.send(Self.plain(409, "a PUT names a file, not a directory\n"))
+        }
+        do {
+            try FileUpload(root: root, path: path, request: request, responder: responder).start(body)
+        } catch {
+            responder.send(Self.plain(error.status, error.message))
+        }
     }
 
     /// The request target's path, percent-decoded, without its leading slash and without

@@ -30,11 +30,13 @@ public final class RequestBody: @unchecked Sendable {
         case end(trailers: Headers)
     }
 
-    init(connection: ServerConnection?, loop: EventLoop, ended: Bool = false) {
+    /// A body read from `connection`; or, with `ended`, one already complete: `body` then
+    /// its only slice.
+    init(connection: ServerConnection?, loop: EventLoop, ended: Bool = false, body: [UInt8] = []) {
         self.connection = connection
         self.loop = loop
         if ended {
-            held = [.end(trailers: [:])]
+            held = body.isEmpty ? [.end(trailers: [:])] : [.bytes(body), .end(trailers: [:])]
             self.ended = true
         }
     }

@@ -113,4 +113,14 @@ extension SystemCalls {
             return .failed(errno)
         }
     }
+
+    /// Opens the directory `path` beneath `root` (the same rules as `openBeneath`).
+    package static func openDirectoryBeneath(_ root: Int32, _ path: String) -> Outcome<Int32> {
+        while true {
+            let fd = clinux_open_directory_beneath(root, path)
+            if fd >= 0 { return .ok(fd) }
+            if errno == EINTR || errno == EAGAIN { continue }
+            return .failed(errno)
+        }
+    }
 }

@@ -35,6 +35,12 @@ struct ServeCommand: ParsableCommand {
     @Flag(name: .long, help: "Log one line per request to standard output.")
     var log = false
 
+    @Flag(name: .long, help: "Accept PUT under --root: the body streams to a temporary file, renamed into place when complete (201 new, 204 replaced).")
+    var allowPut = false
+
+    @Option(name: .long, help: "The largest PUT body accepted, in bytes (413 beyond it).")
+    var maxUploadBytes = 8 << 30
+
     @Option(name: .long, help: "A PEM certificate chain (leaf first): serve https. Needs --tls-key.")
     var tlsCert: String?
 
@@ -43,6 +49,7 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be at least 1.") }
+        if maxUploadBytes < 0 { throw ValidationError("--max-upload-bytes must not be negative.") }
         if headerTimeout <= 0 || idleTimeout <= 0 { throw ValidationError("timeouts must be positive.") }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together.") }
         for text in listen where ListenAddress.parse(text) == nil {
@@ -52,7 +59,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let files: FileServer
-        do { files = try FileServer(root: root) } catch { throw CommandFailure("\(error)") }
+        do { files = try FileServer(root: root, allowsPut: allowPut) } catch { throw CommandFailure("\(error)") }
         let addresses = listen.isEmpty ? [SocketAddress(ip: "127.0.0.1", port: 8080)!] : listen.compactMap(ListenAddress.parse)
         var accessLog: (@Sendable (AccessLogEntry) -> Void)?
         if log {
@@ -69,9 +76,13 @@ struct ServeCommand: ParsableCommand {
             headerTimeout: .milliseconds(Int(headerTimeout * 1000)),
             idleTimeout: .milliseconds(Int(idleTimeout * 1000)),
             accessLog: accessLog,
-            tls: tls)
+            tls: tls,
+            maxStreamedBodyBytes: maxUploadBytes)
         let group = try EventLoopGroup(count: threads)
-        let server = Server(configuration: configuration, loops: group.loops, handler: files.handler)
+        // Uploads stream to disk; without them the body-collecting handler is the one served.
+        let server = allowPut
+            ? Server(configuration: configuration, loops: group.loops, streamingHandler: files.streamingHandler)
+            : Server(configuration: configuration, loops: group.loops, handler: files.handler)
         let bound: [SocketAddress]
         do { bound = try server.start() } catch { throw CommandFailure("\(error)") }
         let scheme = tls == nil ? "http" : "https"

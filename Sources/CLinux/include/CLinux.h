@@ -13,6 +13,8 @@ int clinux_accept4(int fd, void *address, void *length, int flags);
 /// opens `path` relative to the directory `root` and fails with EXDEV when the path would
 /// leave it, by ".." or by a symbolic link. -1 with errno ENOSYS on kernels before 5.6.
 int clinux_open_beneath(int root, const char *path);
+/// Opens the directory `path` beneath `root` (as `clinux_open_beneath`), to create files in.
+int clinux_open_directory_beneath(int root, const char *path);
 
 /// Makes SIGPIPE harmless for the whole process without hiding it from programs it runs:
 /// when SIGPIPE still has its default action (terminate), installs a handler that does
