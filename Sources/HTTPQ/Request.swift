@@ -103,6 +103,10 @@ public struct Request: Sendable {
     /// The request line without CRLF.
     var startLine: String { "\(method) \(target) \(version)" }
 
+    /// Only the head as bytes to send (start line, fields, empty line): for a body sent
+    /// apart, as its fields frame it.
+    public var rawHead: [UInt8] { Serializer.head(startLine: startLine, headers: headers) }
+
     /// The request as bytes to send.
     public var raw: [UInt8] { Serializer.message(startLine: startLine, headers: headers, body: body, trailers: trailers) }
 }

@@ -19,12 +19,21 @@ extension Client {
     public func execute(_ request: Request, to url: String, deadline: ContinuousClock.Instant? = nil)
         async throws(ClientError) -> Response
     {
+        try await execute(request, body: nil, to: url, deadline: deadline)
+    }
+
+    /// Sends `request` with `body` streamed after its head (`UploadBody`: a file, an
+    /// `AsyncSequence`, a producer) and returns the whole response; deadline and cancellation
+    /// as `execute(_:to:deadline:)` says.
+    public func execute(_ request: Request, body: UploadBody?, to url: String, deadline: ContinuousClock.Instant? = nil)
+        async throws(ClientError) -> Response
+    {
         let target = try HTTPURL(url)
         let cancel = CancelOnce()
         let result: Result<Response, ClientError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let once = ResumeOnce(continuation)
-                cancel.set(start(request, to: target, deadline: deadline, delegate: CompletionDelegate { once.resume($0) }))
+                cancel.set(start(request, body: body, to: target, deadline: deadline, delegate: CompletionDelegate { once.resume($0) }))
             }
         } onCancel: {
             cancel.fire()

@@ -53,16 +53,25 @@ public final class Client: Sendable {
         _ = start(request, to: url, deadline: deadline, delegate: delegate)
     }
 
+    /// Sends `request` with `body` streamed after its head (a file, a sequence, a producer:
+    /// `UploadBody`) instead of `request.body`; otherwise as `execute(_:to:deadline:delegate:)`.
+    /// A request with a body that cannot be replayed is never retried on a fresh connection.
+    public func execute(_ request: Request, body: UploadBody, to url: HTTPURL, deadline: ContinuousClock.Instant? = nil,
+                        delegate: RequestDelegate) {
+        _ = start(request, body: body, to: url, deadline: deadline, delegate: delegate)
+    }
+
     /// Starts a request and returns what cancels it: on the pool's loop, a waiting request
     /// leaves its host's queue and a running one closes its connection; the delegate hears
     /// `cancelled` (once: a request that already ended is left alone).
-    func start(_ request: Request, to url: HTTPURL, deadline: ContinuousClock.Instant?,
+    func start(_ request: Request, body: UploadBody? = nil, to url: HTTPURL, deadline: ContinuousClock.Instant?,
                delegate: RequestDelegate) -> @Sendable () -> Void {
         var request = request
         request.target = url.target
         if !request.headers.contains("Host") { request.headers.add("Host", url.authority) }
         let pool = pool(for: url)
         let task = PendingRequest(request: request, host: url.host, port: url.port, usesTLS: url.usesTLS, delegate: delegate)
+        task.body = body
         task.deadline = deadline
         pool.loop.execute { pool.enqueue(task) }
         return { pool.loop.execute { pool.abort(task, with: .cancelled) } }
@@ -106,6 +115,8 @@ final class PendingRequest: @unchecked Sendable {
     let port: Int
     let usesTLS: Bool
     let delegate: RequestDelegate
+    /// A body sent as it is produced instead of `request.body`.
+    var body: UploadBody?
     var attempts = 0
     /// Ended: completed, failed, timed out or cancelled (a queue skips it).
     var finished = false
@@ -136,4 +147,8 @@ final class PendingRequest: @unchecked Sendable {
 
     /// RFC 9110 §9.2.2: these may be retried when the connection died before an answer.
     var isIdempotent: Bool { ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"].contains(request.method) }
+
+    /// Whether the request can go again on a fresh connection: idempotent, and its body
+    /// (if streamed) can be sent again from the start.
+    var isRetryable: Bool { isIdempotent && (body?.isReplayable ?? true) }
 }

@@ -39,8 +39,11 @@ struct ClientConnectionCore: Sendable {
     private(set) var isReusable = true
     /// The consumer asked not to be given more body for now.
     private(set) var paused = false
-    /// Loop time of the last byte read (or of the last check while paused).
+    /// Loop time of the last byte read or body byte written (or of the last check while
+    /// paused): what the idle timeout measures silence from.
     private(set) var lastRead: Double = 0
+    /// A streamed request body is still being sent.
+    private(set) var uploading = false
 
     // MARK: Requests
 
@@ -53,7 +56,21 @@ struct ClientConnectionCore: Sendable {
     }
 
     /// The connection ended: nothing is in flight any more.
-    mutating func closed() { inFlight = nil }
+    mutating func closed() {
+        inFlight = nil
+        uploading = false
+    }
+
+    // MARK: Streamed request bodies
+
+    /// A streamed body follows the head.
+    mutating func uploadStarted() { uploading = true }
+
+    /// Body bytes went out: a slow upload is progress, not silence.
+    mutating func uploadProgressed(now: Double) { lastRead = now }
+
+    /// The whole body is written.
+    mutating func uploadFinished() { uploading = false }
 
     // MARK: Reading
 
@@ -113,6 +130,10 @@ struct ClientConnectionCore: Sendable {
         }
         if request.method == "CONNECT" && (200..<300).contains(status) { isReusable = false } // a tunnel now
         if !keepsAlive || extraBytes { isReusable = false }
+        if uploading { // answered before the body was all sent: the body is cut short
+            isReusable = false
+            uploading = false
+        }
         inFlight = nil
         return .complete(reusable: isReusable)
     }

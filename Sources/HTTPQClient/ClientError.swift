@@ -38,6 +38,9 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     case unexpectedSwitchingProtocols
     /// The connection or client was closed before the request finished.
     case cancelled
+    /// A streamed request body could not be sent: its file could not be read, its producer
+    /// failed, or it did not match its declared length.
+    case uploadFailed(String)
 
     public var description: String {
         switch self {
@@ -53,6 +56,7 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .tls(let error): error.description
         case .unexpectedSwitchingProtocols: "the server switched protocols (101) though the request asked for no upgrade"
         case .cancelled: "cancelled"
+        case .uploadFailed(let reason): "the request body could not be sent: \(reason)"
         }
     }
 
@@ -71,6 +75,7 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .tls(let error): error.kind
         case .unexpectedSwitchingProtocols: "upgrade"
         case .cancelled: "cancelled"
+        case .uploadFailed: "upload"
         }
     }
 }

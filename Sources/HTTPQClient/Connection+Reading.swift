@@ -127,6 +127,9 @@ extension Connection {
         case .fail(let error):
             fail(error)
         case .complete(let reusable):
+            // An answer before the whole body was sent (a 413, a redirect): the rest is not
+            // sent, and the connection, its body cut short, is not reused.
+            abandonUpload()
             let finished = response
             // An idle connection keeps no message: the next request starts a fresh Response.
             response = Response()

@@ -46,7 +46,7 @@ public final class Connection: @unchecked Sendable {
     /// The socket as the reading and writing code sees it.
     var channel: Channel { Channel(fd: fd, tls: tls) }
 
-    var queued: [Request] = []
+    var queued: [(request: Request, body: UploadBody?)] = []
     /// The rules of the exchanges: the request in flight, reuse, pause, silence.
     var core = ClientConnectionCore()
     var response: Response
@@ -59,6 +59,10 @@ public final class Connection: @unchecked Sendable {
     /// `process` is on the stack: a completion inside it must not process again.
     var processing = false
 
+    /// The streamed body being sent, if any.
+    var upload: Upload?
+    /// Numbers uploads, so a writer of an ended one is not heard.
+    var uploadsStarted = 0
     var connectTimer: ScheduledTimer?
     var requestTimer: ScheduledTimer?
     var idleTimer: ScheduledTimer?
@@ -110,8 +114,9 @@ public final class Connection: @unchecked Sendable {
     /// Whether the connection is closed (by either side or by an error).
     public var isClosed: Bool { if case .closed = phase { true } else { false } }
 
-    /// Sends `request` now, or after the ones before it.
-    public func send(_ request: Request) {
+    /// Sends `request` now, or after the ones before it; with `body`, that body is sent
+    /// as it is produced (framed by its length, or chunked) instead of `request.body`.
+    public func send(_ request: Request, body: UploadBody? = nil) {
         loop.preconditionInLoop()
         guard !isClosed else {
             // The delegate was let go when the connection closed; the one it had still hears
@@ -121,9 +126,9 @@ public final class Connection: @unchecked Sendable {
             return
         }
         if case .connected = phase, core.inFlight == nil, !processing, queued.isEmpty {
-            return start(request) // the common case: no queue in between
+            return start(request, body: body) // the common case: no queue in between
         }
-        queued.append(request)
+        queued.append((request, body))
         if case .connected = phase, core.inFlight == nil, !processing { startNext() }
     }
 
@@ -251,13 +256,15 @@ public final class Connection: @unchecked Sendable {
 
     func startNext() {
         guard !queued.isEmpty else { return }
-        let request = queued.removeFirst()
+        let (request, body) = queued.removeFirst()
         if queued.isEmpty { queued = [] } // an idle connection keeps no buffer
-        start(request)
+        start(request, body: body)
     }
 
-    /// Puts `request` on the wire and prepares to read its response.
-    func start(_ request: Request) {
+    /// Puts `request` on the wire and prepares to read its response; a streamed body
+    /// follows its head as the socket takes it.
+    func start(_ request: Request, body: UploadBody? = nil) {
+        let request = body.map { Self.framed(request, for: $0) } ?? request
         let headers = request.headers
         core.requestSent(method: request.method, asksUpgrade: headers.containsToken("upgrade", in: "Connection"),
                          asksToClose: headers.containsToken("close", in: "Connection"), now: loop.now)
@@ -268,7 +275,9 @@ public final class Connection: @unchecked Sendable {
             requestTimer = loop.schedule(after: limit) { [weak self] in self?.fail(.timedOut(.request)) }
         }
         if idleTimer == nil { armIdleTimer(after: options.idleReadTimeout) }
-        if case .connected = phase { channel.sendOrQueue(request.raw, &writes) } else { writes.append(request.raw) }
+        let bytes = body == nil ? request.raw : request.rawHead
+        if case .connected = phase { channel.sendOrQueue(bytes, &writes) } else { writes.append(bytes) }
+        if let body { beginUpload(body) }
         flush()
     }
 
@@ -291,25 +300,38 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Writes what is queued; once the queue is empty, more of a streamed body.
     func flush() {
-        guard case .connected = phase else { return }
-        writeNeedsReadable = false
-        switch channel.flush(&writes) {
-        case .done, .wouldBlock: break
-        case .needsReadable: writeNeedsReadable = true
-        case .failed(.system(let code)):
-            return fail(core.writeFailed(errno: code, peerGone: Self.isPeerGone(code)))
-        case .failed(.tls(let error)):
-            return fail(.tls(error))
+        guard case .connected = phase, writeQueue() else { return }
+        if writes.isEmpty && upload != nil {
+            pumpUpload()
+            guard !isClosed else { return }
         }
         updateInterest()
+    }
+
+    /// Writes the queue; false when that failed (the connection is closed then).
+    func writeQueue() -> Bool {
+        writeNeedsReadable = false
+        switch channel.flush(&writes) {
+        case .done, .wouldBlock: return true
+        case .needsReadable:
+            writeNeedsReadable = true
+            return true
+        case .failed(.system(let code)):
+            fail(core.writeFailed(errno: code, peerGone: Self.isPeerGone(code)))
+            return false
+        case .failed(.tls(let error)):
+            fail(.tls(error))
+            return false
+        }
     }
 
     func updateInterest() {
         guard case .connected = phase, let watcher else { return }
         var interest: IOEvents = []
         if !core.paused || writeNeedsReadable { interest.insert(.read) }
-        if !writes.isEmpty || readNeedsWritable { interest.insert(.write) }
+        if !writes.isEmpty || readNeedsWritable || upload?.waitsForWritable == true { interest.insert(.write) }
         if watcher.interest != interest { watcher.interest = interest }
     }
 
@@ -329,6 +351,7 @@ public final class Connection: @unchecked Sendable {
         idleTimer?.cancel(); idleTimer = nil
         closeSocket()
         writes.removeAll()
+        abandonUpload()
         let delegate = self.delegate
         self.delegate = nil
         formerDelegate = delegate

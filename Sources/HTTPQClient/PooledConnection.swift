@@ -22,7 +22,7 @@ final class PooledConnection: ConnectionDelegate {
         pool.busy[ObjectIdentifier(self)] = self
         guard let connection else { return }
         task.delegate.request(didStartWith: ReadControl(connection))
-        connection.send(task.request)
+        connection.send(task.request, body: task.body)
     }
 
     private func finish() -> PendingRequest? {
@@ -56,7 +56,7 @@ final class PooledConnection: ConnectionDelegate {
         let stale = requestsServed > 0 && !connection.responseStarted
             && (error == .closedBeforeHead || error == .cancelled)
         _ = finish()
-        if stale && !task.aborted && task.isIdempotent && task.attempts == 0 && !pool.isShutDown {
+        if stale && !task.aborted && task.isRetryable && task.attempts == 0 && !pool.isShutDown {
             task.finished = false
             pool.retry(task)
         } else {

@@ -45,6 +45,10 @@ struct FetchCommand: ParsableCommand {
     @Option(name: .long, help: "A request body ('@FILE' reads a file).")
     var data: String?
 
+    @Option(name: [.customShort("T"), .customLong("upload-file")],
+            help: "Upload FILE with PUT, streamed from disk (a URL ending in / gets the file's name appended, as curl does).")
+    var uploadFile: String?
+
     @Flag(name: [.customShort("L"), .long], help: "Follow redirects (at most --max-redirs; more fail with kind too-many-redirects).")
     var location = false
 
@@ -63,6 +67,7 @@ struct FetchCommand: ParsableCommand {
         if urls.isEmpty && urlsFile == nil { throw ValidationError("give URLs, or --urls FILE (or - for standard input).") }
         if concurrency < 1 || perHost < 1 || threads < 1 { throw ValidationError("--concurrency, --per-host and --threads must be at least 1.") }
         if timeout <= 0 { throw ValidationError("--timeout must be positive.") }
+        if uploadFile != nil && data != nil { throw ValidationError("-T/--upload-file and --data cannot go together.") }
         for header in headers where Self.field(header) == nil {
             throw ValidationError("-H \(header): expected 'Name: value'.")
         }
@@ -88,22 +93,28 @@ struct FetchCommand: ParsableCommand {
             list += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty && !$0.hasPrefix("#") }
         }
-        var body: [UInt8]?
+        var body: Payload?
         if let data {
             if data.hasPrefix("@") {
                 guard let contents = FileOutput.readFile(String(data.dropFirst())) else {
                     throw CommandFailure("cannot read \(data.dropFirst())")
                 }
-                body = contents
+                body = .bytes(contents)
             } else {
-                body = Array(data.utf8)
+                body = .bytes(Array(data.utf8))
             }
+        }
+        if let uploadFile {
+            do { body = .file(try UploadBody.file(uploadFile)) } catch { throw CommandFailure("\(error)") }
+            // curl: a URL without a file part gets the uploaded file's name.
+            let name = uploadFile.split(separator: "/").last.map(String.init) ?? uploadFile
+            list = list.map { $0.hasSuffix("/") ? $0 + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name) : $0 }
         }
         var options = FetchEngine.Options()
         options.concurrency = concurrency
         options.perHost = perHost
         options.timeout = .milliseconds(Int(timeout * 1000))
-        options.method = method ?? (body == nil ? "GET" : "POST")
+        options.method = method ?? (uploadFile != nil ? "PUT" : body == nil ? "GET" : "POST")
         options.headers = headers.compactMap(Self.field)
         options.body = body
         options.followRedirects = location

@@ -15,7 +15,7 @@ final class FetchEngine: Sendable {
         var timeout: Duration = .seconds(30)
         var method = "GET"
         var headers: [(String, String)] = []
-        var body: [UInt8]? = nil
+        var body: Payload? = nil
         var followRedirects = false
         /// Redirects followed at most before the fetch fails with `too-many-redirects`.
         var maxRedirects = 10
@@ -119,15 +119,24 @@ final class FetchEngine: Sendable {
     }
 
     /// Sends one request (the first, or a redirect's) for `fetch`.
-    func send(_ fetch: Fetch, to url: HTTPURL, method: String, body: [UInt8]?) {
+    func send(_ fetch: Fetch, to url: HTTPURL, method: String, body: Payload?) {
         var headers = baseHeaders
         if fetch.crossedOrigin {
             for name in ["Authorization", "Cookie", "Proxy-Authorization"] { headers.remove(name) }
         }
-        if let body, !headers.contains("Content-Length") { headers.add("Content-Length", String(body.count)) }
-        let request = Request(method: method, target: url.target, headers: headers, body: body ?? [])
         let delegate = FetchDelegate(fetch: fetch, url: url, method: method, sink: sinks?(url))
-        client.execute(request, to: url, deadline: fetch.started + options.timeout, delegate: delegate)
+        switch body {
+        case .file(let upload)?: // streamed from the file (sendfile on plain connections)
+            let request = Request(method: method, target: url.target, headers: headers)
+            client.execute(request, body: upload, to: url, deadline: fetch.started + options.timeout, delegate: delegate)
+        case .bytes(let bytes)?:
+            if !headers.contains("Content-Length") { headers.add("Content-Length", String(bytes.count)) }
+            let request = Request(method: method, target: url.target, headers: headers, body: bytes)
+            client.execute(request, to: url, deadline: fetch.started + options.timeout, delegate: delegate)
+        case nil:
+            let request = Request(method: method, target: url.target, headers: headers)
+            client.execute(request, to: url, deadline: fetch.started + options.timeout, delegate: delegate)
+        }
     }
 
     func finished(_ result: FetchResult) {
@@ -196,4 +205,10 @@ final class Fetch: @unchecked Sendable {
         engine.finished(FetchResult(url: original, host: host, status: status, bytes: bytes,
                                     seconds: (ContinuousClock.now - started).seconds, error: error, errorKind: kind))
     }
+}
+
+/// A request body for every fetch: bytes given whole (`--data`), or a file streamed (`-T`).
+enum Payload: Sendable {
+    case bytes([UInt8])
+    case file(UploadBody)
 }

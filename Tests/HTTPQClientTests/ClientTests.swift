@@ -95,11 +95,13 @@ import Glibc
     /// running one is unaffected.
     @Test func cancellingAWaitingRequestLeavesTheQueue() async throws {
         let heads = Locked(0)
-        // Keep-alive, each answer 1.5 s late: the cancel lands while the second request waits.
+        let release = Locked(false)
+        // Keep-alive; the first answer waits until the second request was cancelled (at most
+        // 10 s), so the cancel lands while the second waits, however loaded the machine.
         let server = try ScriptedServer { fd in
             while !ScriptedServer.readHead(fd).isEmpty {
                 heads.withLock { $0 += 1 }
-                usleep(1_500_000)
+                for _ in 0..<1000 where !release.withLock({ $0 }) { usleep(10_000) }
                 ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
             }
         }
@@ -113,6 +115,7 @@ import Glibc
             try await Task.sleep(for: .milliseconds(100))
             second.cancel()
             await #expect(throws: ClientError.cancelled) { _ = try await second.value }
+            release.withLock { $0 = true }
             let status = try await first.value.status
             #expect(status == 200)
             try await Task.sleep(for: .milliseconds(200))

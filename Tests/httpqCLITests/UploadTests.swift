@@ -112,6 +112,33 @@ import Glibc
     }
 }
 
+extension UploadTests {
+    @Test(arguments: [false, true])
+    func fetchUploadsAFileWithPut(tls: Bool) async throws {
+        try await offPool {
+            let pki = TestCertificates.shared
+            let served = try Served(extra: ["--allow-put"] + (tls ? ["--tls-cert", pki.serverCertificate, "--tls-key", pki.serverKey] : []))
+            let file = served.root.deletingLastPathComponent().appendingPathComponent("payload.bin")
+            let bytes = TestBytes.make(count: 7_000_001)
+            try Data(bytes).write(to: file)
+            let trust = tls ? ["--cacert", pki.caCertificate] : []
+            // A URL ending in "/" gets the file's name, as with curl -T.
+            let run = try CLI.run(["fetch", "--json", "-T", file.path] + trust + ["\(served.base)/docs/", "\(served.base)/named.bin"], input: [])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.objects.compactMap { $0["status"] as? Int }.sorted() == [201, 201])
+            for stored in ["docs/payload.bin", "named.bin"] {
+                #expect(try Data(contentsOf: served.root.appendingPathComponent(stored)) == Data(bytes), "\(stored)")
+            }
+            let again = try CLI.run(["fetch", "--json", "--upload-file", file.path] + trust + ["\(served.base)/named.bin"], input: [])
+            #expect(again.objects.first?["status"] as? Int == 204)
+            let missing = try CLI.run(["fetch", "-T", "/nonexistent/file", "\(served.base)/x"], input: [])
+            #expect(missing.status == 1 && missing.stderr.contains("cannot open /nonexistent/file"), "\(missing.stderr)")
+            let both = try CLI.run(["fetch", "-T", file.path, "--data", "x", "\(served.base)/x"], input: [])
+            #expect(both.status == 2, "-T and --data together are a usage error")
+        }
+    }
+}
+
 /// Splits a byte stream into the status codes of the responses in it.
 private func responses(in bytes: [UInt8]) -> [(status: Int, text: String)] {
     let text = String(decoding: bytes, as: UTF8.self)
