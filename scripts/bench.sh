@@ -7,6 +7,8 @@
 #     3. many hosts: httpq fetch vs curl -Z on 5000 URLs over 100 hosts
 #     4. server: wrk against httpq serve vs nginx; memory per idle keep-alive connection
 #     5. TLS: handshakes/s and kept-alive requests/s, httpq serve vs nginx and httpq load vs wrk
+#     6. uploads: peak memory of a 1 GiB PUT (httpq fetch -T / curl -T into httpq serve / nginx),
+#        and memory per stalled upload (httpq serve vs nginx)
 # Starts its own peers on loopback; bounded (fixed durations and URL lists); cleans up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,3 +36,5 @@ echo; echo "## 4. Server"; echo
 bash scripts/serve-bench.sh "$runs" "$seconds" 2000
 echo; echo "## 5. TLS"; echo
 python3 scripts/bench_tls.py "$runs" "$seconds"
+echo; echo "## 6. Uploads"; echo
+python3 scripts/upload_memory.py .build/release/httpq 1024 300

@@ -78,6 +78,8 @@ import Glibc
             let served = try Served(extra: ["--allow-put", "--max-upload-bytes", "1000000", "--idle-timeout", "0.5"])
             let target = served.root.appendingPathComponent("docs/site.css")
             let before = try Data(contentsOf: target)
+            let descriptors = { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(served.process.pid)/fd").count) ?? -1 }
+            let descriptorsBefore = descriptors()
             let client = try RawClient(port: port(of: served))
             let declared = how == "over-limit" ? "Transfer-Encoding: chunked" : "Content-Length: 900000"
             client.send("PUT /docs/site.css HTTP/1.1\r\nHost: x\r\n\(declared)\r\n\r\n")
@@ -107,6 +109,8 @@ import Glibc
             for _ in 0..<200 where try names(docs) != ["index.html", "site.css"] { usleep(10_000) }
             #expect(try names(docs) == ["index.html", "site.css"])
             #expect(try Data(contentsOf: target) == before, "the old file is untouched")
+            for _ in 0..<200 where descriptors() != descriptorsBefore { usleep(10_000) }
+            #expect(descriptors() == descriptorsBefore, "the upload's file and directory descriptors are closed")
             #expect(try put(target, "\(served.base)/docs/again.css") == "201 \(before.count)", "the server still serves")
         }
     }
