@@ -47,6 +47,7 @@ let package = Package(
         .target(name: "CSpawn", path: "Tests/CSpawn"),
         .target(name: "TestSupport", dependencies: ["CSpawn", "EvLoop", "Locks"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPQTests", dependencies: ["HTTPQ", "TestSupport"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "Sockets", "TestSupport"]),
         .testTarget(name: "EvLoopTests", dependencies: ["EvLoop", "Locks", "TestSupport"]),
         .testTarget(
             name: "HTTPQClientTests",

@@ -1,4 +1,5 @@
 import Sockets
+import TLS
 import EvLoop
 import HTTPQ
 #if canImport(Glibc)
@@ -6,48 +7,33 @@ import Glibc
 #endif
 
 extension Connection {
-    /// Readiness: connect or handshake, or flush pending writes and then read.
+    /// Readiness: the handshake, else the driver's steps (pending writes first, then reads).
     func ready(_ events: IOEvents) {
         if case .handshaking = phase { return continueHandshake() }
-        if events.contains(.write) {
-            if readNeedsWritable {
-                readNeedsWritable = false
-                readInput()
-            }
-            flush()
-        }
-        guard events.contains(.read) || events.contains(.error), !isClosed else { return }
-        if writeNeedsReadable { flush() }
-        readInput()
+        let steps = driver.ready(readable: events.contains(.read) || events.contains(.error), writable: events.contains(.write))
+        if steps.readFirst { readInput() }
+        if steps.flush && !isClosed { flush() }
+        if steps.read && !isClosed { readInput() }
     }
 
-    /// Reads a few times at most, for fairness: a plain socket until a short read, TLS while
-    /// it holds bytes it already took from the socket (those are never signalled).
+    /// Reads what the socket (or TLS) has, as far as the driver reads ahead (a few reads at
+    /// most, for fairness).
     func readInput() {
-        let buffer = loop.sharedReadBuffer
-        for round in 0..<(tls == nil ? 4 : 16) {
-            guard !core.paused, !isClosed, tls == nil || round == 0 || channel.hasBufferedInput else { return }
-            switch channel.read(into: buffer) {
-            case .end:
-                return endOfInput()
-            case .endWithoutNotify:
-                return endOfInput(announced: false)
-            case .bytes(let count):
-                process(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-                if count < buffer.count && tls == nil { return }
-            case .wouldBlock:
-                return
-            case .needsWritable:
-                readNeedsWritable = true
-                return updateInterest()
-            case .failed(.system(let code)):
-                return fail(core.readFailed(errno: code, peerGone: Self.isPeerGone(code), inBody: response.state == .body))
-            case .failed(.tls(let error)):
-                return fail(.tls(error))
-            }
+        guard !core.paused, !isClosed else { return }
+        let stop = ReadinessDriver.readAvailable(
+            from: channel, into: loop.sharedReadBuffer, rounds: tls == nil ? 4 : 16,
+            keepReading: { !core.paused && !isClosed }, deliver: { process($0) })
+        driver.noteRead(stop)
+        switch stop {
+        case .end: endOfInput()
+        case .endWithoutNotify: endOfInput(announced: false)
+        case .needsWritable: updateInterest()
+        case .failed(.system(let code)):
+            fail(core.readFailed(errno: code, peerGone: Self.isPeerGone(code), inBody: response.state == .body))
+        case .failed(.tls(let error)): fail(.tls(error))
+        case .readLater: readLater() // stopped for fairness with bytes still inside TLS
+        case .drained, .stopped, .yielded: break
         }
-        // Stopped for fairness with bytes still inside TLS: the socket will not say so.
-        if channel.hasBufferedInput { readLater() }
     }
 
     /// Reads again on the loop's next turn.

@@ -40,9 +40,8 @@ public final class Connection: @unchecked Sendable {
     var writes = WriteQueue()
     /// The TLS session, from the handshake on.
     var tls: TLSStream?
-    /// TLS asked for the other readiness than the one its read or write waited for.
-    var readNeedsWritable = false
-    var writeNeedsReadable = false
+    /// Readiness over plain or TLS (want-read/want-write crossing), shared with the server.
+    var driver = ReadinessDriver()
     /// The socket as the reading and writing code sees it.
     var channel: Channel { Channel(fd: fd, tls: tls) }
 
@@ -312,12 +311,10 @@ public final class Connection: @unchecked Sendable {
 
     /// Writes the queue; false when that failed (the connection is closed then).
     func writeQueue() -> Bool {
-        writeNeedsReadable = false
-        switch channel.flush(&writes) {
-        case .done, .wouldBlock: return true
-        case .needsReadable:
-            writeNeedsReadable = true
-            return true
+        let outcome = channel.flush(&writes)
+        driver.noteFlush(outcome)
+        switch outcome {
+        case .done, .wouldBlock, .needsReadable: return true
         case .failed(.system(let code)):
             fail(core.writeFailed(errno: code, peerGone: Self.isPeerGone(code)))
             return false
@@ -329,9 +326,11 @@ public final class Connection: @unchecked Sendable {
 
     func updateInterest() {
         guard case .connected = phase, let watcher else { return }
+        let wanted = driver.interest(wantsInput: !core.paused,
+                                     wantsOutput: !writes.isEmpty || upload?.waitsForWritable == true)
         var interest: IOEvents = []
-        if !core.paused || writeNeedsReadable { interest.insert(.read) }
-        if !writes.isEmpty || readNeedsWritable || upload?.waitsForWritable == true { interest.insert(.write) }
+        if wanted.read { interest.insert(.read) }
+        if wanted.write { interest.insert(.write) }
         if watcher.interest != interest { watcher.interest = interest }
     }
 

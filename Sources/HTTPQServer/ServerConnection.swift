@@ -18,9 +18,8 @@ final class ServerConnection: @unchecked Sendable {
     private var watcher: IOWatcher?
     /// The TLS session, when the server speaks TLS.
     private var tls: TLSStream?
-    /// TLS asked for the other readiness than the one its read or write waited for.
-    private var readNeedsWritable = false
-    private var writeNeedsReadable = false
+    /// Readiness over plain or TLS (want-read/want-write crossing), shared with the client.
+    private var driver = ReadinessDriver()
     /// The socket as the reading and writing code sees it.
     private var channel: Channel { Channel(fd: fd, tls: tls) }
     /// The parser of the request being read: taken from the loop's pool when a request
@@ -82,19 +81,14 @@ final class ServerConnection: @unchecked Sendable {
         }
     }
 
-    /// Readiness: the handshake, else writes first (they may free the pipeline), then reads.
+    /// Readiness: the handshake, else the driver's steps (writes first: they may free the
+    /// pipeline; then reads).
     private func ready(_ events: IOEvents) {
         if phase == .handshaking { return continueHandshake() }
-        if events.contains(.write) {
-            if readNeedsWritable {
-                readNeedsWritable = false
-                readable()
-            }
-            flush()
-        }
-        guard events.contains(.read) && phase != .closed else { return }
-        if writeNeedsReadable { flush() }
-        readable()
+        let steps = driver.ready(readable: events.contains(.read), writable: events.contains(.write))
+        if steps.readFirst { readable() }
+        if steps.flush && phase != .closed { flush() }
+        if steps.read && phase != .closed { readable() }
     }
 
     /// Drives the TLS handshake on whichever readiness it waits for.
@@ -113,28 +107,20 @@ final class ServerConnection: @unchecked Sendable {
 
     // MARK: Reading
 
-    /// Reads once (the loop comes back while the socket stays readable), and on while TLS
-    /// holds bytes it already took from the socket: those are never signalled.
+    /// Reads what the socket (or TLS) has, as far as the driver reads ahead.
     private func readable() {
-        let buffer = home.loop.sharedReadBuffer
-        for round in 0..<16 {
-            guard phase != .closed, isReading, round == 0 || channel.hasBufferedInput else { return }
-            switch channel.read(into: buffer) {
-            case .end, .endWithoutNotify: // no request is delimited by the close
-                return peerClosed()
-            case .bytes(let count):
-                received(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            case .wouldBlock:
-                return
-            case .needsWritable:
-                readNeedsWritable = true
-                watcher?.interest.insert(.write)
-                return
-            case .failed:
-                return close()
-            }
+        guard phase != .closed, isReading else { return }
+        let stop = ReadinessDriver.readAvailable(
+            from: channel, into: home.loop.sharedReadBuffer, rounds: tls == nil ? 4 : 16,
+            keepReading: { phase != .closed && isReading }, deliver: { received($0) })
+        driver.noteRead(stop)
+        switch stop {
+        case .end, .endWithoutNotify: peerClosed() // no request is delimited by the close
+        case .needsWritable: watcher?.interest.insert(.write)
+        case .failed: close()
+        case .readLater: readLater()
+        case .drained, .stopped, .yielded: break
         }
-        if channel.hasBufferedInput { readLater() }
     }
 
     private var isReading: Bool { watcher?.interest.contains(.read) ?? false }
@@ -159,7 +145,12 @@ final class ServerConnection: @unchecked Sendable {
             process(bytes)
         case .streaming:
             // Bytes behind a slice the handler has not taken wait behind it, in order.
-            if pending.isEmpty && !(body?.holdsPart ?? false) { process(bytes) } else { pending.append(contentsOf: bytes) }
+            if pending.isEmpty && !(body?.holdsPart ?? false) {
+                process(bytes)
+            } else {
+                pending.append(contentsOf: bytes)
+                if pending.count > 64 * 1024 { setReading(false) } // a TLS write may have turned reading on
+            }
         case .closed, .handshaking: // not read from in these phases
             return
         }
@@ -459,11 +450,11 @@ final class ServerConnection: @unchecked Sendable {
 
     /// Writes the queue; false when the connection closed on a failure.
     private func flushQueue() -> Bool {
-        writeNeedsReadable = false
-        switch channel.flush(&writes) {
+        let outcome = channel.flush(&writes)
+        driver.noteFlush(outcome)
+        switch outcome {
         case .done, .wouldBlock: return true
         case .needsReadable:
-            writeNeedsReadable = true
             setReading(true)
             return true
         case .failed:
