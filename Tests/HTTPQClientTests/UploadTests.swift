@@ -2,6 +2,7 @@ import Foundation
 import HTTPQ
 import HTTPQClient
 import Locks
+import Synchronization
 import Testing
 import TestSupport
 #if canImport(Glibc)
@@ -173,6 +174,43 @@ import Glibc
             #expect(pulls.withLock { $0 } <= after + 1, "the producer is not asked for more once the answer came")
             _ = try? await client.get("http://127.0.0.1:\(server.port)/")
             #expect(server.connectionsAccepted == 2, "the connection whose body was cut short was not reused")
+        }
+    }
+}
+
+/// Client.md's upload examples, as written there.
+@Suite struct UploadExampleTests {
+    @Test func clientMarkdownUploadExamples() async throws {
+        let server = try UploadTests.sink()
+        defer { server.stop() }
+        let url = "http://127.0.0.1:\(server.port)/"
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("example-\(UUID().uuidString)").path
+        try Data("twelve bytes".utf8).write(to: URL(fileURLWithPath: path))
+        defer { unlink(path) }
+        let pieces = [Array("one".utf8), Array("two".utf8)]
+        let sent = Atomic(false)
+        try await withClient { client, _ in
+            // A file: its size is read now and sent as Content-Length; on a plain connection the bytes go
+            // with sendfile and never enter the process (64 KiB pieces through TLS).
+            let file = try UploadBody.file(path)
+            let stored = try await client.execute(Request(method: "PUT", target: "/"), body: file, to: url)
+
+            // An AsyncSequence of byte chunks: chunked, since no length is given.
+            let chunks = AsyncStream<[UInt8]> { continuation in
+                for piece in pieces { continuation.yield(piece) }
+                continuation.finish()
+            }
+            let posted = try await client.execute(Request(method: "POST", target: "/"), body: .stream(chunks), to: url)
+
+            // Pulled: called on the loop each time the connection can take more; answer now or later.
+            let generated = UploadBody.pull(length: 3) { writer in
+                if sent.exchange(true, ordering: .relaxed) { writer.end() } else { writer.write(Array("abc".utf8)) }
+            }
+            let pulled = try await client.execute(Request(method: "PUT", target: "/"), body: generated, to: url)
+
+            #expect(String(decoding: stored.body, as: UTF8.self) == "length 12 \(UploadTests.checksum(Array("twelve bytes".utf8)))")
+            #expect(String(decoding: posted.body, as: UTF8.self) == "chunked 6 \(UploadTests.checksum(Array("onetwo".utf8)))")
+            #expect(String(decoding: pulled.body, as: UTF8.self) == "length 3 \(UploadTests.checksum(Array("abc".utf8)))")
         }
     }
 }
