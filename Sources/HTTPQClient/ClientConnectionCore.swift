@@ -31,6 +31,36 @@ struct ClientConnectionCore: Sendable {
         case rearmIdleTimer(after: Double)
     }
 
+    /// Where the connection is on its way up, and whether it is down.
+    enum Phase: Hashable, Sendable {
+        /// The host name is being resolved.
+        case resolving
+        /// TCP connecting to the address at this index of the resolved list.
+        case connecting(index: Int)
+        /// TCP is up; the TLS handshake is under way (still under the connect timeout).
+        case handshaking
+        /// Ready for requests.
+        case connected
+        case closed
+    }
+
+    /// What the connection must do on its way up.
+    enum ConnectAction: Hashable, Sendable {
+        /// Connect to the address at this index.
+        case connect(index: Int)
+        /// Start the TLS handshake.
+        case startTLS
+        /// Ready: stop the connect timer, send what waits.
+        case established
+        /// No address could be connected to (or none was found): fail with this error.
+        case fail(ClientError)
+        case none
+    }
+
+    private(set) var phase = Phase.resolving
+    /// How many addresses the name resolved to.
+    private var addressCount = 0
+
     /// The request on the wire, if any.
     private(set) var inFlight: InFlight?
     /// Whether any byte of the current response arrived (decides retries and errors).
@@ -45,6 +75,50 @@ struct ClientConnectionCore: Sendable {
     /// A streamed request body is still being sent.
     private(set) var uploading = false
 
+    // MARK: Connecting
+
+    /// The name resolved to `count` addresses: connect to the first.
+    mutating func resolved(count: Int, host: String, port: Int) -> ConnectAction {
+        guard phase == .resolving else { return .none }
+        addressCount = count
+        guard count > 0 else {
+            return .fail(.resolveFailed(host: host, reason: "no addresses"))
+        }
+        phase = .connecting(index: 0)
+        return .connect(index: 0)
+    }
+
+    /// The current address could not be connected to (`errno`; `refused`: the peer said so):
+    /// the next one, or, after the last, the error that says why (refused if the last one
+    /// refused, else unreachable).
+    mutating func attemptFailed(errno code: Int32, refused: Bool, host: String, port: Int) -> ConnectAction {
+        guard case .connecting(let index) = phase else { return .none }
+        guard index + 1 < addressCount else {
+            return .fail(refused ? .connectionRefused(host: host, port: port)
+                         : .unreachable(host: host, port: port, errno: code))
+        }
+        phase = .connecting(index: index + 1)
+        return .connect(index: index + 1)
+    }
+
+    /// TCP is up: the handshake next, or ready.
+    mutating func tcpConnected(usesTLS: Bool) -> ConnectAction {
+        guard case .connecting = phase else { return .none }
+        if usesTLS {
+            phase = .handshaking
+            return .startTLS
+        }
+        phase = .connected
+        return .established
+    }
+
+    /// The TLS handshake is done: ready.
+    mutating func handshakeFinished() -> ConnectAction {
+        guard phase == .handshaking else { return .none }
+        phase = .connected
+        return .established
+    }
+
     // MARK: Requests
 
     /// A request goes on the wire.
@@ -57,6 +131,7 @@ struct ClientConnectionCore: Sendable {
 
     /// The connection ended: nothing is in flight any more.
     mutating func closed() {
+        phase = .closed
         inFlight = nil
         uploading = false
     }

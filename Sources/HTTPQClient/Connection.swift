@@ -14,15 +14,6 @@ import Glibc
 /// Loop-bound: create it and call its methods on the loop's thread (or before the loop
 /// runs). Requests are sent one at a time; `send` while one is in flight queues the next.
 public final class Connection: @unchecked Sendable {
-    enum Phase {
-        case resolving
-        case connecting(addresses: [SocketAddress], index: Int)
-        /// TCP is up; the TLS handshake is under way (still under the connect timeout).
-        case handshaking
-        case connected
-        case closed
-    }
-
     /// The loop the connection lives on.
     public let loop: EventLoop
     /// The host as given (name or IP literal) and the port.
@@ -34,7 +25,10 @@ public final class Connection: @unchecked Sendable {
     public var delegate: ConnectionDelegate?
     let options: ConnectionOptions
 
-    var phase: Phase = .resolving
+    /// Where the connection is on its way up (the core's phase).
+    var phase: ClientConnectionCore.Phase { core.phase }
+    /// The addresses the host resolved to, tried in order.
+    var addresses: [SocketAddress] = []
     var fd: Int32 = -1
     var watcher: IOWatcher?
     var writes = WriteQueue()
@@ -98,7 +92,9 @@ public final class Connection: @unchecked Sendable {
         AresResolver.resolve(host: host, port: port, servers: options.dnsServers, on: loop) { [weak self] result in
             guard let self, case .resolving = self.phase else { return }
             switch result {
-            case .success(let addresses): self.connect(addresses, index: 0, lastError: 0)
+            case .success(let addresses):
+                self.addresses = addresses
+                self.perform(self.core.resolved(count: addresses.count, host: host, port: port))
             case .failure(let error): self.fail(error)
             }
         }
@@ -162,17 +158,21 @@ public final class Connection: @unchecked Sendable {
 
     // MARK: - Connecting
 
-    func connect(_ addresses: [SocketAddress], index: Int, lastError: Int32) {
-        guard index < addresses.count else {
-            fail(lastError == ECONNREFUSED ? .connectionRefused(host: host, port: port)
-                 : .unreachable(host: host, port: port, errno: lastError))
-            return
+    /// Performs what the core decided on the way up.
+    func perform(_ action: ClientConnectionCore.ConnectAction) {
+        switch action {
+        case .connect(let index): connect(to: addresses[index])
+        case .startTLS: startTLS()
+        case .established: established()
+        case .fail(let error): fail(error)
+        case .none: break
         }
-        phase = .connecting(addresses: addresses, index: index)
-        let address = addresses[index]
+    }
+
+    /// Opens a socket and connects it to `address` (the attempt the core chose).
+    func connect(to address: SocketAddress) {
         guard case .ok(let socket) = SystemCalls.tcpSocket(family: address.family) else {
-            connect(addresses, index: index + 1, lastError: errno)
-            return
+            return perform(core.attemptFailed(errno: errno, refused: false, host: host, port: port))
         }
         fd = socket
         switch SystemCalls.connect(socket, to: address) {
@@ -186,18 +186,18 @@ public final class Connection: @unchecked Sendable {
             }
         case .failed(let code):
             closeSocket()
-            connect(addresses, index: index + 1, lastError: code)
+            perform(core.attemptFailed(errno: code, refused: code == ECONNREFUSED, host: host, port: port))
         }
     }
 
     func connectFinished() {
-        guard case .connecting(let addresses, let index) = phase else { return }
+        guard case .connecting = phase else { return }
         let code = SystemCalls.pendingError(fd)
         if code == 0 {
             connected()
         } else {
             closeSocket()
-            connect(addresses, index: index + 1, lastError: code)
+            perform(core.attemptFailed(errno: code, refused: code == ECONNREFUSED, host: host, port: port))
         }
     }
 
@@ -208,13 +208,16 @@ public final class Connection: @unchecked Sendable {
         watcher = loop.watch(fileDescriptor: fd, for: usesTLS ? .write : .read) { [unowned self] events in
             withExtendedLifetime(self) { ready(events) } // as above: `ready` may end in `fail`
         }
-        guard usesTLS else { return established() }
+        perform(core.tcpConnected(usesTLS: usesTLS))
+    }
+
+    /// Starts the TLS session and its handshake.
+    func startTLS() {
         do {
             tls = try TLSStream(client: options.tls ?? .system, fileDescriptor: fd, host: host, port: port)
         } catch {
             return fail(.tls(error))
         }
-        phase = .handshaking
         continueHandshake()
     }
 
@@ -224,7 +227,7 @@ public final class Connection: @unchecked Sendable {
         switch tls.handshake() {
         case .done:
             options.logger?.debug("tls established", metadata: ["host": "\(host)", "version": "\(tls.version)"])
-            established()
+            perform(core.handshakeFinished())
         case .wantRead: watcher?.interest = .read
         case .wantWrite: watcher?.interest = .write
         case .failed(let error): fail(.tls(error))
@@ -233,7 +236,6 @@ public final class Connection: @unchecked Sendable {
 
     /// Ready for requests (TCP, and TLS if any, are up).
     func established() {
-        phase = .connected
         connectTimer?.cancel()
         connectTimer = nil
         updateInterest()
@@ -339,12 +341,14 @@ public final class Connection: @unchecked Sendable {
     /// Ends the request in flight (and the queued ones) with `error`, and closes.
     func fail(_ error: ClientError) {
         guard !isClosed else { return }
-        if core.inFlight != nil || !queued.isEmpty {
+        // Closed first: whatever runs below (delegates, the pool's hook) sees it closed.
+        let failed = (core.inFlight == nil ? 0 : 1) + queued.count
+        core.closed()
+        if failed > 0 {
             options.logger?.debug("request failed", metadata: ["host": "\(host)", "port": "\(port)", "error": "\(error)"])
         } else {
             options.logger?.trace("closed", metadata: ["host": "\(host)", "port": "\(port)"])
         }
-        phase = .closed
         connectTimer?.cancel(); connectTimer = nil
         requestTimer?.cancel(); requestTimer = nil
         idleTimer?.cancel(); idleTimer = nil
@@ -354,8 +358,6 @@ public final class Connection: @unchecked Sendable {
         let delegate = self.delegate
         self.delegate = nil
         formerDelegate = delegate
-        let failed = (core.inFlight == nil ? 0 : 1) + queued.count
-        core.closed()
         queued = []
         for _ in 0..<failed { delegate?.connection(self, didFail: error) }
         let onClose = self.onClose

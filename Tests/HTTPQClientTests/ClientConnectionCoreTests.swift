@@ -12,6 +12,49 @@ import Testing
         return core
     }
 
+    @Test func everyAddressIsTriedInTurnAndTheLastFailureSaysWhy() {
+        var core = Core()
+        #expect(core.phase == .resolving)
+        #expect(core.resolved(count: 3, host: "h", port: 80) == .connect(index: 0))
+        #expect(core.attemptFailed(errno: 101, refused: false, host: "h", port: 80) == .connect(index: 1))
+        #expect(core.attemptFailed(errno: 111, refused: true, host: "h", port: 80) == .connect(index: 2))
+        #expect(core.attemptFailed(errno: 113, refused: false, host: "h", port: 80) == .fail(.unreachable(host: "h", port: 80, errno: 113)))
+        var refused = Core()
+        _ = refused.resolved(count: 1, host: "h", port: 80)
+        #expect(refused.attemptFailed(errno: 111, refused: true, host: "h", port: 80) == .fail(.connectionRefused(host: "h", port: 80)))
+        var none = Core()
+        #expect(none.resolved(count: 0, host: "h", port: 80) == .fail(.resolveFailed(host: "h", reason: "no addresses")))
+    }
+
+    @Test func tcpThenTLSThenReady() {
+        var plain = Core()
+        _ = plain.resolved(count: 1, host: "h", port: 80)
+        #expect(plain.tcpConnected(usesTLS: false) == .established)
+        #expect(plain.phase == .connected)
+        var tls = Core()
+        _ = tls.resolved(count: 1, host: "h", port: 443)
+        #expect(tls.tcpConnected(usesTLS: true) == .startTLS)
+        #expect(tls.phase == .handshaking)
+        #expect(tls.handshakeFinished() == .established)
+        #expect(tls.phase == .connected)
+        #expect(tls.handshakeFinished() == .none, "once")
+        tls.closed()
+        #expect(tls.phase == .closed)
+        #expect(tls.tcpConnected(usesTLS: true) == .none && tls.resolved(count: 1, host: "h", port: 1) == .none, "closed is final")
+    }
+
+    @Test func anAnswerBeforeTheUploadEndsLeavesTheConnectionUnusable() {
+        var core = Self.inFlight("PUT")
+        core.uploadStarted()
+        core.uploadProgressed(now: 50)
+        #expect(core.lastRead == 50, "writing the body is progress for the idle timeout")
+        #expect(core.messageComplete(status: 413, isInformational: false, keepsAlive: true, extraBytes: false) == .complete(reusable: false))
+        var finished = Self.inFlight("PUT")
+        finished.uploadStarted()
+        finished.uploadFinished()
+        #expect(finished.messageComplete(status: 201, isInformational: false, keepsAlive: true, extraBytes: false) == .complete(reusable: true))
+    }
+
     @Test func bytesWithoutARequestFailTheConnection() {
         var core = Core()
         #expect(core.bytesArrived(now: 1) == .fail(.cancelled))

@@ -9,6 +9,16 @@ import Testing
         #expect(request.buffer == request.raw)
     }
 
+    /// The head alone, for a body sent apart: a chunked request's `raw` ends its body with the
+    /// last chunk, its `rawHead` does not.
+    @Test func rawHeadIsTheHeadAlone() {
+        var request = Request(method: "PUT", target: "/f", headers: ["Host": "x", "Transfer-Encoding": "chunked"])
+        #expect(request.rawHead == Array("PUT /f HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".utf8))
+        #expect(request.raw == request.rawHead + Array("0\r\n\r\n".utf8))
+        request.headers.add("X-Late", "1")
+        #expect(String(decoding: request.rawHead, as: UTF8.self).hasSuffix("X-Late: 1\r\n\r\n"), "built from the fields as they are now")
+    }
+
     @Test func arrowForms() {
         let request = Request(method: "POST", target: "/", headers: ["Host": "httpbin.org", "Content-Length": "12"],
                               body: Array("Hello world!".utf8))
