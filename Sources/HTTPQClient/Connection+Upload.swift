@@ -91,7 +91,7 @@ extension Connection {
                     core.uploadProgressed(now: loop.now)
                     return
                 case .failed(let code):
-                    return fail(core.writeFailed(errno: code, peerGone: Self.isPeerGone(code)))
+                    return writeFailed(code)
                 }
             } else {
                 guard let read = writes.appendFile(upload.file, offset: upload.offset, count: Swift.min(remaining, 65_536)), read > 0 else {

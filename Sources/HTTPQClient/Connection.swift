@@ -318,12 +318,23 @@ public final class Connection: @unchecked Sendable {
         switch outcome {
         case .done, .wouldBlock, .needsReadable: return true
         case .failed(.system(let code)):
-            fail(core.writeFailed(errno: code, peerGone: Self.isPeerGone(code)))
+            writeFailed(code)
             return false
         case .failed(.tls(let error)):
             fail(.tls(error))
             return false
         }
+    }
+
+    /// A write failed with `code`. A server that answers early (413, 401) and closes before
+    /// reading the whole request makes the next write fail: what it answered may already be
+    /// here, so it is read before the request fails.
+    func writeFailed(_ code: Int32) {
+        if Self.isPeerGone(code) && core.inFlight != nil && !core.paused {
+            readInput()
+            guard !isClosed else { return }
+        }
+        fail(core.writeFailed(errno: code, peerGone: Self.isPeerGone(code)))
     }
 
     func updateInterest() {

@@ -57,6 +57,10 @@ public final class RequestBody: @unchecked Sendable {
                 loop.execute { onPart(.failure(failure)) }
                 return
             }
+            if ended { // read past the end: the end again (the connection has moved on)
+                loop.execute { onPart(.success(.end(trailers: [:]))) }
+                return
+            }
             waiting = onPart
             connection?.bodyWanted()
         }
@@ -105,7 +109,10 @@ public final class RequestBody: @unchecked Sendable {
     /// when held (the connection then stops reading until the handler asks).
     @discardableResult
     func deliver(_ part: Part) -> Bool {
-        if case .end = part { ended = true }
+        if case .end = part {
+            ended = true
+            connection = nil // nothing more to ask of it: a later read must not touch its next request
+        }
         guard let onPart = waiting else {
             held.append(part)
             return false

@@ -214,3 +214,26 @@ import Glibc
         }
     }
 }
+
+extension UploadTests {
+    /// A server that answers 413 at the head and closes at once, the body unread (the kernel
+    /// then resets): the client's next write fails, and the answer already received is what
+    /// the request gets — not `closedBeforeHead`.
+    @Test func anEarlyAnswerThenACloseIsStillTheAnswer() async throws {
+        let server = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            ScriptedServer.send(fd, "HTTP/1.1 413 Content Too Large\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbig\n")
+            shutdown(fd, Int32(SHUT_WR)) // the answer is sent; the close (unread body: a reset) follows at once
+        }
+        defer { server.stop() }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString)").path
+        try Data(count: 64 << 20).write(to: URL(fileURLWithPath: path))
+        defer { unlink(path) }
+        try await withClient { client, _ in
+            for body in [try UploadBody.file(path), .pull(length: nil) { $0.write([UInt8](repeating: 0, count: 1 << 20)) }] {
+                let response = try await client.execute(Request(method: "PUT", target: "/"), body: body, to: "http://127.0.0.1:\(server.port)/")
+                #expect(response.status == 413 && String(decoding: response.body, as: UTF8.self) == "big\n")
+            }
+        }
+    }
+}
