@@ -101,7 +101,9 @@ def client(runs, seconds, outdir):
             data.write("\n\n")
     return [n for n in contenders]
 
-def hosts(runs, outdir):
+def many_hosts():
+    """One nginx on 100 loopback addresses, 50 files of 0.5-1.3 KiB each: (work dir, server,
+    urls); the work dir holds urls.txt (for httpq fetch) and curl.cfg (for curl -K)."""
     work = tempfile.mkdtemp(); os.chmod(work, 0o755)
     addresses = [f"127.0.3.{i}" for i in range(1, 101)]
     for address in addresses:
@@ -114,6 +116,11 @@ def hosts(runs, outdir):
     open(f"{work}/urls.txt", "w").write("\n".join(urls) + "\n")
     with open(f"{work}/curl.cfg", "w") as cfg:
         for u in urls: cfg.write(f'url = "{u}"\noutput = "/dev/null"\n')
+    return work, server, urls
+
+def hosts(runs, outdir):
+    work, server, urls = many_hosts()
+    addresses = {u.split("/")[2] for u in urls}
     contenders = {
         "curl -Z --parallel-max 100": ["curl", "-s", "--noproxy", "*", "-Z", "--parallel-max", "100", "-K", f"{work}/curl.cfg"],
         "httpq fetch --concurrency 100": [HTTPQ, "fetch", "--urls", f"{work}/urls.txt", "--concurrency", "100", "--per-host", "6"],

@@ -18,7 +18,7 @@ import os, shutil, statistics, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_http import free_port, wait_port, nginx, run, requests_of  # noqa: E402
+from bench_http import free_port, wait_port, nginx, run, requests_of, many_hosts  # noqa: E402
 
 
 def median(values):
@@ -106,19 +106,7 @@ def load(old, new, runs, seconds):
 
 
 def fetch(old, new, runs):
-    work = tempfile.mkdtemp(); os.chmod(work, 0o755)
-    addresses = [f"127.0.3.{i}" for i in range(1, 101)]
-    for address in addresses:
-        os.makedirs(f"{work}/www/{address}/f")
-        for file in range(50):
-            open(f"{work}/www/{address}/f/{file}.txt", "wb").write(os.urandom(512 + file * 16))
-    port = free_port()
-    server = nginx(work, f"{work}/www", addresses, port)
-    urls = [f"http://{a}:{port}/f/{file}.txt" for a in addresses for file in range(50)]
-    open(f"{work}/urls.txt", "w").write("\n".join(urls) + "\n")
-    with open(f"{work}/curl.cfg", "w") as cfg:
-        for u in urls:
-            cfg.write(f'url = "{u}"\noutput = "/dev/null"\n')
+    work, server, urls = many_hosts()
     contenders = {
         "curl -Z": ["curl", "-s", "--noproxy", "*", "-Z", "--parallel-max", "100", "-K", f"{work}/curl.cfg"],
         "old": [old, "fetch", "--urls", f"{work}/urls.txt", "--concurrency", "100", "--per-host", "6"],

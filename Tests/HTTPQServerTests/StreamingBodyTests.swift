@@ -181,10 +181,7 @@ import Glibc
         try waitUntil { seen.bytes.withLock { $0 } == 5 }
         switch how {
         case "fin": client.shutdownWrite()
-        case "rst":
-            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-            setsockopt(client.fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-            shutdown(client.fd, Int32(SHUT_RDWR))
+        case "rst": client.reset()
         case "malformed": client.send("zz\r\n")
         default: break // stall: the idle timeout
         }

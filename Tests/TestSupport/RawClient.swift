@@ -7,6 +7,7 @@ import Glibc
 /// (pipelined, malformed, slow) and reading whatever comes back. Every read is bounded.
 public final class RawClient {
     public let fd: Int32
+    private var isClosed = false
 
     /// Connects to 127.0.0.1:`port`; reads give up after `timeout`.
     public init(port: Int, timeout: Duration = .seconds(10)) throws {
@@ -28,7 +29,16 @@ public final class RawClient {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    deinit { close(fd) }
+    deinit { if !isClosed { close(fd) } }
+
+    /// Leaves with a TCP reset (SO_LINGER 0, then close), not a FIN. Reads and sends fail after.
+    public func reset() {
+        guard !isClosed else { return }
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(fd)
+        isClosed = true
+    }
 
     /// Sends all of `bytes` (false if the peer is gone).
     @discardableResult
