@@ -4,7 +4,8 @@
 Each scenario opens its own connection (plain, or TLS with --cacert) and leaves at a bad
 moment: mid-download with a FIN or a reset (small bodies and large sendfile ones), during
 the request head, while waiting for 100-continue, mid-upload; or stalls an upload, or
-pipelines far past what the server buffers without reading. Run once per scenario
+pipelines far past what the server buffers without reading; PUTs that stop midway or leave
+before their answer. Run once per scenario
 (--rounds) or round after round for --seconds with --workers threads. Bounded: every
 socket has a timeout, every loop a count or a deadline. Prints one JSON object: how often
 each scenario ran and how many connections could not even be made (the server is gone).
@@ -90,6 +91,20 @@ def stall_upload(args):
     time.sleep(0.3)
     reset(s)
 
+def abandon_put_midway(args):
+    # A PUT that stops a third of the way with a reset: with --allow-put a partial file exists
+    # on the server for a moment, and must not after.
+    s = connect(args)
+    s.sendall(f"PUT /hostile-{threading.get_ident()}.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\n".encode() + b"p" * 300_000)
+    reset(s)
+
+def put_whole_then_leave(args):
+    # A whole chunked PUT, then gone (RST) before reading the answer (201/204, or 405).
+    s = connect(args)
+    s.sendall(f"PUT /hostile-whole-{threading.get_ident()}.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+              + b"10000\r\n" + b"w" * 65536 + b"\r\n0\r\n\r\n")
+    reset(s)
+
 def pipeline_flood(args):
     # Far past the server's pipelining buffer, never reading, then gone.
     s = connect(args)
@@ -111,8 +126,8 @@ def garbage_then_rst(args):
     s = connect(args); s.sendall(b"\x16\x03\x01\x00\xa5garbage\r\n\r\n" * 3); time.sleep(0.01); reset(s)
 
 SCENARIOS = [abandon_big_fin, abandon_big_rst, abandon_big_unread, abandon_small_rst, abandon_head_fin,
-             abandon_head_rst, abandon_during_continue, abandon_upload, stall_upload, pipeline_flood,
-             half_close_then_leave, garbage_then_rst]
+             abandon_head_rst, abandon_during_continue, abandon_upload, stall_upload, abandon_put_midway,
+             put_whole_then_leave, pipeline_flood, half_close_then_leave, garbage_then_rst]
 
 def main():
     parser = argparse.ArgumentParser()

@@ -89,16 +89,20 @@ import Glibc
             #expect(try Self.stillServes(served, tls: tls))
             let left = try FileManager.default.contentsOfDirectory(atPath: served.root.path).filter { $0.hasPrefix(".") }
             #expect(left.isEmpty, "abandoned uploads left files: \(left)")
+            let midway = try FileManager.default.contentsOfDirectory(atPath: served.root.path).filter { $0.hasPrefix("hostile-") && !$0.hasPrefix("hostile-whole-") }
+            #expect(midway.isEmpty, "a PUT cut midway was put in place: \(midway)")
         }
     }
 
     /// The soak of issue 13: wrk keeps a steady load while hostile clients come and go for
     /// HTTPQ_SOAK_SECONDS (default 30); wrk sees no error, the server serves on, and its
     /// descriptors and memory come back to where they were after a warm-up of the same mix.
-    @Test func servesOnUnderLoadWhileHostileClientsComeAndGo() async throws {
+    /// With `--allow-put` too: uploads cut midway and whole ones left unanswered, under load.
+    @Test(arguments: [false, true])
+    func servesOnUnderLoadWhileHostileClientsComeAndGo(allowPut: Bool) async throws {
         try await offPool {
             let seconds = Int(ProcessInfo.processInfo.environment["HTTPQ_SOAK_SECONDS"] ?? "") ?? 30
-            let served = try Self.serve(tls: false)
+            let served = try Self.serve(tls: false, allowPut: allowPut)
             let pid = served.process.pid
             let baseline = try Self.baseline(served, tls: false)
             let wrk = ChildProcess.which("wrk") ?? "/usr/bin/wrk"
@@ -129,6 +133,8 @@ import Glibc
                 #expect(resident - warm < 16 * 1024, "resident memory grew from \(warm) to \(resident) KiB")
             }
             #expect(try Self.stillServes(served, tls: false))
+            let hidden = try FileManager.default.contentsOfDirectory(atPath: served.root.path).filter { $0.hasPrefix(".") }
+            #expect(hidden.isEmpty, "abandoned uploads left files: \(hidden)")
         }
     }
 }
