@@ -1,9 +1,29 @@
-/// `Content-Type` by file extension, for the types a static site serves.
+import Sockets
+
+/// `Content-Type` by file extension: the system's table (`/etc/mime.types`, Debian's
+/// media-types), read once, then a built-in table for what it lacks; `charset=utf-8` on text.
 public enum ContentType {
     /// The type for `path`'s extension (case-insensitive); `application/octet-stream` when unknown.
     public static func forPath(_ path: String) -> String {
         guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return "application/octet-stream" }
-        return byExtension[path[path.index(after: dot)...].lowercased()] ?? "application/octet-stream"
+        let name = path[path.index(after: dot)...].lowercased()
+        return system[name] ?? byExtension[name] ?? "application/octet-stream"
+    }
+
+    /// `/etc/mime.types`, read on first use: `type ext ext ...` lines, `#` comments.
+    static let system: [String: String] = table(from: SystemCalls.readSmallFile("/etc/mime.types") ?? [])
+
+    /// The table in a mime.types text; text types get `; charset=utf-8` (the files a site
+    /// serves are UTF-8; ASCII is a subset). The first line naming an extension wins.
+    static func table(from bytes: [UInt8]) -> [String: String] {
+        var table: [String: String] = [:]
+        for line in String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard let type = words.first, !type.hasPrefix("#"), type.contains("/") else { continue }
+            let value = type.hasPrefix("text/") || type == "application/javascript" ? "\(type); charset=utf-8" : String(type)
+            for word in words.dropFirst() where table[word.lowercased()] == nil { table[word.lowercased()] = value }
+        }
+        return table
     }
 
     static let byExtension: [String: String] = [

@@ -55,9 +55,12 @@ final class FileUpload: @unchecked Sendable {
             return Refusal(status: status, message: message)
         }
         if let existing, !existing.isRegular { throw refuse(409, "the target exists and is not a regular file\n") }
-        // RFC 9110 §13.1.1-2: If-Match: * needs a current file, If-None-Match: * needs none.
-        if request.headers["If-None-Match"]?.trimmingSpaces == "*" && existing != nil { throw refuse(412, "the file exists (If-None-Match: *)\n") }
-        if request.headers["If-Match"]?.trimmingSpaces == "*" && existing == nil { throw refuse(412, "the file does not exist (If-Match: *)\n") }
+        // RFC 9110 §13: `If-None-Match: *` (create only), `If-Match: *` or the file's ETag
+        // (replace only that version), `If-Unmodified-Since`.
+        if Preconditions.evaluate(request.headers, method: "PUT", etag: existing.map(FileServer.entityTag),
+                                  lastModified: existing?.modified) == .failed {
+            throw refuse(412, existing == nil ? "the file does not exist (If-Match)\n" : "the file is not the version the request names\n")
+        }
         var created: Int32 = -1
         var temporary = ""
         for _ in 0..<8 {
@@ -135,14 +138,5 @@ final class FileUpload: @unchecked Sendable {
     private func answer(_ status: Int, _ message: String) {
         responder.send(Response(status: status, reason: StatusReason.phrase(for: status),
                                 headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array(message.utf8)))
-    }
-}
-
-extension String {
-    /// Without leading and trailing spaces and tabs (a field value as compared).
-    var trimmingSpaces: Substring {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return self[first...last]
     }
 }

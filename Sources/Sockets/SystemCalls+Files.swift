@@ -32,14 +32,28 @@ extension SystemCalls {
         package var isDirectory: Bool
         /// Its size in bytes.
         package var size: Int
+        /// Its inode number (with size and modification time, what names this version of it).
+        package var inode: UInt64 = 0
+        /// When it was last modified: seconds since the epoch, and the nanoseconds within.
+        package var modified: Int = 0
+        package var modifiedNanoseconds: Int = 0
+
+        init(_ info: stat) {
+            let type = info.st_mode & S_IFMT
+            isRegular = type == S_IFREG
+            isDirectory = type == S_IFDIR
+            size = Int(info.st_size)
+            inode = UInt64(info.st_ino)
+            modified = Int(info.st_mtim.tv_sec)
+            modifiedNanoseconds = Int(info.st_mtim.tv_nsec)
+        }
     }
 
     /// The type and size of the open file `fd`.
     package static func status(of fd: Int32) -> Outcome<FileStatus> {
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .failed(errno) }
-        let type = info.st_mode & S_IFMT
-        return .ok(FileStatus(isRegular: type == S_IFREG, isDirectory: type == S_IFDIR, size: Int(info.st_size)))
+        return .ok(FileStatus(info))
     }
 
     /// Creates the file `name` in the directory `directory`, which must not exist yet
@@ -80,8 +94,21 @@ extension SystemCalls {
     package static func status(in directory: Int32, _ name: String) -> FileStatus? {
         var info = stat()
         guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
-        let type = info.st_mode & S_IFMT
-        return FileStatus(isRegular: type == S_IFREG, isDirectory: type == S_IFDIR, size: Int(info.st_size))
+        return FileStatus(info)
+    }
+
+    /// The whole of a small file (at most `limit` bytes); nil when it cannot be read.
+    package static func readSmallFile(_ path: String, limit: Int = 4 << 20) -> [UInt8]? {
+        guard case .ok(let fd) = openForReading(path) else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while bytes.count < limit {
+            guard case .ok(let count) = chunk.withUnsafeMutableBytes({ pread(fd, into: $0, at: bytes.count) }) else { return nil }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
+        }
+        return bytes
     }
 
     /// The system's words for an errno (`No such file or directory`).

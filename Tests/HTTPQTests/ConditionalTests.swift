@@ -1,0 +1,110 @@
+import Testing
+@testable import HTTPQ
+
+/// HTTP dates, byte ranges and preconditions (RFC 9110 §5.6.7, §13, §14) as values.
+@Suite struct ConditionalTests {
+    @Test func theThreeDateFormsOfRFC9110() {
+        let seconds = 784_111_777 // the RFC's example: Sun, 06 Nov 1994 08:49:37 GMT
+        #expect(IMFDate.format(seconds) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(IMFDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == seconds)
+        #expect(IMFDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == seconds)
+        #expect(IMFDate.parse("Sun Nov  6 08:49:37 1994") == seconds)
+        #expect(IMFDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(IMFDate.format(951_782_400) == "Tue, 29 Feb 2000 00:00:00 GMT")
+        for seconds in [0, 86_399, 951_782_400, 1_700_000_000, 4_102_444_800, 253_402_300_799] {
+            #expect(IMFDate.parse(IMFDate.format(seconds)) == seconds, "\(seconds)")
+        }
+    }
+
+    @Test(arguments: ["", "yesterday", "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 UTC",
+                      "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 06 nov 1994 08:49:37 GMT",
+                      "Sun, 06 Nov 94 08:49:37 GMT", "Sunday, 6-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49 1994"])
+    func invalidDatesAreNone(_ text: String) {
+        #expect(IMFDate.parse(text) == nil)
+    }
+
+    @Test(arguments: [
+        ("bytes=0-499", RangeRequest.single(0..<500)),
+        ("bytes=500-999", .single(500..<1000)),
+        ("bytes=-500", .single(9500..<10000)),
+        ("bytes=9500-", .single(9500..<10000)),
+        ("bytes=0-0,-1", .multiple([0..<1, 9999..<10000])),
+        ("bytes= 0-9 , ,", .single(0..<10)),
+        ("BYTES=0-9", .single(0..<10)),
+        ("bytes=9990-20000", .single(9990..<10000)),
+        ("bytes=0-99999999999999999999999", .single(0..<10000)),
+        ("bytes=10000-", .unsatisfiable),
+        ("bytes=-0", .unsatisfiable),
+        ("bytes=10000-10001,20000-", .unsatisfiable),
+        ("bytes=5-1", .whole),
+        ("bytes=a-b", .whole),
+        ("bytes=", .whole),
+        ("items=0-9", .whole),
+        ("bytes 0-9", .whole),
+    ])
+    func rangesOfATenThousandByteFile(_ field: String, _ expected: RangeRequest) {
+        #expect(RangeRequest.evaluate(field, size: 10_000) == expected)
+    }
+
+    @Test func nothingOfAnEmptyFileIsSatisfiable() {
+        #expect(RangeRequest.evaluate("bytes=-5", size: 0) == .unsatisfiable)
+        #expect(RangeRequest.evaluate("bytes=0-", size: 0) == .unsatisfiable)
+        #expect(RangeRequest.evaluate(nil, size: 0) == .whole)
+    }
+
+    static let etag = "\"abc-12\""
+    static let modified = 1_000_000
+
+    static func evaluate(_ fields: [(String, String)], method: String = "GET", exists: Bool = true) -> Preconditions.Outcome {
+        var headers = Headers()
+        for (name, value) in fields { headers.add(name, value) }
+        return Preconditions.evaluate(headers, method: method, etag: exists ? etag : nil, lastModified: exists ? modified : nil)
+    }
+
+    @Test func preconditionsInTheOrderOfRFC9110() {
+        let before = IMFDate.format(Self.modified - 1), at = IMFDate.format(Self.modified), after = IMFDate.format(Self.modified + 1)
+        #expect(Self.evaluate([]) == .proceed)
+        #expect(Self.evaluate([("If-None-Match", Self.etag)]) == .notModified)
+        #expect(Self.evaluate([("If-None-Match", "W/\"abc-12\"")]) == .notModified, "weak comparison")
+        #expect(Self.evaluate([("If-None-Match", "\"x\", \"abc-12\"")]) == .notModified)
+        #expect(Self.evaluate([("If-None-Match", Self.etag)], method: "PUT") == .failed, "not GET or HEAD: 412")
+        #expect(Self.evaluate([("If-None-Match", "*")], method: "PUT", exists: false) == .proceed, "create only")
+        #expect(Self.evaluate([("If-None-Match", "*")], method: "PUT") == .failed)
+        #expect(Self.evaluate([("If-Modified-Since", at)]) == .notModified)
+        #expect(Self.evaluate([("If-Modified-Since", after)]) == .notModified)
+        #expect(Self.evaluate([("If-Modified-Since", before)]) == .proceed)
+        #expect(Self.evaluate([("If-Modified-Since", "garbage")]) == .proceed, "an invalid date is ignored")
+        #expect(Self.evaluate([("If-None-Match", "\"x\""), ("If-Modified-Since", at)]) == .proceed, "If-None-Match wins")
+        #expect(Self.evaluate([("If-Match", "\"x\"")]) == .failed)
+        #expect(Self.evaluate([("If-Match", "W/\"abc-12\"")]) == .failed, "strong comparison")
+        #expect(Self.evaluate([("If-Match", Self.etag)]) == .proceed)
+        #expect(Self.evaluate([("If-Match", "*")], method: "PUT", exists: false) == .failed)
+        #expect(Self.evaluate([("If-Unmodified-Since", before)]) == .failed)
+        #expect(Self.evaluate([("If-Unmodified-Since", at)]) == .proceed)
+        #expect(Self.evaluate([("If-Match", Self.etag), ("If-Unmodified-Since", before)]) == .proceed, "If-Match wins")
+        #expect(Self.evaluate([("If-Match", "\"unterminated")]) == .failed, "a malformed list matches nothing")
+    }
+
+    @Test func ifRangeNamesTheCurrentVersionExactly() {
+        func applies(_ value: String?) -> Bool {
+            var headers = Headers()
+            if let value { headers.add("If-Range", value) }
+            return Preconditions.rangeApplies(headers, etag: Self.etag, lastModified: Self.modified)
+        }
+        #expect(applies(nil))
+        #expect(applies(Self.etag))
+        #expect(!applies("W/\"abc-12\""), "a weak tag never validates a range")
+        #expect(!applies("\"other\""))
+        #expect(applies(IMFDate.format(Self.modified)))
+        #expect(!applies(IMFDate.format(Self.modified + 1)), "only the exact date")
+        #expect(!applies("not a date"))
+    }
+
+    @Test func entityTagLists() {
+        #expect(EntityTagList("*")?.isAny == true)
+        #expect(EntityTagList("\"a,b\", W/\"c\"")?.tags.map { "\($0.opaque)\($0.weak)" } == ["a,bfalse", "ctrue"], "commas inside a tag")
+        #expect(EntityTagList("\"a\" \"b\"") == nil)
+        #expect(EntityTagList("a") == nil)
+        #expect(EntityTagList("") == nil)
+    }
+}
