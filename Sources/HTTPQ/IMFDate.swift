@@ -6,16 +6,43 @@ public enum IMFDate {
     private static let longWeekdays = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    /// `seconds` since the epoch as IMF-fixdate.
+    /// `seconds` since the epoch as IMF-fixdate. Written byte by byte into the string's own
+    /// storage: a file server formats one per response.
     public static func format(_ seconds: Int) -> String {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let inDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
         let weekday = ((days % 7) + 11) % 7 // 1970-01-01 was a Thursday
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(weekdays[weekday]), \(two(day)) \(months[month - 1]) \(year) "
-            + "\(two(inDay / 3600)):\(two(inDay / 60 % 60)):\(two(inDay % 60)) GMT"
+        guard (0...9999).contains(year) else { return "Thu, 01 Jan 1970 00:00:00 GMT" }
+        return String(unsafeUninitializedCapacity: 29) { out in
+            func put(_ index: Int, _ text: StaticString) {
+                text.withUTF8Buffer { for (offset, byte) in $0.enumerated() { out[index + offset] = byte } }
+            }
+            func two(_ index: Int, _ value: Int) {
+                out[index] = UInt8(48 + value / 10)
+                out[index + 1] = UInt8(48 + value % 10)
+            }
+            put(0, weekdayNames[weekday])
+            put(3, ", ")
+            two(5, day)
+            out[7] = 32
+            put(8, monthNames[month - 1])
+            out[11] = 32
+            two(12, year / 100)
+            two(14, year % 100)
+            out[16] = 32
+            two(17, inDay / 3600)
+            out[19] = 58
+            two(20, inDay / 60 % 60)
+            out[22] = 58
+            two(23, inDay % 60)
+            put(25, " GMT")
+            return 29
+        }
     }
+
+    private static let weekdayNames: [StaticString] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let monthNames: [StaticString] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// The time a date names, or nil if it is none of the three forms (or not a real date).
     public static func parse(_ text: some StringProtocol) -> Int? {

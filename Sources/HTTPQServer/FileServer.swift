@@ -144,7 +144,24 @@ public final class FileServer: Sendable {
     /// to the nanosecond, in hex (a file replaced by a rename gets a new inode).
     static func entityTag(_ info: SystemCalls.FileStatus) -> String {
         let nanoseconds = UInt64(truncatingIfNeeded: info.modified) &* 1_000_000_000 &+ UInt64(truncatingIfNeeded: info.modifiedNanoseconds)
-        return "\"\(String(info.inode, radix: 16))-\(String(info.size, radix: 16))-\(String(nanoseconds, radix: 16))\""
+        let parts = [info.inode, UInt64(info.size), nanoseconds]
+        // Hex written straight into the string (one per response): at most 3 x 16 digits, 2 dashes, 2 quotes.
+        return String(unsafeUninitializedCapacity: 52) { out in
+            var index = 0
+            out[index] = 34; index += 1
+            for (number, part) in parts.enumerated() {
+                if number > 0 { out[index] = 45; index += 1 }
+                var digits = 1
+                while digits < 16 && part >> (4 * UInt64(digits)) != 0 { digits += 1 }
+                for position in stride(from: digits - 1, through: 0, by: -1) {
+                    let nibble = UInt8((part >> (4 * UInt64(position))) & 0xF)
+                    out[index] = nibble < 10 ? 48 + nibble : 87 + nibble
+                    index += 1
+                }
+            }
+            out[index] = 34
+            return index + 1
+        }
     }
 
     /// Writes a PUT's body to its file, answering 201 or 204 once it is in place.

@@ -103,6 +103,25 @@ import Glibc
         }
     }
 
+    /// A broken download resumes where it stopped (`curl -C -` sends a Range), and a cached
+    /// copy is revalidated (`curl -z FILE` sends If-Modified-Since).
+    @Test func curlResumesABrokenDownloadAndRevalidatesACopy() async throws {
+        try await offPool {
+            let served = try Served()
+            let out = served.root.deletingLastPathComponent().appendingPathComponent("partial")
+            let whole = try Data(contentsOf: served.root.appendingPathComponent("big.bin"))
+            try whole.prefix(1_234_567).write(to: out) // what a broken transfer left
+            let resumed = try ChildProcess.run(Self.curl, ["-sS", "--noproxy", "*", "-C", "-", "-o", out.path,
+                                                           "-w", "%{http_code} %{size_download}", "\(served.base)/big.bin"])
+            #expect(resumed.stdoutText == "206 \(5_000_000 - 1_234_567)", "\(resumed.stdoutText) \(resumed.stderrText)")
+            #expect(try Data(contentsOf: out) == whole)
+            _ = try ChildProcess.run("/usr/bin/touch", ["-r", served.root.appendingPathComponent("big.bin").path, out.path])
+            let fresh = try ChildProcess.run(Self.curl, ["-sS", "--noproxy", "*", "-z", out.path, "-o", "/dev/null",
+                                                         "-w", "%{http_code}", "\(served.base)/big.bin"])
+            #expect(fresh.stdoutText == "304")
+        }
+    }
+
     @Test func logsOneLinePerRequestAndExitsCleanlyOnSIGTERM() async throws {
         try await offPool {
             let served = try Served(extra: ["--log"])
