@@ -11,6 +11,16 @@ public enum Preconditions {
         case failed
     }
 
+    /// Whether `headers` may hold a precondition or a `Range` (a field whose name starts
+    /// with `If-` or is `Range`): one pass over the names, so that the common request, with
+    /// none, skips the lookups.
+    public static func mayApply(to headers: Headers) -> Bool {
+        headers.entries.contains { entry in
+            guard let first = entry.name.first.map({ headers.bytes[$0] | 0x20 }) else { return false }
+            return (first == UInt8(ascii: "i") && entry.name.count > 3) || (first == UInt8(ascii: "r") && entry.name.count == 5)
+        }
+    }
+
     /// Evaluates `If-Match`, `If-Unmodified-Since`, `If-None-Match` and `If-Modified-Since`
     /// for `method` against a representation with entity tag `etag` (e.g. `"5f3-1a"`, quoted)
     /// and modification time `lastModified` (seconds since the epoch); nil validators: no

@@ -99,7 +99,8 @@ public final class FileServer: Sendable {
         let size = info.size
         let etag = Self.entityTag(info)
         var headers: Headers = ["Content-Type": type, "Last-Modified": IMFDate.format(info.modified), "ETag": etag]
-        switch Preconditions.evaluate(request.headers, method: request.method, etag: etag, lastModified: info.modified) {
+        let conditional = Preconditions.mayApply(to: request.headers)
+        switch conditional ? Preconditions.evaluate(request.headers, method: request.method, etag: etag, lastModified: info.modified) : .proceed {
         case .notModified:
             SystemCalls.close(fd)
             headers.remove("Content-Type")
@@ -114,7 +115,7 @@ public final class FileServer: Sendable {
         var range = 0..<size
         var status = 200
         // Range is defined for GET only (RFC 9110 §14.2); HEAD answers as the GET without one would.
-        if request.method == "GET", let field = request.headers["Range"],
+        if conditional, request.method == "GET", let field = request.headers["Range"],
            Preconditions.rangeApplies(request.headers, etag: etag, lastModified: info.modified) {
             switch RangeRequest.evaluate(field, size: size) {
             case .single(let asked):

@@ -85,6 +85,13 @@ import Testing
         #expect(Self.evaluate([("If-Match", "\"unterminated")]) == .failed, "a malformed list matches nothing")
     }
 
+    @Test func onlyRequestsWithPreconditionsOrRangesAreLookedAt() {
+        #expect(!Preconditions.mayApply(to: ["Host": "x", "Accept": "*/*", "User-Agent": "wrk"]))
+        for name in ["If-None-Match", "if-modified-since", "If-Range", "range", "RANGE", "If-Match"] {
+            #expect(Preconditions.mayApply(to: ["Host": "x", name: "v"]), "\(name)")
+        }
+    }
+
     @Test func ifRangeNamesTheCurrentVersionExactly() {
         func applies(_ value: String?) -> Bool {
             var headers = Headers()
