@@ -15,6 +15,8 @@ public final class FileServer: Sendable {
     private let root: Int32
     /// Files up to this size are read and sent with their head in one write.
     private let inlineLimit = 16 * 1024
+    /// Each file version's answer fields, made once.
+    private let validators = ValidatorCache()
 
     /// Whether PUT may create and replace files under the root.
     public let allowsPut: Bool
@@ -97,13 +99,15 @@ public final class FileServer: Sendable {
     /// and a single `Range` (206, or 416); several ranges get the whole file (200).
     private func answer(_ request: Request, _ responder: Responder, fd: Int32, info: SystemCalls.FileStatus, type: String) {
         let size = info.size
-        let etag = Self.entityTag(info)
-        var headers: Headers = ["Content-Type": type, "Last-Modified": IMFDate.format(info.modified), "ETag": etag]
+        let fields = validators.fields(for: info, type: type)
+        let etag = fields.etag
+        var headers = fields.headers
         let conditional = Preconditions.mayApply(to: request.headers)
         switch conditional ? Preconditions.evaluate(request.headers, method: request.method, etag: etag, lastModified: info.modified) : .proceed {
         case .notModified:
             SystemCalls.close(fd)
             headers.remove("Content-Type")
+            headers.remove("Accept-Ranges")
             return responder.send(Response(status: 304, reason: "Not Modified", headers: headers))
         case .failed:
             SystemCalls.close(fd)
@@ -111,7 +115,6 @@ public final class FileServer: Sendable {
         case .proceed:
             break
         }
-        headers.add("Accept-Ranges", "bytes")
         var range = 0..<size
         var status = 200
         // Range is defined for GET only (RFC 9110 §14.2); HEAD answers as the GET without one would.
