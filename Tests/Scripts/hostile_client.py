@@ -91,6 +91,16 @@ def stall_upload(args):
     time.sleep(0.3)
     reset(s)
 
+def abandon_range_rst(args):
+    # A resumed download (Range from the middle, sendfile from an offset) left with a reset.
+    s = connect(args); s.sendall(get(args.big, "Range: bytes=1000000-\r\n")); read_some(s, 50_000); reset(s)
+
+def conditional_then_fin(args):
+    # Revalidation (304, no body) and a bogus range (416), pipelined, then gone.
+    s = connect(args)
+    s.sendall(get(args.small, "If-None-Match: *\r\n") + get(args.big, "Range: bytes=99999999-\r\n"))
+    read_some(s, 200); fin(s)
+
 def abandon_put_midway(args):
     # A PUT that stops a third of the way with a reset: with --allow-put a partial file exists
     # on the server for a moment, and must not after.
@@ -126,7 +136,8 @@ def garbage_then_rst(args):
     s = connect(args); s.sendall(b"\x16\x03\x01\x00\xa5garbage\r\n\r\n" * 3); time.sleep(0.01); reset(s)
 
 SCENARIOS = [abandon_big_fin, abandon_big_rst, abandon_big_unread, abandon_small_rst, abandon_head_fin,
-             abandon_head_rst, abandon_during_continue, abandon_upload, stall_upload, abandon_put_midway,
+             abandon_head_rst, abandon_during_continue, abandon_upload, stall_upload, abandon_range_rst,
+             conditional_then_fin, abandon_put_midway,
              put_whole_then_leave, pipeline_flood, half_close_then_leave, garbage_then_rst]
 
 def main():
