@@ -144,7 +144,9 @@ public final class RequestBody: @unchecked Sendable {
 }
 
 extension RequestBody: AsyncSequence {
+    /// A slice of the body.
     public typealias Element = [UInt8]
+    /// Why the body could not be read to its end.
     public typealias Failure = RequestBodyError
 
     /// Iterates the body's slices; the trailers are `trailers` once it ended.
@@ -156,6 +158,7 @@ extension RequestBody: AsyncSequence {
 
         init(body: RequestBody) { self.body = body }
 
+        /// The next slice, nil after the last (then `trailers` holds the trailer fields).
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(RequestBodyError) -> [UInt8]? {
             guard !done else { return nil }
             let body = self.body
@@ -174,11 +177,13 @@ extension RequestBody: AsyncSequence {
             }
         }
 
+        /// The next slice, nil after the last.
         public mutating func next() async throws(RequestBodyError) -> [UInt8]? {
             try await next(isolation: nil)
         }
     }
 
+    /// Reads the body slice by slice (one iteration per body).
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(body: self) }
 }
 
@@ -195,6 +200,7 @@ public enum RequestBodyError: Error, Sendable, Hashable, CustomStringConvertible
     /// The connection closed for another reason (server shutdown's grace period, a failed write).
     case connectionClosed
 
+    /// What went wrong, in words.
     public var description: String {
         switch self {
         case .peerClosed: "the client closed the connection before the request body ended"

@@ -154,6 +154,28 @@ import Glibc
         #expect(seen.error.withLock { $0 } == .tooLarge(limit: 100_000))
     }
 
+    @Test func aTaskIteratesTheBodyWithForTryAwait() throws {
+        let server = try TestServer(streamingHandler: { _, body, responder in
+            Task {
+                var count = 0
+                var iterator = body.makeAsyncIterator()
+                do {
+                    while let slice = try await iterator.next() { count += slice.count }
+                    let text = "\(count) \(iterator.trailers["X-Done"] ?? "-")\n"
+                    responder.send(Response(status: 200, reason: "OK", body: Array(text.utf8)))
+                } catch {
+                    responder.send(Response(status: 500, reason: "Internal Server Error", body: Array("\(error)\n".utf8)))
+                }
+            }
+        })
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        client.send("PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+        for _ in 0..<20 { client.send(Array("2710\r\n".utf8) + [UInt8](repeating: 3, count: 10_000) + [13, 10]) }
+        client.send("0\r\nX-Done: yes\r\n\r\n")
+        #expect(responses(in: client.readToEnd().bytes).first?.text == "200000 yes\n")
+    }
+
     @Test func collectHasItsOwnLimit() throws {
         let server = try TestServer(streamingHandler: { _, body, responder in
             body.collect(upTo: 10) { result in
