@@ -14,6 +14,9 @@ packages=(
   nginx-light   # a real server in the tests and benchmarks
   wrk           # load generator in the tests and benchmarks
   python3-h11   # an independent HTTP/1.1 parser for the differential test (Debian python3)
+  media-types   # /etc/mime.types, the server's table of content types
+  aria2         # a real segmented downloader (Range requests) in the tests
+  wget          # a real resuming client (wget -c) in the tests
 )
 
 missing=()

@@ -122,6 +122,32 @@ import Glibc
         }
     }
 
+    /// aria2c splits a download into ranges fetched over several connections at once; wget -c
+    /// resumes a partial file. Both must end with the file byte for byte.
+    @Test func segmentedAndResumedDownloadsArriveWhole() async throws {
+        try await offPool {
+            let served = try Served(extra: ["--log"])
+            let scratch = served.root.deletingLastPathComponent()
+            let whole = try Data(contentsOf: served.root.appendingPathComponent("big.bin"))
+            let aria2 = ChildProcess.which("aria2c") ?? "/usr/bin/aria2c"
+            let segmented = try ChildProcess.run(aria2, ["-q", "--no-conf", "--all-proxy=", "-x", "4", "-s", "4", "-k", "1M",
+                                                         "--file-allocation=none", "-d", scratch.path, "-o", "aria2.bin",
+                                                         "\(served.base)/big.bin"], timeout: .seconds(60))
+            #expect(segmented.status == 0, "\(segmented.stderrText)")
+            #expect(try Data(contentsOf: scratch.appendingPathComponent("aria2.bin")) == whole)
+            let ranged = served.output.split(separator: "\n").filter { $0.contains("\"GET /big.bin HTTP/1.1\" 206 ") }
+            #expect(ranged.count >= 2, "aria2c fetched in segments: \(served.output)")
+
+            let partial = scratch.appendingPathComponent("wget.bin")
+            try whole.prefix(3_000_001).write(to: partial)
+            let wget = ChildProcess.which("wget") ?? "/usr/bin/wget"
+            let resumed = try ChildProcess.run(wget, ["-q", "--no-proxy", "-c", "-O", partial.path, "\(served.base)/big.bin"],
+                                               timeout: .seconds(60))
+            #expect(resumed.status == 0, "\(resumed.stderrText)")
+            #expect(try Data(contentsOf: partial) == whole)
+        }
+    }
+
     @Test func logsOneLinePerRequestAndExitsCleanlyOnSIGTERM() async throws {
         try await offPool {
             let served = try Served(extra: ["--log"])
