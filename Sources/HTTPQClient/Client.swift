@@ -69,6 +69,11 @@ public final class Client: Sendable {
         var request = request
         request.target = url.target
         if !request.headers.contains("Host") { request.headers.add("Host", url.authority) }
+        // `user:password@` in the URL: Basic authorization, to this URL's origin only (a
+        // redirect's URL is a new one, without it).
+        if let user = url.user, !request.headers.contains("Authorization") {
+            request.headers.add("Authorization", BasicCredentials.authorization(user: user, password: url.password ?? ""))
+        }
         let pool = pool(for: url)
         let task = PendingRequest(request: request, host: url.host, port: url.port, usesTLS: url.usesTLS, delegate: delegate)
         task.body = body

@@ -10,16 +10,20 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
     public var port: Int
     /// The request target: path and query, at least `/`. The fragment is dropped.
     public var target: String
+    /// The user and password of `user:password@` (percent-decoded): sent as Basic
+    /// authorization to this URL's origin only, never part of `description`.
+    public var user: String?
+    public var password: String?
 
     /// Parses `string`; throws `invalidURL` saying what is wrong.
     public init(_ string: String) throws(ClientError) {
         guard let colon = string.firstIndex(of: ":"), string[colon...].hasPrefix("://") else {
-            throw .invalidURL(string, reason: "missing scheme://")
+            throw .invalidURL(Self.redacted(string), reason: "missing scheme://")
         }
         let schemeEnd = colon..<string.index(colon, offsetBy: 3)
         let scheme = string[..<schemeEnd.lowerBound].lowercased()
         guard scheme == "http" || scheme == "https" else {
-            throw .invalidURL(string, reason: "scheme \(scheme) is neither http nor https")
+            throw .invalidURL(Self.redacted(string), reason: "scheme \(scheme) is neither http nor https")
         }
         var rest = string[schemeEnd.upperBound...]
         if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
@@ -27,16 +31,26 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
         var authority = rest[..<authorityEnd]
         var target = String(rest[authorityEnd...])
         if target.isEmpty || target.first == "?" { target = "/" + target }
-        if authority.contains("@") { throw .invalidURL(string, reason: "user information is not supported") }
+        if let at = authority.lastIndex(of: "@") {
+            let userinfo = authority[..<at]
+            authority = authority[authority.index(after: at)...]
+            let colon = userinfo.firstIndex(of: ":")
+            guard let name = Self.percentDecoded(userinfo[..<(colon ?? userinfo.endIndex)]),
+                  let secret = Self.percentDecoded(colon.map { userinfo[userinfo.index(after: $0)...] } ?? "") else {
+                throw .invalidURL(Self.redacted(string), reason: "bad percent-encoding in the user information")
+            }
+            user = name
+            password = secret
+        }
         var host: Substring
         let defaultPort = scheme == "https" ? 443 : 80
         var port = defaultPort
         if authority.first == "[" {
-            guard let close = authority.firstIndex(of: "]") else { throw .invalidURL(string, reason: "unclosed [ in host") }
+            guard let close = authority.firstIndex(of: "]") else { throw .invalidURL(Self.redacted(string), reason: "unclosed [ in host") }
             host = authority[authority.index(after: authority.startIndex)..<close]
             authority = authority[authority.index(after: close)...]
             if !authority.isEmpty {
-                guard authority.first == ":" else { throw .invalidURL(string, reason: "junk after ]") }
+                guard authority.first == ":" else { throw .invalidURL(Self.redacted(string), reason: "junk after ]") }
                 port = try Self.port(authority.dropFirst(), in: string)
             }
         } else if let colon = authority.lastIndex(of: ":") {
@@ -45,12 +59,12 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
         } else {
             host = authority
         }
-        guard !host.isEmpty else { throw .invalidURL(string, reason: "empty host") }
+        guard !host.isEmpty else { throw .invalidURL(Self.redacted(string), reason: "empty host") }
         guard Authority.isValid(host.contains(":") ? "[\(host)]" : String(host)) else {
-            throw .invalidURL(string, reason: "the host \(host) has characters a host name cannot have")
+            throw .invalidURL(Self.redacted(string), reason: "the host \(host) has characters a host name cannot have")
         }
         guard target.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw .invalidURL(string, reason: "spaces or control characters in the path")
+            throw .invalidURL(Self.redacted(string), reason: "spaces or control characters in the path")
         }
         self.scheme = scheme
         self.host = String(host)
@@ -59,8 +73,33 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
         self.target = (path.contains("/.") ? Self.removingDotSegments(path) : path) + query
     }
 
+    /// `%XX` sequences decoded (UTF-8); nil for a broken one.
+    private static func percentDecoded(_ text: Substring) -> String? {
+        guard text.contains("%") else { return String(text) }
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8)[...]
+        while let byte = iterator.popFirst() {
+            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
+            guard iterator.count >= 2, let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(value)
+            iterator = iterator.dropFirst(2)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `text` (a URL as given) with the password of its user information masked, for
+    /// messages and logs: `http://ann:***@host/`.
+    public static func redacted(_ text: String) -> String {
+        guard let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://") else { return text }
+        let start = text.index(colon, offsetBy: 3)
+        let authorityEnd = text[start...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? text.endIndex
+        guard let at = text[start..<authorityEnd].lastIndex(of: "@"),
+              let separator = text[start..<at].firstIndex(of: ":") else { return text }
+        return String(text[..<text.index(after: separator)]) + "***" + String(text[at...])
+    }
+
     private static func port(_ text: Substring, in string: String) throws(ClientError) -> Int {
-        guard let port = Int(text), (1...65535).contains(port) else { throw .invalidURL(string, reason: "bad port \(text)") }
+        guard let port = Int(text), (1...65535).contains(port) else { throw .invalidURL(Self.redacted(string), reason: "bad port \(text)") }
         return port
     }
 

@@ -1,6 +1,7 @@
 import Locks
 import EvLoop
 import ArgumentParser
+import HTTPQ
 import Foundation
 import HTTPQClient
 
@@ -44,6 +45,10 @@ struct FetchCommand: ParsableCommand {
 
     @Option(name: .long, help: "A request body ('@FILE' reads a file).")
     var data: String?
+
+    @Option(name: [.customShort("u"), .customLong("user")],
+            help: "USER:PASSWORD for Basic authorization (sent to each URL's own origin only; never printed).")
+    var user: String?
 
     @Option(name: [.customShort("T"), .customLong("upload-file")],
             help: "Upload FILE with PUT, streamed from disk (a URL ending in / gets the file's name appended, as curl does).")
@@ -116,6 +121,11 @@ struct FetchCommand: ParsableCommand {
         options.timeout = .milliseconds(Int(timeout * 1000))
         options.method = method ?? (uploadFile != nil ? "PUT" : body == nil ? "GET" : "POST")
         options.headers = headers.compactMap(Self.field)
+        if let user, !options.headers.contains(where: { $0.0.lowercased() == "authorization" }) {
+            let colon = user.firstIndex(of: ":") ?? user.endIndex
+            let password = colon < user.endIndex ? String(user[user.index(after: colon)...]) : ""
+            options.headers.append(("Authorization", BasicCredentials.authorization(user: String(user[..<colon]), password: password)))
+        }
         options.body = body
         options.followRedirects = location
         guard maxRedirects >= 0 else { throw ValidationError("--max-redirs must be 0 or more") }

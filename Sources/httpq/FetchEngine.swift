@@ -111,10 +111,10 @@ final class FetchEngine: Sendable {
         case .success(let url):
             parsed = url
         case .failure(let error):
-            return finished(FetchResult(url: text, host: text, status: nil, bytes: 0, seconds: 0,
+            return finished(FetchResult(url: HTTPURL.redacted(text), host: HTTPURL.redacted(text), status: nil, bytes: 0, seconds: 0,
                                         error: error.description, errorKind: error.kind))
         }
-        let fetch = Fetch(engine: self, original: text, firstURL: parsed, started: started)
+        let fetch = Fetch(engine: self, original: HTTPURL.redacted(text), firstURL: parsed, started: started) // no password in any output
         send(fetch, to: parsed, method: options.method, body: options.body)
     }
 
@@ -123,6 +123,9 @@ final class FetchEngine: Sendable {
         var headers = baseHeaders
         if fetch.crossedOrigin {
             for name in ["Authorization", "Cookie", "Proxy-Authorization"] { headers.remove(name) }
+        } else if let user = fetch.firstURL.user, !headers.contains("Authorization") {
+            // The first URL's `user:password@` goes with every hop that stays at its origin.
+            headers.add("Authorization", BasicCredentials.authorization(user: user, password: fetch.firstURL.password ?? ""))
         }
         let delegate = FetchDelegate(fetch: fetch, url: url, method: method, sink: sinks?(url))
         switch body {

@@ -25,6 +25,37 @@ import Glibc
         #expect(try HTTPURL("https://example.com:80/").authority == "example.com:80")
     }
 
+    @Test func userInformationIsKeptApartAndNeverShown() throws {
+        let url = try HTTPURL("http://ann:p%40ss:w@127.0.0.1:8080/x")
+        #expect(url.user == "ann" && url.password == "p@ss:w" && url.host == "127.0.0.1" && url.port == 8080)
+        #expect(url.description == "http://127.0.0.1:8080/x", "no credentials in the description")
+        #expect(try HTTPURL("http://bob@h/").user == "bob" && HTTPURL("http://bob@h/").password == "")
+        #expect(try HTTPURL("http://h/").user == nil)
+        #expect(HTTPURL.redacted("http://ann:secret@h:1/p?q=a@b") == "http://ann:***@h:1/p?q=a@b")
+        #expect(HTTPURL.redacted("http://ann@h/") == "http://ann@h/")
+        #expect(HTTPURL.redacted("not a url") == "not a url")
+        #expect(throws: ClientError.invalidURL("http://ann:***@h:99999/", reason: "bad port 99999"), "errors never show the password") {
+            try HTTPURL("http://ann:secret@h:99999/")
+        }
+        #expect(throws: ClientError.self) { try HTTPURL("http://ann:%zz@h/") }
+    }
+
+    @Test func aURLsUserInformationIsSentAsBasicAuthorization() async throws {
+        let heads = Locked<[String]>([])
+        let server = try ScriptedServer { fd in
+            heads.withLock { $0.append(ScriptedServer.readHead(fd)) }
+            ScriptedServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        }
+        defer { server.stop() }
+        try await withClient { client, _ in
+            _ = try await client.get("http://Aladdin:open%20sesame@127.0.0.1:\(server.port)/")
+            _ = try await client.get("http://x:y@127.0.0.1:\(server.port)/", headers: ["Authorization": "Bearer mine"]) // given: it wins
+        }
+        let seen = heads.withLock { $0 }
+        #expect(seen.first?.contains("Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n") == true, "\(seen)")
+        #expect(seen.last?.contains("Authorization: Bearer mine\r\n") == true && seen.last?.contains("Basic") == false)
+    }
+
     @Test func refusesWhatItCannotFetch() {
         #expect(throws: ClientError.invalidURL("ftps://x/", reason: "scheme ftps is neither http nor https")) {
             try HTTPURL("ftps://x/")

@@ -115,3 +115,17 @@ import Testing
         #expect(EntityTagList("") == nil)
     }
 }
+
+/// Basic authorization (RFC 7617) and its base64 (RFC 4648 §10 test vectors).
+@Suite struct BasicCredentialsTests {
+    @Test(arguments: [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="),
+                      ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")])
+    func base64(_ text: String, _ encoded: String) {
+        #expect(BasicCredentials.base64(Array(text.utf8)) == encoded)
+    }
+
+    @Test func theRFCExample() {
+        #expect(BasicCredentials.authorization(user: "Aladdin", password: "open sesame") == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+        #expect(BasicCredentials.authorization(user: "test", password: "123£") == "Basic dGVzdDoxMjPCow==", "UTF-8 (RFC 7617 §2.1)")
+    }
+}

@@ -167,6 +167,29 @@ import Glibc
         }
     }
 
+    /// `user:password@` in a URL and `-u` become Basic authorization, sent along a redirect
+    /// that stays at the origin, dropped by one that leaves it, and never printed.
+    @Test(arguments: ["url", "-u"])
+    func basicCredentialsStayWithTheirOriginAndAreNeverShown(_ how: String) async throws {
+        try await offPool {
+            let other = try Origin { _ in Self.ok }
+            defer { other.server.stop() }
+            let first = try Origin { head in
+                head.hasPrefix("GET /start ") ? Self.redirect("/same") : Self.redirect("http://127.0.0.1:\(other.port)/landing")
+            }
+            defer { first.server.stop() }
+            let url = how == "url" ? "http://ann:s%3Acret@127.0.0.1:\(first.port)/start" : "http://127.0.0.1:\(first.port)/start"
+            let result = try CLI.run(["fetch", "-L", "--json"] + (how == "-u" ? ["-u", "ann:s:cret"] : []) + [url],
+                                     input: [], timeout: .seconds(20))
+            #expect(result.status == 0, "\(result.stderr)")
+            let expected = "Authorization: Basic YW5uOnM6Y3JldA==" // ann:s:cret
+            #expect(first.received.count == 2 && first.received.allSatisfy { $0.contains(expected) },
+                    "the first URL and the redirect that stays at its origin: \(first.received)")
+            #expect(other.received.first.map { !$0.contains("Authorization") } == true, "the other origin: \(other.received)")
+            #expect(!result.stdout.contains("cret") && !result.stderr.contains("cret"), "never printed: \(result.stdout)")
+        }
+    }
+
     /// Issue 13.11: a 101 nobody asked for is no response; the connection is not reused.
     @Test func unaskedSwitchingProtocolsFails() async throws {
         try await offPool {
