@@ -154,9 +154,11 @@ import Glibc
         #expect(seen.error.withLock { $0 } == .tooLarge(limit: 100_000))
     }
 
-    @Test func aTaskIteratesTheBodyWithForTryAwait() throws {
+    /// The task runs on the connection's loop (its executor): no thread hop per slice, and no
+    /// wait for the cooperative pool.
+    @Test func aTaskIteratesTheBodyWithForTryAwait() async throws {
         let server = try TestServer(streamingHandler: { _, body, responder in
-            Task {
+            Task(executorPreference: body.loop) {
                 var count = 0
                 var iterator = body.makeAsyncIterator()
                 do {
@@ -169,11 +171,13 @@ import Glibc
             }
         })
         defer { server.stop() }
-        let client = try RawClient(port: server.port)
-        client.send("PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
-        for _ in 0..<20 { client.send(Array("2710\r\n".utf8) + [UInt8](repeating: 3, count: 10_000) + [13, 10]) }
-        client.send("0\r\nX-Done: yes\r\n\r\n")
-        #expect(responses(in: client.readToEnd().bytes).first?.text == "200000 yes\n")
+        try await offPool { // the raw client blocks: not on one of the pool's threads
+            let client = try RawClient(port: server.port)
+            client.send("PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+            for _ in 0..<20 { client.send(Array("2710\r\n".utf8) + [UInt8](repeating: 3, count: 10_000) + [13, 10]) }
+            client.send("0\r\nX-Done: yes\r\n\r\n")
+            #expect(responses(in: client.readToEnd().bytes).first?.text == "200000 yes\n")
+        }
     }
 
     @Test func collectHasItsOwnLimit() throws {
