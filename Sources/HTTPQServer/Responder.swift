@@ -42,7 +42,7 @@ public final class Responder: @unchecked Sendable {
             guard case .head = stage, let connection else { return }
             let body = response.body
             let sendsBody = !isHead && HTTPRules.statusHasContent(response.status)
-            var bytes = self.head(for: response, length: HTTPRules.statusHasContent(response.status) ? body.count : nil,
+            var bytes = self.head(for: response, endsNow: true, length: HTTPRules.statusHasContent(response.status) ? body.count : nil,
                                   chunked: false, reserving: sendsBody ? body.count : 0)
             if sendsBody {
                 bytes.append(contentsOf: body) // head and body in one write
@@ -63,7 +63,7 @@ public final class Responder: @unchecked Sendable {
             let chunked = contentLength == nil && request.version != "HTTP/1.0" && HTTPRules.statusHasContent(response.status)
             // Without a length or chunking, only the connection's end can end a body.
             if contentLength == nil && !chunked && HTTPRules.statusHasContent(response.status) && !isHead { connection.markClosing() }
-            connection.enqueue(head(for: response, length: contentLength, chunked: chunked))
+            connection.enqueue(head(for: response, endsNow: false, length: contentLength, chunked: chunked))
             stage = .streaming(chunked: chunked && !isHead, remaining: contentLength)
             connection.flush()
         }
@@ -110,7 +110,7 @@ public final class Responder: @unchecked Sendable {
     public func sendFile(_ response: Response, descriptor: Int32, offset: Int = 0, count: Int) {
         onLoop { [self] in
             guard case .head = stage, let connection else { SystemCalls.close(descriptor); return }
-            connection.enqueue(head(for: response, length: count, chunked: false))
+            connection.enqueue(head(for: response, endsNow: true, length: count, chunked: false))
             if isHead || count == 0 {
                 SystemCalls.close(descriptor)
             } else {
@@ -164,7 +164,7 @@ public final class Responder: @unchecked Sendable {
 
     /// Status line, the handler's fields (minus the framing ones the server owns), `Date`,
     /// `Server`, the framing, and `Connection`.
-    private func head(for response: Response, length: Int?, chunked: Bool, reserving extra: Int = 0) -> [UInt8] {
+    private func head(for response: Response, endsNow: Bool, length: Int?, chunked: Bool, reserving extra: Int = 0) -> [UInt8] {
         guard let connection else { return [] }
         status = response.status
         connection.responseHeadQueued()
@@ -192,7 +192,7 @@ public final class Responder: @unchecked Sendable {
             out.append(13)
             out.append(10)
         }
-        if connection.mustClose {
+        if connection.mustClose(endsNow: endsNow) {
             out.append(contentsOf: "Connection: close\r\n".utf8)
         } else if request.version == "HTTP/1.0" {
             out.append(contentsOf: "Connection: keep-alive\r\n".utf8)

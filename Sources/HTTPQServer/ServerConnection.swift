@@ -393,7 +393,8 @@ final class ServerConnection: @unchecked Sendable {
 
     /// Whether `closing` must be forced on the response being started (server shutdown or a
     /// client that asked for it).
-    var mustClose: Bool { core.answerMustClose || home.isShuttingDown }
+    /// `endsNow`: the answer's head comes with its whole body (`send`, `sendFile`).
+    func mustClose(endsNow: Bool) -> Bool { core.answerMustClose(endsNow: endsNow) || home.isShuttingDown }
 
     func markClosing() { core.mustCloseAfterResponse() }
 

@@ -83,7 +83,13 @@ struct ServerConnectionCore: Sendable {
     /// Whether an answer started now must say `Connection: close`: the connection closes
     /// after it, or a streaming handler answers without having asked for the body (which
     /// will not be read, so the connection cannot carry another request).
-    var answerMustClose: Bool { closeAfterResponse || (phase == .streaming && !bodyAskedFor) }
+    var answerMustClose: Bool { answerMustClose(endsNow: false) }
+
+    /// The same for an answer that ends with its head (a whole body, a file): given while the
+    /// body is still being read, it leaves the rest unread, so it closes the connection too.
+    func answerMustClose(endsNow: Bool) -> Bool {
+        closeAfterResponse || (phase == .streaming && (!bodyAskedFor || endsNow))
+    }
     let timeouts: Timeouts
 
     /// A connection just accepted: idle (no byte yet) but on the header deadline; with TLS,
@@ -118,14 +124,29 @@ struct ServerConnectionCore: Sendable {
                                maxBodyBytes: Int) -> Action {
         guard phase == .reading else { return .none }
         deadline = now + timeouts.idle
+        if let refusal = Self.refusal(framing: framing, expectation: expectation, maxBodyBytes: maxBodyBytes) {
+            return refuse(refusal.status, refusal.message)
+        }
+        return expectation == .continueBeforeBody ? .sendContinue : .none
+    }
+
+    /// What a head asks that cannot be given, whoever reads the body: a declared body over
+    /// the limit (413), an expectation other than `100-continue` (417).
+    private static func refusal(framing: BodyFraming?, expectation: HTTPRules.Expectation,
+                                maxBodyBytes: Int) -> (status: Int, message: String)? {
         if case .length(let length)? = framing, length > maxBodyBytes {
-            return refuse(413, "request body larger than \(maxBodyBytes) bytes\n")
+            return (413, "request body larger than \(maxBodyBytes) bytes\n")
         }
-        switch expectation {
-        case .none: return .none
-        case .continueBeforeBody: return .sendContinue
-        case .unsupported(let value): return refuse(417, "unsupported expectation: \(value)\n")
-        }
+        if case .unsupported(let value) = expectation { return (417, "unsupported expectation: \(value)\n") }
+        return nil
+    }
+
+    /// The handler has the request (whole, or its head): no deadline of ours while it
+    /// answers; the connection closes after the answer if the request did not keep it alive.
+    private mutating func handOver(to next: Phase, keepsAlive: Bool, shuttingDown: Bool) {
+        phase = next
+        deadline = .infinity
+        if !keepsAlive || shuttingDown { closeAfterResponse = true }
     }
 
     /// The head is complete and a streaming handler will read the body. A request without
@@ -142,15 +163,12 @@ struct ServerConnectionCore: Sendable {
         default:
             break
         }
-        if case .length(let length)? = framing, length > maxBodyBytes {
-            return refuse(413, "request body larger than \(maxBodyBytes) bytes\n")
+        if let refusal = Self.refusal(framing: framing, expectation: expectation, maxBodyBytes: maxBodyBytes) {
+            return refuse(refusal.status, refusal.message)
         }
-        if case .unsupported(let value) = expectation { return refuse(417, "unsupported expectation: \(value)\n") }
         continuePending = expectation == .continueBeforeBody
         bodyAskedFor = false
-        phase = .streaming
-        deadline = .infinity
-        if !keepsAlive || shuttingDown { closeAfterResponse = true }
+        handOver(to: .streaming, keepsAlive: keepsAlive, shuttingDown: shuttingDown)
         return .dispatchHead
     }
 
@@ -187,9 +205,7 @@ struct ServerConnectionCore: Sendable {
             return .none
         }
         guard phase == .reading else { return .none }
-        phase = .responding
-        deadline = .infinity
-        if !keepsAlive || shuttingDown { closeAfterResponse = true }
+        handOver(to: .responding, keepsAlive: keepsAlive, shuttingDown: shuttingDown)
         return .dispatch
     }
 

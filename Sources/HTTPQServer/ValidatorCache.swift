@@ -10,6 +10,8 @@ final class ValidatorCache: Sendable {
     struct Fields: Sendable {
         /// The `ETag` value (quoted).
         let etag: String
+        /// The `Content-Type` the fields were made with (a file's type depends on its name).
+        let type: String
         /// All four fields, for a 200 or 206.
         let headers: Headers
     }
@@ -29,14 +31,14 @@ final class ValidatorCache: Sendable {
     /// The fields for this version of the file, typed `type`.
     func fields(for info: SystemCalls.FileStatus, type: String) -> Fields {
         let key = Key(inode: info.inode, size: info.size, modified: info.modified, modifiedNanoseconds: info.modifiedNanoseconds)
-        if let found = entries.withLock({ $0[key] }), found.headers["Content-Type"] == type { return found }
+        if let found = entries.withLock({ $0[key] }), found.type == type { return found }
         let etag = FileServer.entityTag(info)
         var headers = Headers()
         headers.add("Content-Type", type)
         headers.add("Last-Modified", IMFDate.format(info.modified))
         headers.add("ETag", etag)
         headers.add("Accept-Ranges", "bytes")
-        let made = Fields(etag: etag, headers: headers)
+        let made = Fields(etag: etag, type: type, headers: headers)
         entries.withLock { table in
             if table.count >= capacity { table.removeAll(keepingCapacity: true) } // a crude bound: start over
             table[key] = made

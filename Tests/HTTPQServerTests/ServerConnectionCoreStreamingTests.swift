@@ -76,6 +76,7 @@ import Testing
         var reading = Self.streaming()
         _ = reading.bodyWanted(now: 110)
         #expect(!reading.answerMustClose, "a handler reading the body may answer while it does")
+        #expect(reading.answerMustClose(endsNow: true), "but a whole answer before the body's end leaves the rest unread: it closes")
         core.responseHeadQueued()
         core.responseEnded()
         #expect(core.drained(now: 120) == .lingerThenClose, "the unread rest of the body is not read for a next request")

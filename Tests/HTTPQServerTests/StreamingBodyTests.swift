@@ -138,6 +138,21 @@ import Glibc
         #expect(closed)
     }
 
+    /// A handler that reads a slice, then answers whole (its own 413, a disk full 507): the rest
+    /// of the body will not be read, so the answer says `Connection: close` and the connection ends.
+    @Test func aWholeAnswerMidBodySaysItCloses() throws {
+        let server = try TestServer(streamingHandler: { _, body, responder in
+            body.read { _ in responder.send(Response(status: 413, reason: "Content Too Large", body: Array("enough\n".utf8))) }
+        })
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        client.send("PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n" + String(repeating: "z", count: 1000))
+        let (bytes, closed) = client.readToEnd()
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 413 ") && text.contains("Connection: close\r\n"), "\(text)")
+        #expect(closed)
+    }
+
     @Test func aBodyOverTheStreamedLimitIs413AndTheHandlerHearsWhy() throws {
         let seen = Seen()
         let server = try TestServer({ $0.maxStreamedBodyBytes = 100_000 }, streamingHandler: Self.counting(seen))
