@@ -17,6 +17,9 @@ packages=(
   media-types   # /etc/mime.types, the server's table of content types
   aria2         # a real segmented downloader (Range requests) in the tests
   wget          # a real resuming client (wget -c) in the tests
+  zlib1g-dev    # gzip and deflate response bodies (CZlib)
+  libbrotli-dev # br response bodies (CBrotli)
+  tinyproxy     # a real HTTP proxy (absolute form, CONNECT) in the client's tests
 )
 
 missing=()

@@ -18,25 +18,30 @@ public final class Client: Sendable {
         public var idleTimeout: Duration
         /// Options of every connection (timeouts, keeping bodies, limits).
         public var connection: ConnectionOptions
+        /// Which redirects are followed (default: up to 10, never from https to http).
+        public var redirects: RedirectPolicy
 
-        /// Defaults: 512 connections, 8 per host, 60 s idle.
+        /// Defaults: 512 connections, 8 per host, 60 s idle, up to 10 redirects followed.
         public init(maxConnections: Int = 512, maxConnectionsPerHost: Int = 8, idleTimeout: Duration = .seconds(60),
-                    connection: ConnectionOptions = ConnectionOptions()) {
+                    connection: ConnectionOptions = ConnectionOptions(), redirects: RedirectPolicy = .follow()) {
             self.maxConnections = maxConnections
             self.maxConnectionsPerHost = maxConnectionsPerHost
             self.idleTimeout = idleTimeout
             self.connection = connection
+            self.redirects = redirects
         }
     }
 
     /// The loops the client runs on.
     public let loops: [EventLoop]
     let pools: [LoopPool]
+    let redirects: RedirectPolicy
 
     /// A client on `loops` (each run by someone: an `EventLoopThread`, a group, or you).
     public init(loops: [EventLoop], configuration: Configuration = Configuration()) {
         precondition(!loops.isEmpty, "a client needs at least one loop")
         self.loops = loops
+        redirects = configuration.redirects
         let share = max(1, configuration.maxConnections / loops.count)
         pools = loops.map { LoopPool(loop: $0, configuration: configuration, maxConnections: share) }
     }
@@ -63,23 +68,41 @@ public final class Client: Sendable {
 
     /// Starts a request and returns what cancels it: on the pool's loop, a waiting request
     /// leaves its host's queue and a running one closes its connection; the delegate hears
-    /// `cancelled` (once: a request that already ended is left alone).
+    /// `cancelled` (once: a request that already ended is left alone). Redirects are
+    /// followed as the configuration's policy says, all under the one `deadline`.
     func start(_ request: Request, body: UploadBody? = nil, to url: HTTPURL, deadline: ContinuousClock.Instant?,
                delegate: RequestDelegate) -> @Sendable () -> Void {
+        guard redirects.follows else { return startHop(request, body: body, to: url, deadline: deadline, delegate: delegate) }
+        var request = request
+        request.target = url.target
+        Self.addCredentials(of: url, to: &request) // they go on with every hop that stays at this origin
+        let follower = RedirectFollower(client: self, policy: redirects, request: request, body: body, url: url,
+                                        deadline: deadline, downstream: delegate)
+        follower.start()
+        return { follower.cancel.fire() }
+    }
+
+    /// Sends one request to `url` (the first, or a redirect's next hop) and returns what cancels it.
+    func startHop(_ request: Request, body: UploadBody? = nil, to url: HTTPURL, deadline: ContinuousClock.Instant?,
+                  delegate: RequestDelegate) -> @Sendable () -> Void {
         var request = request
         request.target = url.target
         if !request.headers.contains("Host") { request.headers.add("Host", url.authority) }
-        // `user:password@` in the URL: Basic authorization, to this URL's origin only (a
-        // redirect's URL is a new one, without it).
-        if let user = url.user, !request.headers.contains("Authorization") {
-            request.headers.add("Authorization", BasicCredentials.authorization(user: user, password: url.password ?? ""))
-        }
+        Self.addCredentials(of: url, to: &request)
         let pool = pool(for: url)
         let task = PendingRequest(request: request, host: url.host, port: url.port, usesTLS: url.usesTLS, delegate: delegate)
         task.body = body
         task.deadline = deadline
         pool.loop.execute { pool.enqueue(task) }
         return { pool.loop.execute { pool.abort(task, with: .cancelled) } }
+    }
+
+    /// `user:password@` in the URL: Basic authorization, unless the request has its own.
+    /// A redirect keeps it only while it stays at the origin (`RedirectChain.nextRequest`).
+    static func addCredentials(of url: HTTPURL, to request: inout Request) {
+        if let user = url.user, !request.headers.contains("Authorization") {
+            request.headers.add("Authorization", BasicCredentials.authorization(user: user, password: url.password ?? ""))
+        }
     }
 
     /// Sends `request` to the `url` string; `delegate` hears the response. An unusable URL fails at once.

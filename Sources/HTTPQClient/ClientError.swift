@@ -41,6 +41,17 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A streamed request body could not be sent: its file could not be read, its producer
     /// failed, or it did not match its declared length.
     case uploadFailed(String)
+    /// A redirect's `Location` cannot be followed (another scheme, a bad host, spaces).
+    case badRedirect(location: String, reason: String)
+    /// A redirect from https to http, refused unless `RedirectPolicy.allowsHTTPSToHTTP`.
+    case insecureRedirect(from: String, to: String)
+    /// More redirects than the policy's `max`.
+    case tooManyRedirects(Int)
+    /// A redirect back to a URL already requested with the same method: it would never end.
+    case redirectLoop(String)
+    /// A 307 or 308 asks for the body again, and the body (a stream or a producer) cannot be
+    /// sent twice: give a file or bytes, or follow the redirect yourself.
+    case redirectNeedsBody(status: Int)
 
     public var description: String {
         switch self {
@@ -57,6 +68,11 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unexpectedSwitchingProtocols: "the server switched protocols (101) though the request asked for no upgrade"
         case .cancelled: "cancelled"
         case .uploadFailed(let reason): "the request body could not be sent: \(reason)"
+        case .badRedirect(let location, let reason): "cannot follow the redirect to \(location): \(reason)"
+        case .insecureRedirect(let from, let to): "refused a redirect from \(from) to \(to): it leaves https for http"
+        case .tooManyRedirects(let max): "more than \(max) redirects"
+        case .redirectLoop(let url): "redirect loop: \(url) was already requested"
+        case .redirectNeedsBody(let status): "a \(status) redirect asks for the request body again, and a streamed body cannot be sent twice"
         }
     }
 
@@ -76,6 +92,10 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unexpectedSwitchingProtocols: "upgrade"
         case .cancelled: "cancelled"
         case .uploadFailed: "upload"
+        case .badRedirect: "bad-redirect"
+        case .insecureRedirect: "insecure-redirect"
+        case .tooManyRedirects, .redirectLoop: "too-many-redirects"
+        case .redirectNeedsBody: "redirect-body"
         }
     }
 }

@@ -13,12 +13,16 @@ public protocol RequestDelegate: AnyObject {
     /// The request failed.
     func request(didFail error: ClientError)
     /// The request got a connection; `control` pauses and resumes reading its response
-    /// (backpressure). Optional.
+    /// (backpressure). Called again for each redirect followed (a new connection). Optional.
     func request(didStartWith control: ReadControl)
+    /// `response` (a redirect, its body skipped) is followed to `url`; the answer comes from
+    /// there. Hops may run on other loops, one at a time. Optional.
+    func request(didRedirect response: Response, to url: HTTPURL)
 }
 
 extension RequestDelegate {
     public func request(didStartWith control: ReadControl) {}
+    public func request(didRedirect response: Response, to url: HTTPURL) {}
     public func request(didChange state: State, of response: Response) {}
     public func request(didReceiveBody bytes: RawSpan) {}
 }

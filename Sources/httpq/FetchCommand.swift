@@ -60,6 +60,9 @@ struct FetchCommand: ParsableCommand {
     @Option(name: .customLong("max-redirs"), help: "Redirects followed at most with -L.")
     var maxRedirects = 10
 
+    @Flag(name: .customLong("allow-https-to-http"), help: "With -L, follow a redirect from https to http (refused by default, kind insecure-redirect).")
+    var allowsHTTPSToHTTP = false
+
     @Option(name: .long, help: "Event-loop threads for the client.")
     var threads = 1
 
@@ -130,6 +133,7 @@ struct FetchCommand: ParsableCommand {
         options.followRedirects = location
         guard maxRedirects >= 0 else { throw ValidationError("--max-redirs must be 0 or more") }
         options.maxRedirects = maxRedirects
+        options.allowsHTTPSToHTTP = allowsHTTPSToHTTP
         options.dnsServers = dnsServer
         options.threads = threads
         options.tls = try tls.context()

@@ -19,6 +19,8 @@ final class FetchEngine: Sendable {
         var followRedirects = false
         /// Redirects followed at most before the fetch fails with `too-many-redirects`.
         var maxRedirects = 10
+        /// Whether a redirect from https to http is followed.
+        var allowsHTTPSToHTTP = false
         var dnsServers: String? = nil
         var threads = 1
         /// What https trusts (nil: the system's store, checked).
@@ -59,9 +61,12 @@ final class FetchEngine: Sendable {
         var connection = ConnectionOptions(idleReadTimeout: options.timeout, keepsBody: false)
         connection.dnsServers = options.dnsServers
         connection.tls = options.tls
+        // Redirects are the client's: the CLI only picks the policy.
+        let redirects: RedirectPolicy = options.followRedirects
+            ? .follow(max: options.maxRedirects, allowsHTTPSToHTTP: options.allowsHTTPSToHTTP) : .off
         client = Client(loops: group.loops, configuration: .init(maxConnections: options.concurrency,
                                                                   maxConnectionsPerHost: options.perHost,
-                                                                  connection: connection))
+                                                                  connection: connection, redirects: redirects))
         state = Locked(Queue())
     }
 
@@ -115,20 +120,15 @@ final class FetchEngine: Sendable {
                                         error: error.description, errorKind: error.kind))
         }
         let fetch = Fetch(engine: self, original: HTTPURL.redacted(text), firstURL: parsed, started: started) // no password in any output
-        send(fetch, to: parsed, method: options.method, body: options.body)
+        send(fetch, to: parsed)
     }
 
-    /// Sends one request (the first, or a redirect's) for `fetch`.
-    func send(_ fetch: Fetch, to url: HTTPURL, method: String, body: Payload?) {
+    /// Sends `fetch`'s request; the client follows its redirects.
+    func send(_ fetch: Fetch, to url: HTTPURL) {
         var headers = baseHeaders
-        if fetch.crossedOrigin {
-            for name in ["Authorization", "Cookie", "Proxy-Authorization"] { headers.remove(name) }
-        } else if let user = fetch.firstURL.user, !headers.contains("Authorization") {
-            // The first URL's `user:password@` goes with every hop that stays at its origin.
-            headers.add("Authorization", BasicCredentials.authorization(user: user, password: fetch.firstURL.password ?? ""))
-        }
-        let delegate = FetchDelegate(fetch: fetch, url: url, method: method, sink: sinks?(url))
-        switch body {
+        let method = options.method
+        let delegate = FetchDelegate(fetch: fetch, url: url, sinks: sinks)
+        switch options.body {
         case .file(let upload)?: // streamed from the file (sendfile on plain connections)
             let request = Request(method: method, target: url.target, headers: headers)
             client.execute(request, body: upload, to: url, deadline: fetch.started + options.timeout, delegate: delegate)
@@ -193,9 +193,6 @@ final class Fetch: @unchecked Sendable {
     let firstURL: HTTPURL
     var host: String { firstURL.authority }
     let started: ContinuousClock.Instant
-    var hops = 0
-    /// A redirect left the first URL's origin: credentials given with -H stay behind.
-    var crossedOrigin = false
 
     init(engine: FetchEngine, original: String, firstURL: HTTPURL, started: ContinuousClock.Instant) {
         self.engine = engine
