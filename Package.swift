@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "EvLoop", targets: ["EvLoop"]),
         .library(name: "HTTPQClient", targets: ["HTTPQClient"]),
         .library(name: "HTTPQServer", targets: ["HTTPQServer"]),
+        .library(name: "Codings", targets: ["Codings"]),
         .executable(name: "httpq", targets: ["httpq"]),
     ],
     dependencies: [
@@ -20,6 +21,11 @@ let package = Package(
         .systemLibrary(name: "CEv", providers: [.apt(["libev-dev"])]),
         .systemLibrary(name: "CAres", providers: [.apt(["libc-ares-dev"])]),
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CBrotli", providers: [.apt(["libbrotli-dev"])]),
+        // Content codings (gzip, deflate, br) decoded slice by slice under limits; the only
+        // module that touches CZlib and CBrotli.
+        .target(name: "Codings", dependencies: ["CZlib", "CBrotli"]),
         // Locks for the package's shared state: a leaf, so modules below the reactor can lock.
         .target(name: "Locks"),
         // TLS on non-blocking sockets, and the plain-or-TLS channel both sides read and write
@@ -32,7 +38,7 @@ let package = Package(
         .target(name: "HTTPQ"),
         .target(
             name: "HTTPQClient",
-            dependencies: ["EvLoop", "HTTPQ", "Sockets", "TLS", "Locks", "CAres", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["EvLoop", "HTTPQ", "Sockets", "TLS", "Locks", "CAres", "Codings", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "HTTPQServer", dependencies: ["EvLoop", "HTTPQ", "Sockets", "TLS", "Locks"]),
         .executableTarget(
@@ -48,12 +54,13 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["CSpawn", "EvLoop", "Locks"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPQTests", dependencies: ["HTTPQ", "TestSupport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "Sockets", "TestSupport"]),
+        .testTarget(name: "CodingsTests", dependencies: ["Codings"]),
         .testTarget(name: "EvLoopTests", dependencies: ["EvLoop", "Locks", "TestSupport"]),
         .testTarget(
             name: "HTTPQClientTests",
-            dependencies: ["HTTPQClient", "EvLoop", "HTTPQ", "Locks", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["HTTPQClient", "EvLoop", "HTTPQ", "Locks", "TestSupport", "Codings", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "HTTPQServerTests", dependencies: ["HTTPQServer", "HTTPQClient", "EvLoop", "HTTPQ", "Locks", "TestSupport"]),
-        .testTarget(name: "httpqCLITests", dependencies: ["httpq", "TestSupport"]),
+        .testTarget(name: "httpqCLITests", dependencies: ["httpq", "TestSupport", "Codings"]),
     ]
 )

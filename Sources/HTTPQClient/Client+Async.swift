@@ -7,36 +7,39 @@ extension Client {
     ///
     /// Cancelling the calling Task ends the request at once: it leaves its host's queue, or
     /// its connection closes (freeing the pool slot), and this throws `ClientError.cancelled`.
-    public func get(_ url: String, headers: Headers = [:], deadline: ContinuousClock.Instant? = nil)
-        async throws(ClientError) -> Response
+    public func get(_ url: String, headers: Headers = [:], deadline: ContinuousClock.Instant? = nil,
+                    options: RequestOptions? = nil) async throws(ClientError) -> Response
     {
-        try await execute(Request(method: "GET", target: "/", headers: headers), to: url, deadline: deadline)
+        try await execute(Request(method: "GET", target: "/", headers: headers), to: url, deadline: deadline, options: options)
     }
 
     /// Sends `request` to `url` and returns the whole response. `deadline` bounds it as a
     /// whole (queue, connect, TLS, every byte: `timedOut(.request)` past it); cancelling the
-    /// calling Task ends it at once with `cancelled`, as `get` says.
-    public func execute(_ request: Request, to url: String, deadline: ContinuousClock.Instant? = nil)
-        async throws(ClientError) -> Response
+    /// calling Task ends it at once with `cancelled`, as `get` says. `options` override the
+    /// client's redirect policy and decompression for this request.
+    public func execute(_ request: Request, to url: String, deadline: ContinuousClock.Instant? = nil,
+                        options: RequestOptions? = nil) async throws(ClientError) -> Response
     {
-        try await execute(request, body: nil, to: url, deadline: deadline)
+        try await execute(request, body: nil, to: url, deadline: deadline, options: options)
     }
 
     /// Sends `request` with `body` streamed after its head (`UploadBody`: a file, an
     /// `AsyncSequence`, a producer) and returns the whole response; deadline and cancellation
     /// as `execute(_:to:deadline:)` says.
-    public func execute(_ request: Request, body: UploadBody?, to url: String, deadline: ContinuousClock.Instant? = nil)
-        async throws(ClientError) -> Response
+    public func execute(_ request: Request, body: UploadBody?, to url: String, deadline: ContinuousClock.Instant? = nil,
+                        options: RequestOptions? = nil) async throws(ClientError) -> Response
     {
         let target = try HTTPURL(url)
         let cancel = CancelOnce()
         let result: Result<Response, ClientError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let once = ResumeOnce(continuation)
-                cancel.set(start(request, body: body, to: target, deadline: deadline, delegate: CompletionDelegate { once.resume($0) }))
+                let abort = start(request, body: body, to: target, deadline: deadline, options: options,
+                                  delegate: CompletionDelegate { once.resume($0) })
+                cancel.set { abort($0) }
             }
         } onCancel: {
-            cancel.fire()
+            cancel.fire(.cancelled)
         }
         return try result.get()
     }
@@ -52,28 +55,31 @@ final class ResumeOnce: @unchecked Sendable {
     }
 }
 
-/// A Task's cancellation and the request it must end, whichever comes first: the handler
-/// can run before the request has started (then the request is ended as soon as it is).
+/// What ends a request (a Task's cancellation, a body that cannot be decoded) and the hop
+/// it must end, whichever comes first: it can fire before the request has started (then
+/// the request is ended as soon as it is), and it follows a redirect chain hop by hop.
 final class CancelOnce: Sendable {
     private struct State {
-        var action: (@Sendable () -> Void)?
-        var fired = false
+        var action: (@Sendable (ClientError) -> Void)?
+        var fired: ClientError?
     }
     private let state = Locked(State())
 
-    func set(_ action: @escaping @Sendable () -> Void) {
-        let fireNow = state.withLock { state -> Bool in
+    /// The running hop's abort (the last one set wins).
+    func set(_ action: @escaping @Sendable (ClientError) -> Void) {
+        let fireNow = state.withLock { state -> ClientError? in
             state.action = action
             return state.fired
         }
-        if fireNow { action() }
+        if let fireNow { action(fireNow) }
     }
 
-    func fire() {
-        let action = state.withLock { state -> (@Sendable () -> Void)? in
-            state.fired = true
-            return state.action
+    /// Ends the running hop, and any set later, with `error` (the first error fired wins).
+    func fire(_ error: ClientError = .cancelled) {
+        let (action, error) = state.withLock { state -> ((@Sendable (ClientError) -> Void)?, ClientError) in
+            if state.fired == nil { state.fired = error }
+            return (state.action, state.fired!)
         }
-        action?()
+        action?(error)
     }
 }

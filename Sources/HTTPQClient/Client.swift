@@ -20,28 +20,33 @@ public final class Client: Sendable {
         public var connection: ConnectionOptions
         /// Which redirects are followed (default: up to 10, never from https to http).
         public var redirects: RedirectPolicy
+        /// Whether responses are asked for compressed and decoded (default: off).
+        public var decompression: Decompression
 
         /// Defaults: 512 connections, 8 per host, 60 s idle, up to 10 redirects followed.
         public init(maxConnections: Int = 512, maxConnectionsPerHost: Int = 8, idleTimeout: Duration = .seconds(60),
-                    connection: ConnectionOptions = ConnectionOptions(), redirects: RedirectPolicy = .follow()) {
+                    connection: ConnectionOptions = ConnectionOptions(), redirects: RedirectPolicy = .follow(),
+                    decompression: Decompression = .off) {
             self.maxConnections = maxConnections
             self.maxConnectionsPerHost = maxConnectionsPerHost
             self.idleTimeout = idleTimeout
             self.connection = connection
             self.redirects = redirects
+            self.decompression = decompression
         }
     }
 
     /// The loops the client runs on.
     public let loops: [EventLoop]
     let pools: [LoopPool]
-    let redirects: RedirectPolicy
+    /// The configuration it was made with.
+    public let configuration: Configuration
 
     /// A client on `loops` (each run by someone: an `EventLoopThread`, a group, or you).
     public init(loops: [EventLoop], configuration: Configuration = Configuration()) {
         precondition(!loops.isEmpty, "a client needs at least one loop")
         self.loops = loops
-        redirects = configuration.redirects
+        self.configuration = configuration
         let share = max(1, configuration.maxConnections / loops.count)
         pools = loops.map { LoopPool(loop: $0, configuration: configuration, maxConnections: share) }
     }
@@ -53,38 +58,54 @@ public final class Client: Sendable {
     /// connecting, TLS and every byte of the response. When it passes, the request fails with
     /// `timedOut(.request)` (a waiting one leaves its host's queue; a running one closes its
     /// connection). Without it, only the connection's own timeouts apply.
+    /// `options` override the configuration's redirects and decompression for this request.
     public func execute(_ request: Request, to url: HTTPURL, deadline: ContinuousClock.Instant? = nil,
-                        delegate: RequestDelegate) {
-        _ = start(request, to: url, deadline: deadline, delegate: delegate)
+                        options: RequestOptions? = nil, delegate: RequestDelegate) {
+        _ = start(request, to: url, deadline: deadline, options: options, delegate: delegate)
     }
 
     /// Sends `request` with `body` streamed after its head (a file, a sequence, a producer:
     /// `UploadBody`) instead of `request.body`; otherwise as `execute(_:to:deadline:delegate:)`.
     /// A request with a body that cannot be replayed is never retried on a fresh connection.
     public func execute(_ request: Request, body: UploadBody, to url: HTTPURL, deadline: ContinuousClock.Instant? = nil,
-                        delegate: RequestDelegate) {
-        _ = start(request, body: body, to: url, deadline: deadline, delegate: delegate)
+                        options: RequestOptions? = nil, delegate: RequestDelegate) {
+        _ = start(request, body: body, to: url, deadline: deadline, options: options, delegate: delegate)
     }
 
-    /// Starts a request and returns what cancels it: on the pool's loop, a waiting request
-    /// leaves its host's queue and a running one closes its connection; the delegate hears
-    /// `cancelled` (once: a request that already ended is left alone). Redirects are
-    /// followed as the configuration's policy says, all under the one `deadline`.
+    /// Starts a request and returns what ends it (with `cancelled`, or another error): on the
+    /// pool's loop, a waiting request leaves its host's queue and a running one closes its
+    /// connection; the delegate hears the error once (a request that already ended is left
+    /// alone). Redirects are followed and bodies decoded as `options` (or the configuration)
+    /// say, all under the one `deadline`.
     func start(_ request: Request, body: UploadBody? = nil, to url: HTTPURL, deadline: ContinuousClock.Instant?,
-               delegate: RequestDelegate) -> @Sendable () -> Void {
-        guard redirects.follows else { return startHop(request, body: body, to: url, deadline: deadline, delegate: delegate) }
+               options: RequestOptions? = nil, delegate: RequestDelegate) -> @Sendable (ClientError) -> Void {
+        let redirects = options?.redirects ?? configuration.redirects
+        let decompression = options?.decompression ?? configuration.decompression
         var request = request
-        request.target = url.target
-        Self.addCredentials(of: url, to: &request) // they go on with every hop that stays at this origin
-        let follower = RedirectFollower(client: self, policy: redirects, request: request, body: body, url: url,
-                                        deadline: deadline, downstream: delegate)
-        follower.start()
-        return { follower.cancel.fire() }
+        var delegate = delegate
+        let abort = CancelOnce()
+        // A request with its own Accept-Encoding asked for the coded bytes: it gets them.
+        if decompression.isOn && !request.headers.contains("Accept-Encoding") {
+            request.headers.add("Accept-Encoding", decompression.acceptEncoding)
+            delegate = DecodingDelegate(downstream: delegate, decompression: decompression,
+                                        keepsBody: configuration.connection.keepsBody,
+                                        maxKeptBytes: configuration.connection.limits.maxBodyBytes, abort: abort)
+        }
+        if redirects.follows {
+            request.target = url.target
+            Self.addCredentials(of: url, to: &request) // they go on with every hop that stays at this origin
+            let follower = RedirectFollower(client: self, policy: redirects, request: request, body: body, url: url,
+                                            deadline: deadline, downstream: delegate, abort: abort)
+            follower.start()
+        } else {
+            abort.set(startHop(request, body: body, to: url, deadline: deadline, delegate: delegate))
+        }
+        return { abort.fire($0) }
     }
 
-    /// Sends one request to `url` (the first, or a redirect's next hop) and returns what cancels it.
+    /// Sends one request to `url` (the first, or a redirect's next hop) and returns what ends it.
     func startHop(_ request: Request, body: UploadBody? = nil, to url: HTTPURL, deadline: ContinuousClock.Instant?,
-                  delegate: RequestDelegate) -> @Sendable () -> Void {
+                  delegate: RequestDelegate) -> @Sendable (ClientError) -> Void {
         var request = request
         request.target = url.target
         if !request.headers.contains("Host") { request.headers.add("Host", url.authority) }
@@ -94,7 +115,7 @@ public final class Client: Sendable {
         task.body = body
         task.deadline = deadline
         pool.loop.execute { pool.enqueue(task) }
-        return { pool.loop.execute { pool.abort(task, with: .cancelled) } }
+        return { error in pool.loop.execute { pool.abort(task, with: error) } }
     }
 
     /// `user:password@` in the URL: Basic authorization, unless the request has its own.
@@ -107,9 +128,9 @@ public final class Client: Sendable {
 
     /// Sends `request` to the `url` string; `delegate` hears the response. An unusable URL fails at once.
     public func execute(_ request: Request, to url: String, deadline: ContinuousClock.Instant? = nil,
-                        delegate: RequestDelegate) {
+                        options: RequestOptions? = nil, delegate: RequestDelegate) {
         do {
-            execute(request, to: try HTTPURL(url), deadline: deadline, delegate: delegate)
+            execute(request, to: try HTTPURL(url), deadline: deadline, options: options, delegate: delegate)
         } catch {
             let box = UncheckedBox(delegate)
             loops[0].execute { box.value.request(didFail: error) }

@@ -1,3 +1,4 @@
+import Codings
 import HTTPQ
 import TLS
 
@@ -52,6 +53,9 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A 307 or 308 asks for the body again, and the body (a stream or a producer) cannot be
     /// sent twice: give a file or bytes, or follow the redirect yourself.
     case redirectNeedsBody(status: Int)
+    /// The body's `Content-Encoding` could not be undone: an unknown coding, a corrupt or
+    /// cut stream, or more output than the limits allow (a decompression bomb).
+    case decodingFailed(DecodingError)
 
     public var description: String {
         switch self {
@@ -72,6 +76,7 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .insecureRedirect(let from, let to): "refused a redirect from \(from) to \(to): it leaves https for http"
         case .tooManyRedirects(let max): "more than \(max) redirects"
         case .redirectLoop(let url): "redirect loop: \(url) was already requested"
+        case .decodingFailed(let error): "cannot decode the body: \(error)"
         case .redirectNeedsBody(let status): "a \(status) redirect asks for the request body again, and a streamed body cannot be sent twice"
         }
     }
@@ -96,6 +101,7 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .insecureRedirect: "insecure-redirect"
         case .tooManyRedirects, .redirectLoop: "too-many-redirects"
         case .redirectNeedsBody: "redirect-body"
+        case .decodingFailed: "decoding"
         }
     }
 }

@@ -2,3 +2,6 @@
 @_exported import class TLS.TLSClientContext
 @_exported import enum TLS.TLSTrust
 @_exported import enum TLS.TLSError
+@_exported import enum Codings.ContentCoding
+@_exported import enum Codings.DecodingError
+@_exported import struct Codings.DecodingLimits

@@ -15,14 +15,15 @@ final class RedirectFollower: RequestDelegate, @unchecked Sendable {
     private let deadline: ContinuousClock.Instant?
     private let downstream: RequestDelegate
     /// Ends whichever hop is running when the caller cancels.
-    let cancel = CancelOnce()
+    private let cancel: CancelOnce
     /// What the current response's head decided.
     private var step: RedirectChain.Step = .deliver
     /// The `.headers` state of the current response, told only once it is known to be the answer.
     private var heldHeaders = false
 
     init(client: Client, policy: RedirectPolicy, request: Request, body: UploadBody?, url: HTTPURL,
-         deadline: ContinuousClock.Instant?, downstream: RequestDelegate) {
+         deadline: ContinuousClock.Instant?, downstream: RequestDelegate, abort: CancelOnce) {
+        cancel = abort
         self.client = client
         chain = RedirectChain(policy: policy, url: url, method: request.method)
         self.request = request

@@ -63,6 +63,9 @@ struct FetchCommand: ParsableCommand {
     @Flag(name: .customLong("allow-https-to-http"), help: "With -L, follow a redirect from https to http (refused by default, kind insecure-redirect).")
     var allowsHTTPSToHTTP = false
 
+    @Flag(name: .long, help: "Ask for a compressed body (Accept-Encoding: br, gzip, deflate) and save and count it decoded.")
+    var compressed = false
+
     @Option(name: .long, help: "Event-loop threads for the client.")
     var threads = 1
 
@@ -134,6 +137,7 @@ struct FetchCommand: ParsableCommand {
         guard maxRedirects >= 0 else { throw ValidationError("--max-redirs must be 0 or more") }
         options.maxRedirects = maxRedirects
         options.allowsHTTPSToHTTP = allowsHTTPSToHTTP
+        options.compressed = compressed
         options.dnsServers = dnsServer
         options.threads = threads
         options.tls = try tls.context()

@@ -21,6 +21,8 @@ final class FetchEngine: Sendable {
         var maxRedirects = 10
         /// Whether a redirect from https to http is followed.
         var allowsHTTPSToHTTP = false
+        /// Ask for gzip, deflate or br and save the decoded bytes (`--compressed`).
+        var compressed = false
         var dnsServers: String? = nil
         var threads = 1
         /// What https trusts (nil: the system's store, checked).
@@ -66,7 +68,8 @@ final class FetchEngine: Sendable {
             ? .follow(max: options.maxRedirects, allowsHTTPSToHTTP: options.allowsHTTPSToHTTP) : .off
         client = Client(loops: group.loops, configuration: .init(maxConnections: options.concurrency,
                                                                   maxConnectionsPerHost: options.perHost,
-                                                                  connection: connection, redirects: redirects))
+                                                                  connection: connection, redirects: redirects,
+                                                                  decompression: options.compressed ? .on() : .off))
         state = Locked(Queue())
     }
 

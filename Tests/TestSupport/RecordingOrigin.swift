@@ -29,7 +29,13 @@ public final class RecordingOrigin: @unchecked Sendable {
     /// Every request received so far, in order.
     public var received: [Received] { lock.lock(); defer { lock.unlock() }; return requests }
 
-    public init(_ route: @escaping @Sendable (Received) -> String) throws {
+    /// An origin answering with text.
+    public convenience init(_ route: @escaping @Sendable (Received) -> String) throws {
+        try self.init(bytes: { Array(route($0).utf8) })
+    }
+
+    /// An origin answering with bytes (binary bodies).
+    public init(bytes route: @escaping @Sendable (Received) -> [UInt8]) throws {
         let box = Box()
         server = try ScriptedServer { fd in
             while true {
@@ -50,7 +56,12 @@ public final class RecordingOrigin: @unchecked Sendable {
                 box.origin?.record(request)
                 let answer = route(request)
                 if answer.isEmpty { return }
-                ScriptedServer.send(fd, answer)
+                var sent = 0
+                while sent < answer.count {
+                    let n = answer.withUnsafeBytes { write(fd, $0.baseAddress! + sent, answer.count - sent) }
+                    if n <= 0 { return }
+                    sent += n
+                }
             }
         }
         box.origin = self

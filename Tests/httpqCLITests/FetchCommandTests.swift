@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Codings
 import TestSupport
 
 /// `httpq fetch` and `httpq demo` run as processes against real servers on loopback.
@@ -91,6 +92,42 @@ import TestSupport
             #expect(plain.stdoutText.contains(#""status": 301"#))
             let followed = try ChildProcess.run(CLI.executable, ["fetch", "--json", "-L", old])
             #expect(followed.stdoutText.contains(#""status": 200, "bytes": 7"#), "\(followed.stdoutText)")
+            withExtendedLifetime(nginx) {}
+        }
+    }
+
+    /// --compressed asks nginx (gzip on) for gzip and stores and counts the decoded bytes;
+    /// without it nginx sends the file as it is. Same bytes on disk either way.
+    @Test func compressedStoresTheDecodedBody() async throws {
+        try await offPool {
+            let text = Array((0..<4_000).map { "row \($0) of a table that compresses well\n" }.joined().utf8)
+            let nginx = try Nginx(files: ["table.txt": text], extraConfig: "gzip on; gzip_types text/plain; gzip_min_length 0;")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("compressed-\(getpid())")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            for flag in [["--compressed"], []] {
+                let out = directory.appendingPathComponent(flag.isEmpty ? "plain" : "decoded")
+                let result = try ChildProcess.run(CLI.executable, ["fetch", "--json", "--output", out.path] + flag
+                                                  + ["http://127.0.0.1:\(nginx.port)/table.txt"])
+                #expect(result.status == 0, "\(result.stderrText)")
+                #expect(result.stdoutText.contains(#""bytes": \#(text.count)"#), "\(result.stdoutText)")
+                let stored = try Data(contentsOf: out.appendingPathComponent("127.0.0.1:\(nginx.port)/table.txt"))
+                #expect([UInt8](stored) == text)
+            }
+            // An origin that gzips whatever was asked: only --compressed decodes (and asks).
+            let coded = ContentEncoder.encode(text, as: .gzip)
+            let origin = try RecordingOrigin(bytes: { _ in
+                Array("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: \(coded.count)\r\n\r\n".utf8) + coded
+            })
+            defer { origin.stop() }
+            for flag in [["--compressed"], []] {
+                let out = directory.appendingPathComponent(flag.isEmpty ? "raw" : "undone")
+                let result = try ChildProcess.run(CLI.executable, ["fetch", "--output", out.path] + flag
+                                                  + ["http://127.0.0.1:\(origin.port)/t.txt"])
+                #expect(result.status == 0, "\(result.stderrText)")
+                let stored = [UInt8](try Data(contentsOf: out.appendingPathComponent("127.0.0.1:\(origin.port)/t.txt")))
+                #expect(stored == (flag.isEmpty ? coded : text))
+            }
+            #expect(origin.received.map { $0.has("Accept-Encoding") } == [true, false])
             withExtendedLifetime(nginx) {}
         }
     }
