@@ -35,8 +35,9 @@ struct ClientConnectionCore: Sendable {
     enum Phase: Hashable, Sendable {
         /// The host name is being resolved.
         case resolving
-        /// TCP connecting to the address at this index of the resolved list.
-        case connecting(index: Int)
+        /// TCP connecting, happy-eyeballs style (RFC 8305): attempts `0..<next` were started,
+        /// `open` of them still race.
+        case connecting(next: Int, open: Int)
         /// TCP is up; the TLS handshake is under way (still under the connect timeout).
         case handshaking
         /// Ready for requests.
@@ -46,8 +47,9 @@ struct ClientConnectionCore: Sendable {
 
     /// What the connection must do on its way up.
     enum ConnectAction: Hashable, Sendable {
-        /// Connect to the address at this index.
-        case connect(index: Int)
+        /// Start an attempt to the address at this index (earlier ones go on racing); when
+        /// `more` addresses remain, ask `nextAttemptDue` after the attempt delay.
+        case connect(index: Int, more: Bool)
         /// Start the TLS handshake.
         case startTLS
         /// Ready: stop the connect timer, send what waits.
@@ -84,24 +86,35 @@ struct ClientConnectionCore: Sendable {
         guard count > 0 else {
             return .fail(.resolveFailed(host: host, reason: "no addresses"))
         }
-        phase = .connecting(index: 0)
-        return .connect(index: 0)
+        return startAttempt(next: 0, open: 0)
     }
 
-    /// The current address could not be connected to (`errno`; `refused`: the peer said so):
-    /// the next one, or, after the last, the error that says why (refused if the last one
-    /// refused, else unreachable).
+    /// The attempt delay passed with no winner: the next address joins the race (RFC 8305
+    /// §5: the earlier attempts are not abandoned).
+    mutating func nextAttemptDue() -> ConnectAction {
+        guard case .connecting(let next, let open) = phase, next < addressCount else { return .none }
+        return startAttempt(next: next, open: open)
+    }
+
+    /// An attempt failed (`errno`; `refused`: the peer said so): the next address starts at
+    /// once; with none left and none racing, the error that says why (refused if the last
+    /// failure was a refusal, else unreachable).
     mutating func attemptFailed(errno code: Int32, refused: Bool, host: String, port: Int) -> ConnectAction {
-        guard case .connecting(let index) = phase else { return .none }
-        guard index + 1 < addressCount else {
-            return .fail(refused ? .connectionRefused(host: host, port: port)
-                         : .unreachable(host: host, port: port, errno: code))
-        }
-        phase = .connecting(index: index + 1)
-        return .connect(index: index + 1)
+        guard case .connecting(let next, let open) = phase else { return .none }
+        if next < addressCount { return startAttempt(next: next, open: open - 1) }
+        phase = .connecting(next: next, open: open - 1)
+        guard open - 1 == 0 else { return .none } // others still race
+        return .fail(refused ? .connectionRefused(host: host, port: port)
+                     : .unreachable(host: host, port: port, errno: code))
     }
 
-    /// TCP is up: the handshake next, or ready.
+    private mutating func startAttempt(next: Int, open: Int) -> ConnectAction {
+        phase = .connecting(next: next + 1, open: open + 1)
+        return .connect(index: next, more: next + 1 < addressCount)
+    }
+
+    /// TCP is up (the first attempt to connect wins; the connection closes the others): the
+    /// handshake next, or ready.
     mutating func tcpConnected(usesTLS: Bool) -> ConnectAction {
         guard case .connecting = phase else { return .none }
         if usesTLS {

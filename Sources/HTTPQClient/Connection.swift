@@ -57,6 +57,10 @@ public final class Connection: @unchecked Sendable {
     /// Numbers uploads, so a writer of an ended one is not heard.
     var uploadsStarted = 0
     var connectTimer: ScheduledTimer?
+    /// Connection attempts still racing, by address index (happy eyeballs), and the delay
+    /// after which the next address joins.
+    var attempts: [Int: (fd: Int32, watcher: IOWatcher)] = [:]
+    var attemptTimer: ScheduledTimer?
     var requestTimer: ScheduledTimer?
     var idleTimer: ScheduledTimer?
 
@@ -93,7 +97,7 @@ public final class Connection: @unchecked Sendable {
             guard let self, case .resolving = self.phase else { return }
             switch result {
             case .success(let addresses):
-                self.addresses = addresses
+                self.addresses = SocketAddress.interleavedByFamily(addresses)
                 self.perform(self.core.resolved(count: addresses.count, host: host, port: port))
             case .failure(let error): self.fail(error)
             }
@@ -161,7 +165,15 @@ public final class Connection: @unchecked Sendable {
     /// Performs what the core decided on the way up.
     func perform(_ action: ClientConnectionCore.ConnectAction) {
         switch action {
-        case .connect(let index): connect(to: addresses[index])
+        case .connect(let index, let more):
+            if more { // RFC 8305 §5: the next address joins the race if this one has not won by then
+                attemptTimer?.cancel()
+                attemptTimer = loop.schedule(after: options.attemptDelay) { [weak self] in
+                    guard let self else { return }
+                    self.perform(self.core.nextAttemptDue())
+                }
+            }
+            connect(index)
         case .startTLS: startTLS()
         case .established: established()
         case .fail(let error): fail(error)
@@ -169,36 +181,56 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
-    /// Opens a socket and connects it to `address` (the attempt the core chose).
-    func connect(to address: SocketAddress) {
+    /// Opens a socket and starts connecting it to the address at `index` (the attempt the
+    /// core chose); earlier attempts go on racing.
+    func connect(_ index: Int) {
+        let address = addresses[index]
         guard case .ok(let socket) = SystemCalls.tcpSocket(family: address.family) else {
             return perform(core.attemptFailed(errno: errno, refused: false, host: host, port: port))
         }
-        fd = socket
+        options.logger?.trace("connecting", metadata: ["host": "\(host)", "address": "\(address)", "attempt": "\(index + 1)"])
         switch SystemCalls.connect(socket, to: address) {
         case .ok:
-            connected()
+            won(socket)
         case .wouldBlock:
             // Held through the callback: a failure closes the connection, and its pool may
             // then let go of it while this frame still reads it.
-            watcher = loop.watch(fileDescriptor: socket, for: .write) { [unowned self] _ in
-                withExtendedLifetime(self) { connectFinished() }
+            let watcher = loop.watch(fileDescriptor: socket, for: .write) { [unowned self] _ in
+                withExtendedLifetime(self) { attemptFinished(index) }
             }
+            attempts[index] = (socket, watcher)
         case .failed(let code):
-            closeSocket()
+            SystemCalls.close(socket)
             perform(core.attemptFailed(errno: code, refused: code == ECONNREFUSED, host: host, port: port))
         }
     }
 
-    func connectFinished() {
-        guard case .connecting = phase else { return }
-        let code = SystemCalls.pendingError(fd)
-        if code == 0 {
-            connected()
-        } else {
-            closeSocket()
-            perform(core.attemptFailed(errno: code, refused: code == ECONNREFUSED, host: host, port: port))
+    /// The attempt at `index` finished connecting, or failed.
+    func attemptFinished(_ index: Int) {
+        guard case .connecting = phase, let attempt = attempts.removeValue(forKey: index) else { return }
+        attempt.watcher.cancel()
+        let code = SystemCalls.pendingError(attempt.fd)
+        if code == 0 { return won(attempt.fd) }
+        SystemCalls.close(attempt.fd)
+        perform(core.attemptFailed(errno: code, refused: code == ECONNREFUSED, host: host, port: port))
+    }
+
+    /// `socket` connected first: the other attempts are closed, and it is the connection.
+    func won(_ socket: Int32) {
+        abandonAttempts()
+        fd = socket
+        connected()
+    }
+
+    /// Closes every attempt still racing and stops the attempt delay.
+    func abandonAttempts() {
+        attemptTimer?.cancel()
+        attemptTimer = nil
+        for attempt in attempts.values {
+            attempt.watcher.cancel()
+            SystemCalls.close(attempt.fd)
         }
+        attempts = [:]
     }
 
     /// TCP is up: on to TLS, or ready for requests.
@@ -243,6 +275,7 @@ public final class Connection: @unchecked Sendable {
     }
 
     func closeSocket() {
+        abandonAttempts()
         watcher?.cancel()
         watcher = nil
         tls?.close() // close_notify when the session is up (best effort, never waits)

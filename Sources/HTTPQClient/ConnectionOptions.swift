@@ -6,6 +6,9 @@ import TLS
 public struct ConnectionOptions: Sendable {
     /// How long establishing the TCP connection may take (all addresses together).
     public var connectTimeout: Duration
+    /// How long an attempt to one address has before the next address joins the race
+    /// (RFC 8305's Connection Attempt Delay; default 250 ms). The first to connect wins.
+    public var attemptDelay: Duration = .milliseconds(250)
     /// How long nothing may be read while a response is expected.
     public var idleReadTimeout: Duration
     /// How long one request may take from `send` to its last byte; nil for no limit.

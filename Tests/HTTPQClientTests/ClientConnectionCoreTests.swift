@@ -15,15 +15,43 @@ import Testing
     @Test func everyAddressIsTriedInTurnAndTheLastFailureSaysWhy() {
         var core = Core()
         #expect(core.phase == .resolving)
-        #expect(core.resolved(count: 3, host: "h", port: 80) == .connect(index: 0))
-        #expect(core.attemptFailed(errno: 101, refused: false, host: "h", port: 80) == .connect(index: 1))
-        #expect(core.attemptFailed(errno: 111, refused: true, host: "h", port: 80) == .connect(index: 2))
+        #expect(core.resolved(count: 3, host: "h", port: 80) == .connect(index: 0, more: true))
+        #expect(core.attemptFailed(errno: 101, refused: false, host: "h", port: 80) == .connect(index: 1, more: true))
+        #expect(core.attemptFailed(errno: 111, refused: true, host: "h", port: 80) == .connect(index: 2, more: false))
         #expect(core.attemptFailed(errno: 113, refused: false, host: "h", port: 80) == .fail(.unreachable(host: "h", port: 80, errno: 113)))
         var refused = Core()
-        _ = refused.resolved(count: 1, host: "h", port: 80)
+        #expect(refused.resolved(count: 1, host: "h", port: 80) == .connect(index: 0, more: false))
         #expect(refused.attemptFailed(errno: 111, refused: true, host: "h", port: 80) == .fail(.connectionRefused(host: "h", port: 80)))
         var none = Core()
         #expect(none.resolved(count: 0, host: "h", port: 80) == .fail(.resolveFailed(host: "h", reason: "no addresses")))
+    }
+
+    /// RFC 8305: a silent attempt is not abandoned when the next one starts; the race fails
+    /// only when every attempt has, and the first to connect wins.
+    @Test func attemptsRaceAfterTheDelayAndFailOnlyWhenAllHave() {
+        var core = Core()
+        #expect(core.resolved(count: 3, host: "h", port: 80) == .connect(index: 0, more: true))
+        #expect(core.nextAttemptDue() == .connect(index: 1, more: true))
+        #expect(core.phase == .connecting(next: 2, open: 2))
+        // The second fails at once: the third starts without waiting for the delay.
+        #expect(core.attemptFailed(errno: 111, refused: true, host: "h", port: 80) == .connect(index: 2, more: false))
+        #expect(core.nextAttemptDue() == .none, "no address left to add")
+        #expect(core.attemptFailed(errno: 111, refused: true, host: "h", port: 80) == .none, "the first still races")
+        #expect(core.attemptFailed(errno: 110, refused: false, host: "h", port: 80) == .fail(.unreachable(host: "h", port: 80, errno: 110)))
+        var winner = Core()
+        _ = winner.resolved(count: 2, host: "h", port: 80)
+        _ = winner.nextAttemptDue()
+        #expect(winner.tcpConnected(usesTLS: false) == .established)
+        #expect(winner.attemptFailed(errno: 111, refused: true, host: "h", port: 80) == .none, "a late loser changes nothing")
+        #expect(winner.nextAttemptDue() == .none)
+    }
+
+    @Test func familiesAreInterleavedStartingWithTheFirst() {
+        let v6 = (1...3).map { SocketAddress(ip: "::\($0)", port: 80)! }
+        let v4 = (1...2).map { SocketAddress(ip: "127.0.0.\($0)", port: 80)! }
+        #expect(SocketAddress.interleavedByFamily(v6 + v4) == [v6[0], v4[0], v6[1], v4[1], v6[2]])
+        #expect(SocketAddress.interleavedByFamily(v4 + v6) == [v4[0], v6[0], v4[1], v6[1], v6[2]])
+        #expect(SocketAddress.interleavedByFamily([]) == [])
     }
 
     @Test func tcpThenTLSThenReady() {

@@ -11,11 +11,14 @@ public final class Dnsmasq: @unchecked Sendable {
     /// The c-ares server list pointing at this server.
     public var servers: String { "127.0.0.1:\(port)" }
 
-    public init() throws {
+    /// `records` adds names with addresses of their own (`["two.httpq": ["127.0.0.2", "127.0.0.1"]]`);
+    /// dnsmasq answers them in reverse (the last given first).
+    public init(records: [String: [String]] = [:]) throws {
         port = freePort()
+        let extra = records.flatMap { name, addresses in addresses.map { "--address=/\(name)/\($0)" } }
         process = try ChildProcess("/usr/sbin/dnsmasq", ["--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
                              "--listen-address=127.0.0.1", "--bind-interfaces", "--port=\(port)",
-                             "--address=/test.httpq/127.0.0.1", "--user=root", "--pid-file="])
+                             "--address=/test.httpq/127.0.0.1", "--user=root", "--pid-file="] + extra)
         usleep(200_000) // dnsmasq binds at once; give it a moment (no readiness signal on UDP)
     }
 

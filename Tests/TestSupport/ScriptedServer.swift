@@ -14,15 +14,17 @@ public final class ScriptedServer: @unchecked Sendable {
     private var accepted = 0
     private var stopped = false
 
-    public init(script: @escaping @Sendable (Int32) -> Void) throws {
+    /// A server on `address` (any of 127.0.0.0/8) and a free port.
+    public init(address: String = "127.0.0.1", script: @escaping @Sendable (Int32) -> Void) throws {
         signal(SIGPIPE, SIG_IGN) // the scripts write to clients that may have gone
+        let host = address
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         self.listener = listener
         var one: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
@@ -35,8 +37,8 @@ public final class ScriptedServer: @unchecked Sendable {
 
     /// A server that answers every connection the same way: reads the request head, sends
     /// `text`, then keeps the connection open for `holding` microseconds before closing it.
-    public static func answering(_ text: String, holding microseconds: UInt32 = 0) throws -> ScriptedServer {
-        try ScriptedServer { fd in
+    public static func answering(_ text: String, holding microseconds: UInt32 = 0, address: String = "127.0.0.1") throws -> ScriptedServer {
+        try ScriptedServer(address: address) { fd in
             _ = readHead(fd)
             send(fd, text)
             if microseconds > 0 { usleep(microseconds) }

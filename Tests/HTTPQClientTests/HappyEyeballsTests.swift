@@ -1,0 +1,108 @@
+import Foundation
+import HTTPQ
+import HTTPQClient
+import Logging
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Happy eyeballs (RFC 8305) on real sockets: a name whose first address silently drops
+/// SYNs and whose second answers.
+@Suite struct HappyEyeballsTests {
+    /// A listener on `address:port` whose accept queue is full (backlog 0, filled by
+    /// connections nobody accepts): Linux then drops further SYNs without a word, as a
+    /// firewall or a dead host does.
+    final class BlackHole {
+        let listener: Int32
+        var fillers: [Int32] = []
+
+        init(address: String, port: Int) throws {
+            listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var one: Int32 = 1
+            setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            var sin = sockaddr_in()
+            sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_addr.s_addr = inet_addr(address)
+            sin.sin_port = in_port_t(UInt16(port).bigEndian)
+            let bound = withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard bound == 0, listen(listener, 0) == 0 else { throw PeerError.didNotStart("black hole", "bind \(address):\(port): errno \(errno)") }
+            for _ in 0..<3 { // fill the queue; later SYNs are dropped
+                let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+                _ = withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+                fillers.append(filler)
+            }
+            usleep(100_000)
+        }
+
+        deinit {
+            fillers.forEach { close($0) }
+            close(listener)
+        }
+    }
+
+    /// Keeps the address of each connection attempt the connection logs.
+    final class Attempts: LogHandler, @unchecked Sendable {
+        let lock = NSLock()
+        var addresses: [String] = []
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            guard event.message == "connecting", let address = event.metadata?["address"] else { return }
+            lock.lock(); addresses.append("\(address)"); lock.unlock()
+        }
+    }
+
+    /// Fetches `http://two.httpq:PORT/` where the name is [black hole, server] (127.0.0.2
+    /// and .3: equally far from the source address 127.0.0.1, so c-ares's RFC 6724 sort
+    /// keeps the DNS order, which dnsmasq reverses from its configuration); returns the
+    /// outcome, the time it took, and the addresses attempted.
+    static func fetch(attemptDelay: Duration, connectTimeout: Duration) async throws
+        -> (Result<Response, ClientError>, Duration, [String])
+    {
+        let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", address: "127.0.0.3")
+        defer { server.stop() }
+        let hole = try BlackHole(address: "127.0.0.2", port: server.port)
+        let dns = try Dnsmasq(records: ["two.httpq": ["127.0.0.3", "127.0.0.2"]])
+        let attempts = Attempts()
+        var options = ConnectionOptions(connectTimeout: connectTimeout, logger: Logger(label: "eyeballs") { _ in attempts },
+                                        dnsServers: dns.servers)
+        options.attemptDelay = attemptDelay
+        let started = ContinuousClock.now
+        let result = try await withClient(.init(connection: options)) { client, _ in
+            await Result(catching: { () async throws(ClientError) in try await client.get("http://two.httpq:\(server.port)/") })
+        }
+        let elapsed = ContinuousClock.now - started
+        withExtendedLifetime((hole, dns)) {}
+        return (result, elapsed, attempts.lock.withLock { attempts.addresses })
+    }
+
+    @Test func aSilentFirstAddressCostsOneAttemptDelayNotTheConnectTimeout() async throws {
+        let (result, elapsed, attempted) = try await Self.fetch(attemptDelay: .milliseconds(250), connectTimeout: .seconds(10))
+        #expect(try result.get().status == 200)
+        #expect(attempted.count == 2 && attempted.first?.hasPrefix("127.0.0.2") == true, "\(attempted)")
+        #expect(elapsed < .seconds(3), "took \(elapsed)")
+    }
+
+    /// Without the race (a delay longer than the connect timeout) the same name fails on the
+    /// connect timeout: what the test above guards against.
+    @Test func withoutTheRaceTheSameNameTimesOut() async throws {
+        let (result, elapsed, attempted) = try await Self.fetch(attemptDelay: .seconds(60), connectTimeout: .seconds(2))
+        #expect(throws: ClientError.timedOut(.connect)) { try result.get() }
+        #expect(attempted.count == 1)
+        #expect(elapsed >= .seconds(2))
+    }
+}
+
+extension Result where Failure == ClientError {
+    init(catching body: () async throws(ClientError) -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
