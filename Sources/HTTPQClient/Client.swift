@@ -22,17 +22,20 @@ public final class Client: Sendable {
         public var redirects: RedirectPolicy
         /// Whether responses are asked for compressed and decoded (default: off).
         public var decompression: Decompression
+        /// Which proxy each URL goes through (default: none; `.environment()` reads curl's variables).
+        public var proxy: ProxySettings
 
         /// Defaults: 512 connections, 8 per host, 60 s idle, up to 10 redirects followed.
         public init(maxConnections: Int = 512, maxConnectionsPerHost: Int = 8, idleTimeout: Duration = .seconds(60),
                     connection: ConnectionOptions = ConnectionOptions(), redirects: RedirectPolicy = .follow(),
-                    decompression: Decompression = .off) {
+                    decompression: Decompression = .off, proxy: ProxySettings = .none) {
             self.maxConnections = maxConnections
             self.maxConnectionsPerHost = maxConnectionsPerHost
             self.idleTimeout = idleTimeout
             self.connection = connection
             self.redirects = redirects
             self.decompression = decompression
+            self.proxy = proxy
         }
     }
 
@@ -110,8 +113,19 @@ public final class Client: Sendable {
         request.target = url.target
         if !request.headers.contains("Host") { request.headers.add("Host", url.authority) }
         Self.addCredentials(of: url, to: &request)
-        let pool = pool(for: url)
-        let task = PendingRequest(request: request, host: url.host, port: url.port, usesTLS: url.usesTLS, delegate: delegate)
+        var key = LoopPool.HostKey(host: url.host, port: url.port, usesTLS: url.usesTLS)
+        if let proxy = configuration.proxy.proxy(for: url) {
+            key.proxy = proxy
+            if !url.usesTLS { // absolute form to the proxy (RFC 9112 §3.2.2), on its connections
+                key = LoopPool.HostKey(host: proxy.host, port: proxy.port, usesTLS: false, proxy: proxy)
+                request.target = "http://\(url.authority)\(url.target)"
+                if let authorization = proxy.authorization, !request.headers.contains("Proxy-Authorization") {
+                    request.headers.add("Proxy-Authorization", authorization)
+                }
+            }
+        }
+        let pool = pool(for: key)
+        let task = PendingRequest(request: request, key: key, delegate: delegate)
         task.body = body
         task.deadline = deadline
         pool.loop.execute { pool.enqueue(task) }
@@ -142,12 +156,8 @@ public final class Client: Sendable {
         for pool in pools { pool.loop.execute { pool.shutdown() } }
     }
 
-    func pool(for url: HTTPURL) -> LoopPool {
-        var hasher = Hasher()
-        hasher.combine(url.host)
-        hasher.combine(url.port)
-        hasher.combine(url.usesTLS)
-        return pools[abs(hasher.finalize() % pools.count)]
+    func pool(for key: LoopPool.HostKey) -> LoopPool {
+        pools[abs(key.hashValue % pools.count)]
     }
 }
 
@@ -160,9 +170,8 @@ struct UncheckedBox<Value>: @unchecked Sendable {
 /// One request waiting for, or running on, a connection.
 final class PendingRequest: @unchecked Sendable {
     let request: Request
-    let host: String
-    let port: Int
-    let usesTLS: Bool
+    /// Which connections may carry it (host, port, scheme, proxy).
+    let key: LoopPool.HostKey
     let delegate: RequestDelegate
     /// A body sent as it is produced instead of `request.body`.
     var body: UploadBody?
@@ -178,11 +187,9 @@ final class PendingRequest: @unchecked Sendable {
     /// The pooled connection running the request, while it runs.
     weak var runningOn: PooledConnection?
 
-    init(request: Request, host: String, port: Int, usesTLS: Bool, delegate: RequestDelegate) {
+    init(request: Request, key: LoopPool.HostKey, delegate: RequestDelegate) {
         self.request = request
-        self.host = host
-        self.port = port
-        self.usesTLS = usesTLS
+        self.key = key
         self.delegate = delegate
     }
 

@@ -38,6 +38,8 @@ struct ClientConnectionCore: Sendable {
         /// TCP connecting, happy-eyeballs style (RFC 8305): attempts `0..<next` were started,
         /// `open` of them still race.
         case connecting(next: Int, open: Int)
+        /// TCP to the proxy is up; its answer to `CONNECT` is awaited (under the connect timeout).
+        case tunneling
         /// TCP is up; the TLS handshake is under way (still under the connect timeout).
         case handshaking
         /// Ready for requests.
@@ -50,6 +52,8 @@ struct ClientConnectionCore: Sendable {
         /// Start an attempt to the address at this index (earlier ones go on racing); when
         /// `more` addresses remain, ask `nextAttemptDue` after the attempt delay.
         case connect(index: Int, more: Bool)
+        /// Ask the proxy to `CONNECT` to the origin.
+        case openTunnel
         /// Start the TLS handshake.
         case startTLS
         /// Ready: stop the connect timer, send what waits.
@@ -113,14 +117,31 @@ struct ClientConnectionCore: Sendable {
         return .connect(index: next, more: next + 1 < addressCount)
     }
 
-    /// TCP is up (the first attempt to connect wins; the connection closes the others): the
-    /// handshake next, or ready.
-    mutating func tcpConnected(usesTLS: Bool) -> ConnectAction {
+    /// TCP is up (the first attempt to connect wins; the connection closes the others): a
+    /// tunnel through the proxy first, or the handshake, or ready.
+    mutating func tcpConnected(usesTLS: Bool, tunnels: Bool = false) -> ConnectAction {
         guard case .connecting = phase else { return .none }
-        if usesTLS {
-            phase = .handshaking
-            return .startTLS
+        if tunnels {
+            phase = .tunneling
+            return .openTunnel
         }
+        return usesTLS ? startHandshake() : ready()
+    }
+
+    /// The proxy answered CONNECT with `status`: a 2xx opens the tunnel (TLS next, or ready);
+    /// anything else fails with `proxyRefused`.
+    mutating func tunnelAnswered(status: Int, usesTLS: Bool, proxy: String) -> ConnectAction {
+        guard phase == .tunneling else { return .none }
+        guard (200..<300).contains(status) else { return .fail(.proxyRefused(proxy: proxy, status: status)) }
+        return usesTLS ? startHandshake() : ready()
+    }
+
+    private mutating func startHandshake() -> ConnectAction {
+        phase = .handshaking
+        return .startTLS
+    }
+
+    private mutating func ready() -> ConnectAction {
         phase = .connected
         return .established
     }

@@ -42,6 +42,12 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A streamed request body could not be sent: its file could not be read, its producer
     /// failed, or it did not match its declared length.
     case uploadFailed(String)
+    /// The proxy would not open a tunnel (or pass the request): `status` is its answer
+    /// (407: it wants credentials, `http://user:password@proxy`).
+    case proxyRefused(proxy: String, status: Int)
+    /// The proxy broke the exchange: closed before answering, or answered CONNECT with
+    /// something that is not HTTP.
+    case proxyFailed(proxy: String, reason: String)
     /// A redirect's `Location` cannot be followed (another scheme, a bad host, spaces).
     case badRedirect(location: String, reason: String)
     /// A redirect from https to http, refused unless `RedirectPolicy.allowsHTTPSToHTTP`.
@@ -72,6 +78,10 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unexpectedSwitchingProtocols: "the server switched protocols (101) though the request asked for no upgrade"
         case .cancelled: "cancelled"
         case .uploadFailed(let reason): "the request body could not be sent: \(reason)"
+        case .proxyRefused(let proxy, let status):
+            status == 407 ? "the proxy \(proxy) wants credentials (407): give them as http://user:password@proxy"
+                : "the proxy \(proxy) refused the tunnel with status \(status)"
+        case .proxyFailed(let proxy, let reason): "the proxy \(proxy) failed: \(reason)"
         case .badRedirect(let location, let reason): "cannot follow the redirect to \(location): \(reason)"
         case .insecureRedirect(let from, let to): "refused a redirect from \(from) to \(to): it leaves https for http"
         case .tooManyRedirects(let max): "more than \(max) redirects"
@@ -97,6 +107,7 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unexpectedSwitchingProtocols: "upgrade"
         case .cancelled: "cancelled"
         case .uploadFailed: "upload"
+        case .proxyRefused, .proxyFailed: "proxy"
         case .badRedirect: "bad-redirect"
         case .insecureRedirect: "insecure-redirect"
         case .tooManyRedirects, .redirectLoop: "too-many-redirects"

@@ -10,6 +10,7 @@ extension Connection {
     /// Readiness: the handshake, else the driver's steps (pending writes first, then reads).
     func ready(_ events: IOEvents) {
         if case .handshaking = phase { return continueHandshake() }
+        if case .tunneling = phase { return continueTunnel(events) }
         let steps = driver.ready(readable: events.contains(.read) || events.contains(.error), writable: events.contains(.write))
         if steps.readFirst { readInput() }
         if steps.flush && !isClosed { flush() }

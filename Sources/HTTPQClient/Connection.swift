@@ -21,6 +21,13 @@ public final class Connection: @unchecked Sendable {
     public let port: Int
     /// Whether the connection speaks TLS (https).
     public let usesTLS: Bool
+    /// The proxy a `CONNECT` tunnel to `host:port` goes through (TLS then runs inside it).
+    public let proxy: Proxy?
+    /// Where TCP connects: the proxy, or the host itself.
+    var connectHost: String { proxy?.host ?? host }
+    var connectPort: Int { proxy?.port ?? port }
+    /// The proxy's answer to CONNECT, while it arrives.
+    var tunnelAnswer = Response(answering: "CONNECT")
     /// Who hears about responses. Held until the connection closes.
     public var delegate: ConnectionDelegate?
     let options: ConnectionOptions
@@ -76,9 +83,11 @@ public final class Connection: @unchecked Sendable {
 
     /// Connects to `host:port` (a name is resolved off the loop's thread), with TLS when
     /// `usesTLS` (certificates checked as `options.tls` says), and calls `delegate` for each
-    /// request sent. Throws only for arguments that can never work.
-    public init(loop: EventLoop, host: String, port: Int, usesTLS: Bool = false, delegate: ConnectionDelegate?,
-                options: ConnectionOptions = ConnectionOptions()) throws(ClientError) {
+    /// request sent. With `proxy`, TCP goes to the proxy, which is asked to `CONNECT` to
+    /// `host:port`; TLS (if any) then runs end to end through the tunnel. Throws only for
+    /// arguments that can never work.
+    public init(loop: EventLoop, host: String, port: Int, usesTLS: Bool = false, proxy: Proxy? = nil,
+                delegate: ConnectionDelegate?, options: ConnectionOptions = ConnectionOptions()) throws(ClientError) {
         guard (1...65535).contains(port) else { throw .invalidURL("\(host):\(port)", reason: "port out of range") }
         guard !host.isEmpty else { throw .invalidURL(":\(port)", reason: "empty host") }
         loop.preconditionInLoop()
@@ -87,18 +96,19 @@ public final class Connection: @unchecked Sendable {
         self.host = host
         self.port = port
         self.usesTLS = usesTLS
+        self.proxy = proxy
         self.delegate = delegate
         self.options = options
         response = Response()
         connectTimer = loop.schedule(after: options.connectTimeout) { [weak self] in
             self?.fail(.timedOut(.connect))
         }
-        AresResolver.resolve(host: host, port: port, servers: options.dnsServers, on: loop) { [weak self] result in
+        AresResolver.resolve(host: connectHost, port: connectPort, servers: options.dnsServers, on: loop) { [weak self] result in
             guard let self, case .resolving = self.phase else { return }
             switch result {
             case .success(let addresses):
                 self.addresses = SocketAddress.interleavedByFamily(addresses)
-                self.perform(self.core.resolved(count: addresses.count, host: host, port: port))
+                self.perform(self.core.resolved(count: addresses.count, host: self.connectHost, port: self.connectPort))
             case .failure(let error): self.fail(error)
             }
         }
@@ -174,6 +184,7 @@ public final class Connection: @unchecked Sendable {
                 }
             }
             connect(index)
+        case .openTunnel: openTunnel()
         case .startTLS: startTLS()
         case .established: established()
         case .fail(let error): fail(error)
@@ -186,7 +197,7 @@ public final class Connection: @unchecked Sendable {
     func connect(_ index: Int) {
         let address = addresses[index]
         guard case .ok(let socket) = SystemCalls.tcpSocket(family: address.family) else {
-            return perform(core.attemptFailed(errno: errno, refused: false, host: host, port: port))
+            return perform(core.attemptFailed(errno: errno, refused: false, host: connectHost, port: connectPort))
         }
         options.logger?.trace("connecting", metadata: ["host": "\(host)", "address": "\(address)", "attempt": "\(index + 1)"])
         switch SystemCalls.connect(socket, to: address) {
@@ -201,7 +212,7 @@ public final class Connection: @unchecked Sendable {
             attempts[index] = (socket, watcher)
         case .failed(let code):
             SystemCalls.close(socket)
-            perform(core.attemptFailed(errno: code, refused: code == ECONNREFUSED, host: host, port: port))
+            perform(core.attemptFailed(errno: code, refused: code == ECONNREFUSED, host: connectHost, port: connectPort))
         }
     }
 
@@ -212,7 +223,7 @@ public final class Connection: @unchecked Sendable {
         let code = SystemCalls.pendingError(attempt.fd)
         if code == 0 { return won(attempt.fd) }
         SystemCalls.close(attempt.fd)
-        perform(core.attemptFailed(errno: code, refused: code == ECONNREFUSED, host: host, port: port))
+        perform(core.attemptFailed(errno: code, refused: code == ECONNREFUSED, host: connectHost, port: connectPort))
     }
 
     /// `socket` connected first: the other attempts are closed, and it is the connection.
@@ -237,10 +248,10 @@ public final class Connection: @unchecked Sendable {
     func connected() {
         options.logger?.debug("connected", metadata: ["host": "\(host)", "port": "\(port)", "fd": "\(fd)"])
         watcher?.cancel() // the connect watcher, if the connect did not finish at once
-        watcher = loop.watch(fileDescriptor: fd, for: usesTLS ? .write : .read) { [unowned self] events in
+        watcher = loop.watch(fileDescriptor: fd, for: usesTLS || proxy != nil ? .write : .read) { [unowned self] events in
             withExtendedLifetime(self) { ready(events) } // as above: `ready` may end in `fail`
         }
-        perform(core.tcpConnected(usesTLS: usesTLS))
+        perform(core.tcpConnected(usesTLS: usesTLS, tunnels: proxy != nil))
     }
 
     /// Starts the TLS session and its handshake.

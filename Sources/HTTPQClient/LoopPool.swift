@@ -9,11 +9,14 @@ import HTTPQ
 /// the next slot freed anywhere, and an idle kept-alive connection of another host is
 /// closed to make that slot (idle connections never starve a host that has work).
 final class LoopPool: @unchecked Sendable {
-    /// Connections are shared only by requests to the same host, port and scheme.
+    /// Connections are shared only by requests to the same host, port and scheme, through
+    /// the same proxy. Plain http through a proxy is keyed by the proxy alone (every origin
+    /// shares its connections); https through one, by origin (each tunnel is to one origin).
     struct HostKey: Hashable {
         let host: String
         let port: Int
         let usesTLS: Bool
+        var proxy: Proxy? = nil
     }
 
     /// One host's connections and queue.
@@ -79,7 +82,7 @@ final class LoopPool: @unchecked Sendable {
             task.delegate.request(didFail: .cancelled)
             return
         }
-        let key = HostKey(host: task.host, port: task.port, usesTLS: task.usesTLS)
+        let key = task.key
         let pool = hosts[key] ?? { let pool = HostPool(); hosts[key] = pool; return pool }()
         armDeadline(task, key)
         pool.waiting.append(task)
@@ -115,7 +118,8 @@ final class LoopPool: @unchecked Sendable {
     func open(_ key: HostKey, _ pool: HostPool, for task: PendingRequest) -> PooledConnection? {
         let pooled = PooledConnection(pool: self, key: key)
         do {
-            let connection = try Connection(loop: loop, host: key.host, port: key.port, usesTLS: key.usesTLS, delegate: pooled,
+            let connection = try Connection(loop: loop, host: key.host, port: key.port, usesTLS: key.usesTLS,
+                                            proxy: key.usesTLS ? key.proxy : nil, delegate: pooled,
                                             options: configuration.connection)
             pooled.connection = connection
             connection.onClose = { [unowned self, unowned pooled] in self.closed(pooled) }
@@ -159,7 +163,7 @@ final class LoopPool: @unchecked Sendable {
     /// Retries `task` once on a fresh connection.
     func retry(_ task: PendingRequest) {
         task.attempts += 1
-        let key = HostKey(host: task.host, port: task.port, usesTLS: task.usesTLS)
+        let key = task.key
         guard let pool = hosts[key] else { return }
         armDeadline(task, key) // ending the first attempt stopped it; the deadline still holds
         pool.waiting.insert(task, at: pool.waitingHead)
@@ -196,7 +200,7 @@ final class LoopPool: @unchecked Sendable {
             running.connection?.fail(error)
         } else { // not running and not ended: in its host's queue
             task.end()
-            hosts[HostKey(host: task.host, port: task.port, usesTLS: task.usesTLS)]?.abandoned += 1
+            hosts[task.key]?.abandoned += 1
             task.delegate.request(didFail: error)
         }
     }

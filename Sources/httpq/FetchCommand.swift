@@ -63,6 +63,13 @@ struct FetchCommand: ParsableCommand {
     @Flag(name: .customLong("allow-https-to-http"), help: "With -L, follow a redirect from https to http (refused by default, kind insecure-redirect).")
     var allowsHTTPSToHTTP = false
 
+    @Option(name: [.customShort("x"), .customLong("proxy")],
+            help: "An HTTP proxy, http://[user:password@]host[:port] (default port 1080); instead of http_proxy, https_proxy and all_proxy.")
+    var proxy: String?
+
+    @Option(name: .customLong("noproxy"), help: "Hosts reached directly, comma-separated (names with their subdomains, addresses, CIDR blocks, or *); instead of no_proxy.")
+    var noProxy: String?
+
     @Flag(name: .long, help: "Ask for a compressed body (Accept-Encoding: br, gzip, deflate) and save and count it decoded.")
     var compressed = false
 
@@ -81,6 +88,22 @@ struct FetchCommand: ParsableCommand {
         if uploadFile != nil && data != nil { throw ValidationError("-T/--upload-file and --data cannot go together.") }
         for header in headers where Self.field(header) == nil {
             throw ValidationError("-H \(header): expected 'Name: value'.")
+        }
+    }
+
+    /// `-x` over the environment, `--noproxy` over `no_proxy`, as curl.
+    func proxySettings() throws -> ProxySettings {
+        do {
+            var settings = try ProxySettings.environment()
+            if let proxy {
+                let chosen = try Proxy(url: proxy)
+                settings.http = chosen
+                settings.https = chosen
+            }
+            if let noProxy { settings.noProxy = NoProxy(noProxy) }
+            return settings
+        } catch {
+            throw CommandFailure("\(error)")
         }
     }
 
@@ -138,6 +161,7 @@ struct FetchCommand: ParsableCommand {
         options.maxRedirects = maxRedirects
         options.allowsHTTPSToHTTP = allowsHTTPSToHTTP
         options.compressed = compressed
+        options.proxy = try proxySettings()
         options.dnsServers = dnsServer
         options.threads = threads
         options.tls = try tls.context()

@@ -23,6 +23,8 @@ final class FetchEngine: Sendable {
         var allowsHTTPSToHTTP = false
         /// Ask for gzip, deflate or br and save the decoded bytes (`--compressed`).
         var compressed = false
+        /// Which proxy each URL goes through (`-x`, `--noproxy`, or curl's variables).
+        var proxy: ProxySettings = .none
         var dnsServers: String? = nil
         var threads = 1
         /// What https trusts (nil: the system's store, checked).
@@ -69,7 +71,8 @@ final class FetchEngine: Sendable {
         client = Client(loops: group.loops, configuration: .init(maxConnections: options.concurrency,
                                                                   maxConnectionsPerHost: options.perHost,
                                                                   connection: connection, redirects: redirects,
-                                                                  decompression: options.compressed ? .on() : .off))
+                                                                  decompression: options.compressed ? .on() : .off,
+                                                                  proxy: options.proxy))
         state = Locked(Queue())
     }
 

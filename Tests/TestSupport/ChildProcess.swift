@@ -125,13 +125,14 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs `path` to completion with `input` on its stdin, collecting stdout and stderr;
-    /// bounded by `timeout`.
+    /// bounded by `timeout`. `environment` ("NAME=value" each) replaces the inherited one.
     public static func run(_ path: String, _ arguments: [String], input: [UInt8] = [],
-                           timeout: Duration = .seconds(60)) throws(ChildProcessError) -> Output {
+                           timeout: Duration = .seconds(60), environment: [String]? = nil) throws(ChildProcessError) -> Output {
         let stdin = try Pipe(), stdout = try Pipe(), stderr = try Pipe()
         let child: ChildProcess
         do {
-            child = try ChildProcess(path, arguments, stdin: stdin.read, stdout: stdout.write, stderr: stderr.write)
+            child = try ChildProcess(path, arguments, stdin: stdin.read, stdout: stdout.write, stderr: stderr.write,
+                                     environment: environment)
         } catch {
             stdin.closeBoth(); stdout.closeBoth(); stderr.closeBoth()
             throw error
