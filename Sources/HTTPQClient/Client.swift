@@ -113,8 +113,8 @@ public final class Client: Sendable {
         request.target = url.target
         if !request.headers.contains("Host") { request.headers.add("Host", url.authority) }
         Self.addCredentials(of: url, to: &request)
-        var key = LoopPool.HostKey(host: url.host, port: url.port, usesTLS: url.usesTLS)
-        if let proxy = configuration.proxy.proxy(for: url) {
+        var key = LoopPool.HostKey(host: url.host, port: url.port, usesTLS: url.usesTLS, socketPath: url.socketPath)
+        if url.socketPath == nil, let proxy = configuration.proxy.proxy(for: url) { // a local socket is never proxied
             key.proxy = proxy
             if !url.usesTLS { // absolute form to the proxy (RFC 9112 §3.2.2), on its connections
                 key = LoopPool.HostKey(host: proxy.host, port: proxy.port, usesTLS: false, proxy: proxy)

@@ -23,9 +23,11 @@ public final class Connection: @unchecked Sendable {
     public let usesTLS: Bool
     /// The proxy a `CONNECT` tunnel to `host:port` goes through (TLS then runs inside it).
     public let proxy: Proxy?
-    /// Where TCP connects: the proxy, or the host itself.
-    var connectHost: String { proxy?.host ?? host }
-    var connectPort: Int { proxy?.port ?? port }
+    /// The Unix domain socket connected to instead of `host:port`, if any.
+    public let socketPath: String?
+    /// Where the socket connects: the proxy, the Unix socket, or the host itself (as errors name it).
+    var connectHost: String { proxy?.host ?? socketPath.map { "unix:\($0)" } ?? host }
+    var connectPort: Int { proxy?.port ?? (socketPath == nil ? port : 0) }
     /// The proxy's answer to CONNECT, while it arrives.
     var tunnelAnswer = Response(answering: "CONNECT")
     /// Who hears about responses. Held until the connection closes.
@@ -86,8 +88,12 @@ public final class Connection: @unchecked Sendable {
     /// request sent. With `proxy`, TCP goes to the proxy, which is asked to `CONNECT` to
     /// `host:port`; TLS (if any) then runs end to end through the tunnel. Throws only for
     /// arguments that can never work.
+    ///
+    /// With `socketPath`, the connection goes to that Unix domain socket instead (no name
+    /// is resolved; `host` is still what the Host field and TLS name).
     public init(loop: EventLoop, host: String, port: Int, usesTLS: Bool = false, proxy: Proxy? = nil,
-                delegate: ConnectionDelegate?, options: ConnectionOptions = ConnectionOptions()) throws(ClientError) {
+                socketPath: String? = nil, delegate: ConnectionDelegate?,
+                options: ConnectionOptions = ConnectionOptions()) throws(ClientError) {
         guard (1...65535).contains(port) else { throw .invalidURL("\(host):\(port)", reason: "port out of range") }
         guard !host.isEmpty else { throw .invalidURL(":\(port)", reason: "empty host") }
         loop.preconditionInLoop()
@@ -97,11 +103,23 @@ public final class Connection: @unchecked Sendable {
         self.port = port
         self.usesTLS = usesTLS
         self.proxy = proxy
+        self.socketPath = socketPath
         self.delegate = delegate
         self.options = options
         response = Response()
         connectTimer = loop.schedule(after: options.connectTimeout) { [weak self] in
             self?.fail(.timedOut(.connect))
+        }
+        if let socketPath {
+            guard let address = SocketAddress(unixPath: socketPath) else {
+                throw .invalidURL(socketPath, reason: "not a usable Unix socket path (at most \(SocketAddress.maxUnixPathBytes) bytes)")
+            }
+            loop.execute { [weak self] in // as a resolver would: on a later turn
+                guard let self, case .resolving = self.phase else { return }
+                self.addresses = [address]
+                self.perform(self.core.resolved(count: 1, host: self.connectHost, port: 0))
+            }
+            return
         }
         AresResolver.resolve(host: connectHost, port: connectPort, servers: options.dnsServers, on: loop) { [weak self] result in
             guard let self, case .resolving = self.phase else { return }

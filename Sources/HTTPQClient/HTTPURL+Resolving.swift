@@ -18,6 +18,13 @@ extension HTTPURL {
             return try HTTPURL(lowered + reference.dropFirst(scheme.count))
         }
         if reference.hasPrefix("//") { return try HTTPURL("\(scheme):\(reference)") }
+        var resolved = try resolvingPath(reference)
+        resolved.socketPath = socketPath // a reference within this origin stays on its socket
+        return resolved
+    }
+
+    /// A reference without scheme or authority, resolved against this URL's path and query.
+    private func resolvingPath(_ reference: Substring) throws(ClientError) -> HTTPURL {
         let (basePath, baseQuery) = Self.split(target)
         let (path, query) = Self.split(String(reference))
         let resolvedPath: String
@@ -39,7 +46,7 @@ extension HTTPURL {
     /// Whether `other` has this URL's origin (scheme, host, port): credentials set for one
     /// origin are not sent to another.
     public func isSameOrigin(as other: HTTPURL) -> Bool {
-        scheme == other.scheme && host.lowercased() == other.host.lowercased() && port == other.port
+        scheme == other.scheme && host.lowercased() == other.host.lowercased() && port == other.port && socketPath == other.socketPath
     }
 
     /// `scheme ":"` at the start of a reference (RFC 3986 §3.1), or nil for a relative one.

@@ -14,6 +14,10 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
     /// authorization to this URL's origin only, never part of `description`.
     public var user: String?
     public var password: String?
+    /// The Unix domain socket to connect to instead of the host: from an
+    /// `http+unix://%2Fpath%2Fto.sock/target` URL (AsyncHTTPClient's form; the host is then
+    /// `localhost`), or set on any URL (what `fetch --unix-socket` does, as curl's).
+    public var socketPath: String?
 
     /// Parses `string`; throws `invalidURL` saying what is wrong.
     public init(_ string: String) throws(ClientError) {
@@ -22,10 +26,19 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
         }
         let schemeEnd = colon..<string.index(colon, offsetBy: 3)
         let scheme = string[..<schemeEnd.lowerBound].lowercased()
-        guard scheme == "http" || scheme == "https" else {
-            throw .invalidURL(Self.redacted(string), reason: "scheme \(scheme) is neither http nor https")
-        }
         var rest = string[schemeEnd.upperBound...]
+        if scheme == "http+unix" || scheme == "https+unix" { // the authority is the socket's percent-encoded path
+            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+            guard let path = Self.percentDecoded(rest[..<authorityEnd]), SocketAddress(unixPath: path) != nil else {
+                throw .invalidURL(string, reason: "the host of \(scheme):// must be a socket path, percent-encoded (%2Frun%2Fapp.sock), at most \(SocketAddress.maxUnixPathBytes) bytes")
+            }
+            self = try HTTPURL("\(scheme.dropLast(5))://localhost\(rest[authorityEnd...])")
+            socketPath = path
+            return
+        }
+        guard scheme == "http" || scheme == "https" else {
+            throw .invalidURL(Self.redacted(string), reason: "scheme \(scheme) is neither http nor https, http+unix or https+unix")
+        }
         if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
         var authority = rest[..<authorityEnd]
@@ -113,5 +126,21 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
         return port == (usesTLS ? 443 : 80) ? name : "\(name):\(port)"
     }
 
-    public var description: String { "\(scheme)://\(authority)\(target)" }
+    public var description: String {
+        if let socketPath { return "\(Self.unixSocketURL(path: socketPath, usesTLS: usesTLS))\(target)" }
+        return "\(scheme)://\(authority)\(target)"
+    }
+
+    /// `http+unix://` (or `https+unix://`) and the socket's path percent-encoded, without a
+    /// target: the URL form of a Unix domain socket.
+    public static func unixSocketURL(path: String, usesTLS: Bool = false) -> String {
+        let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+        var encoded = ""
+        for byte in path.utf8 {
+            if unreserved.contains(byte) { encoded.unicodeScalars.append(Unicode.Scalar(byte)) } else {
+                encoded += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return "\(usesTLS ? "https" : "http")+unix://\(encoded)"
+    }
 }

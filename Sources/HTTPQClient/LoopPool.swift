@@ -17,6 +17,8 @@ final class LoopPool: @unchecked Sendable {
         let port: Int
         let usesTLS: Bool
         var proxy: Proxy? = nil
+        /// A Unix domain socket connected to instead of host and port.
+        var socketPath: String? = nil
     }
 
     /// One host's connections and queue.
@@ -119,7 +121,7 @@ final class LoopPool: @unchecked Sendable {
         let pooled = PooledConnection(pool: self, key: key)
         do {
             let connection = try Connection(loop: loop, host: key.host, port: key.port, usesTLS: key.usesTLS,
-                                            proxy: key.usesTLS ? key.proxy : nil, delegate: pooled,
+                                            proxy: key.usesTLS ? key.proxy : nil, socketPath: key.socketPath, delegate: pooled,
                                             options: configuration.connection)
             pooled.connection = connection
             connection.onClose = { [unowned self, unowned pooled] in self.closed(pooled) }

@@ -90,12 +90,22 @@ public final class Server: Sendable {
             for address in configuration.addresses {
                 var target = address
                 for index in loops.indices {
+                    // A Unix socket path can be bound once: the other loops watch copies of
+                    // the one listener (SO_REUSEPORT is for TCP).
+                    if index > 0, target.unixPath != nil, let first = perLoop[0].last {
+                        switch SystemCalls.duplicate(first) {
+                        case .ok(let copy): perLoop[index].append(copy)
+                        case .failed(let code): throw ServerError.cannotListen(address: target.description, call: "fcntl", errno: code)
+                        case .wouldBlock: throw ServerError.cannotListen(address: target.description, call: "fcntl", errno: 0)
+                        }
+                        continue
+                    }
                     switch SystemCalls.listener(on: target, backlog: configuration.backlog, reusePort: loops.count > 1) {
                     case .success(let fd):
                         perLoop[index].append(fd)
                         if index == 0, let actual = SystemCalls.localAddress(fd) {
-                            target = actual
-                            bound.append(actual)
+                            target = address.unixPath == nil ? actual : address
+                            bound.append(target)
                         }
                     case .failure(let failure):
                         throw ServerError.cannotListen(address: target.description, call: failure.call, errno: failure.code)
@@ -124,13 +134,16 @@ public final class Server: Sendable {
     /// finish (each with `Connection: close`), and force-closes what is left after
     /// `gracePeriod`. `completion` runs once every connection is closed, on some loop thread.
     public func shutdown(gracePeriod: Duration = .seconds(10), completion: @escaping @Sendable () -> Void = {}) {
-        let homes = state.withLock { $0.homes }
+        let (homes, addresses) = state.withLock { ($0.homes, $0.addresses) }
         guard !homes.isEmpty else { return completion() }
         let remaining = Atomic(homes.count)
+        let paths = addresses.compactMap(\.unixPath)
         for home in homes {
             home.loop.execute {
                 home.shutdown(gracePeriod: gracePeriod) {
-                    if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { completion() }
+                    guard remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return }
+                    paths.forEach { SystemCalls.remove($0) } // the socket files it made go with it
+                    completion()
                 }
             }
         }

@@ -2,12 +2,29 @@
 import Glibc
 #endif
 
-/// An IPv4 or IPv6 address and port, ready for `connect`.
+/// An IPv4 or IPv6 address and port, or the path of a Unix domain socket, ready for
+/// `connect` and `bind`.
 public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// The address and port in network byte order.
     package enum Storage: Hashable, Sendable {
         case v4(address: UInt32, port: UInt16)          // both in network byte order
         case v6(address: [UInt8], port: UInt16, scope: UInt32)
+        case unix(path: String)
+    }
+
+    /// The longest path a Unix socket address holds (`sun_path` less its terminating NUL).
+    public static let maxUnixPathBytes = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+
+    /// A Unix domain socket at `path`; nil for an empty path or one longer than
+    /// `maxUnixPathBytes` (108 bytes less one on Linux).
+    public init?(unixPath path: String) {
+        guard !path.isEmpty, path.utf8.count <= Self.maxUnixPathBytes, !path.utf8.contains(0) else { return nil }
+        storage = .unix(path: path)
+    }
+
+    /// The socket's path, for a Unix domain socket address.
+    public var unixPath: String? {
+        if case .unix(let path) = storage { path } else { nil }
     }
     /// The address itself.
     package let storage: Storage
@@ -39,23 +56,29 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
             var v6 = UnsafeRawPointer(address).load(as: sockaddr_in6.self)
             let bytes = withUnsafeBytes(of: &v6.sin6_addr) { Array($0) }
             storage = .v6(address: bytes, port: UInt16(port).bigEndian, scope: v6.sin6_scope_id)
+        case AF_UNIX:
+            var un = UnsafeRawPointer(address).load(as: sockaddr_un.self)
+            let path = withUnsafeBytes(of: &un.sun_path) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            storage = .unix(path: path) // empty for an unnamed peer
         default:
             return nil
         }
     }
 
-    /// The port, in host byte order.
+    /// The port, in host byte order (0 for a Unix socket).
     public var port: Int {
         switch storage {
         case .v4(_, let port), .v6(_, let port, _): Int(UInt16(bigEndian: port))
+        case .unix: 0
         }
     }
 
-    /// `AF_INET` or `AF_INET6`.
+    /// `AF_INET`, `AF_INET6` or `AF_UNIX`.
     package var family: Int32 {
         switch storage {
         case .v4: AF_INET
         case .v6: AF_INET6
+        case .unix: AF_UNIX
         }
     }
 
@@ -79,6 +102,13 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
             return withUnsafePointer(to: &v6) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
             }
+        case .unix(let path):
+            var un = sockaddr_un()
+            un.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &un.sun_path) { $0.copyBytes(from: path.utf8) } // checked to fit with its NUL
+            return withUnsafePointer(to: &un) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
         }
     }
 
@@ -91,6 +121,8 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         case .v6(let address, let port, _):
             address.withUnsafeBytes { _ = inet_ntop(AF_INET6, $0.baseAddress, &text, socklen_t(text.count)) }
             return "[\(Self.text(text))]:\(UInt16(bigEndian: port))"
+        case .unix(let path):
+            return "unix:\(path)"
         }
     }
 

@@ -24,7 +24,13 @@ extension SystemCalls {
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, size)
         if reusePort { _ = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, size) }
         if address.family == AF_INET6 { _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, size) }
-        if address.withSockaddr({ bind(fd, $0, $1) }) != 0 {
+        var bound = address.withSockaddr({ bind(fd, $0, $1) }) == 0
+        if !bound, errno == EADDRINUSE, let path = address.unixPath, isStaleUnixSocket(address) {
+            // A socket file left by a server that is gone (nobody accepts on it): replace it.
+            _ = unlink(path)
+            bound = address.withSockaddr({ bind(fd, $0, $1) }) == 0
+        }
+        if !bound {
             let code = errno
             _ = Glibc.close(fd)
             return .failure(ListenFailure(call: "bind", code: code))
@@ -35,6 +41,14 @@ extension SystemCalls {
             return .failure(ListenFailure(call: "listen", code: code))
         }
         return .success(fd)
+    }
+
+    /// Whether a Unix socket path exists but nobody listens on it (connecting is refused).
+    private static func isStaleUnixSocket(_ address: SocketAddress) -> Bool {
+        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard probe >= 0 else { return false }
+        defer { _ = Glibc.close(probe) }
+        return address.withSockaddr { Glibc.connect(probe, $0, $1) } != 0 && errno == ECONNREFUSED
     }
 
     /// Accepts one connection, non-blocking and close-on-exec, with TCP_NODELAY.
@@ -71,9 +85,11 @@ extension SystemCalls {
         return withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw -> SocketAddress? in
                 guard call(fd, raw, &length) == 0 else { return nil }
-                let port: UInt16 = raw.pointee.sa_family == sa_family_t(AF_INET6)
-                    ? UnsafeRawPointer(raw).load(as: sockaddr_in6.self).sin6_port
-                    : UnsafeRawPointer(raw).load(as: sockaddr_in.self).sin_port
+                let port: UInt16 = switch Int32(raw.pointee.sa_family) {
+                case AF_INET6: UnsafeRawPointer(raw).load(as: sockaddr_in6.self).sin6_port
+                case AF_INET: UnsafeRawPointer(raw).load(as: sockaddr_in.self).sin_port
+                default: 0
+                }
                 return SocketAddress(raw, port: Int(UInt16(bigEndian: port)))
             }
         }
@@ -122,5 +138,19 @@ extension SystemCalls {
             if errno == EINTR || errno == EAGAIN { continue }
             return .failed(errno)
         }
+    }
+}
+
+extension SystemCalls {
+    /// A second descriptor for the same open socket, close-on-exec (for a listener watched
+    /// by several loops).
+    package static func duplicate(_ fd: Int32) -> Outcome<Int32> {
+        let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+        return copy >= 0 ? .ok(copy) : .failed(errno)
+    }
+
+    /// Removes the file at `path` (a Unix socket a server made), ignoring a missing one.
+    package static func remove(_ path: String) {
+        _ = unlink(path)
     }
 }

@@ -70,6 +70,9 @@ struct FetchCommand: ParsableCommand {
     @Option(name: .customLong("noproxy"), help: "Hosts reached directly, comma-separated (names with their subdomains, addresses, CIDR blocks, or *); instead of no_proxy.")
     var noProxy: String?
 
+    @Option(name: .customLong("unix-socket"), help: "Connect to this Unix domain socket instead of each URL's host (which still names the Host field), as curl's --unix-socket.")
+    var unixSocket: String?
+
     @Flag(name: .long, help: "Ask for a compressed body (Accept-Encoding: br, gzip, deflate) and save and count it decoded.")
     var compressed = false
 
@@ -162,6 +165,12 @@ struct FetchCommand: ParsableCommand {
         options.allowsHTTPSToHTTP = allowsHTTPSToHTTP
         options.compressed = compressed
         options.proxy = try proxySettings()
+        if let unixSocket {
+            guard SocketAddress(unixPath: unixSocket) != nil else {
+                throw ValidationError("--unix-socket \(unixSocket): not a usable socket path (at most \(SocketAddress.maxUnixPathBytes) bytes).")
+            }
+            options.socketPath = unixSocket
+        }
         options.dnsServers = dnsServer
         options.threads = threads
         options.tls = try tls.context()

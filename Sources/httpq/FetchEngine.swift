@@ -25,6 +25,8 @@ final class FetchEngine: Sendable {
         var compressed = false
         /// Which proxy each URL goes through (`-x`, `--noproxy`, or curl's variables).
         var proxy: ProxySettings = .none
+        /// Every URL through this Unix domain socket (`--unix-socket`).
+        var socketPath: String? = nil
         var dnsServers: String? = nil
         var threads = 1
         /// What https trusts (nil: the system's store, checked).
@@ -80,7 +82,7 @@ final class FetchEngine: Sendable {
     /// have ended; `progress` runs on the calling thread about ten times a second.
     func run(_ urls: [String], onResult: @escaping @Sendable (FetchResult) -> Void,
              progress: (_ finished: Int, _ total: Int) -> Void = { _, _ in }) {
-        let ordered = Self.interleavedByHost(urls)
+        let ordered = Self.interleavedByHost(urls, socketPath: options.socketPath)
         state.withLock {
             $0.waiting = ordered
             $0.total = ordered.count
@@ -166,11 +168,15 @@ final class FetchEngine: Sendable {
     /// host's URLs in their order): the in-flight window then spreads over every host instead
     /// of filling with one host's queue.
     /// Each URL is parsed here, once.
-    static func interleavedByHost(_ urls: [String]) -> [Planned] {
+    static func interleavedByHost(_ urls: [String], socketPath: String? = nil) -> [Planned] {
         var byHost: [String: [Planned]] = [:]
         var hosts: [String] = []
         for text in urls {
-            let planned = Planned(text: text, url: Result { () throws(ClientError) in try HTTPURL(text) })
+            let planned = Planned(text: text, url: Result { () throws(ClientError) in
+                var url = try HTTPURL(text)
+                if let socketPath { url.socketPath = socketPath }
+                return url
+            })
             let key = (try? planned.url.get())?.authority ?? ""
             if byHost[key] == nil { hosts.append(key) }
             byHost[key, default: []].append(planned)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EvLoop
 import HTTPQServer
+import HTTPQClient
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +13,7 @@ struct ServeCommand: ParsableCommand {
         abstract: "Serve the files under a directory over HTTP/1.1 (https with --tls-cert and --tls-key).",
         discussion: """
         Prints one "listening on http://ADDR:PORT/" line per address once it accepts \
-        ("https://" with TLS). SIGTERM \
+        ("https://" with TLS; "http+unix://%2FPATH/" for a Unix socket, the form fetch takes). SIGTERM \
         or SIGINT stops accepting, lets requests in flight finish (up to 10 s), and exits 0.
         """
     )
@@ -20,7 +21,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "The directory to serve.")
     var root = "."
 
-    @Option(name: .long, help: "ADDR:PORT to listen on ([::1]:PORT for IPv6; port 0 picks one). Repeatable.")
+    @Option(name: .long, help: "ADDR:PORT to listen on ([::1]:PORT for IPv6; port 0 picks one), or unix:PATH for a Unix domain socket. Repeatable.")
     var listen: [String] = []
 
     @Option(name: .long, help: "Event-loop threads, each accepting on its own listener.")
@@ -53,7 +54,7 @@ struct ServeCommand: ParsableCommand {
         if headerTimeout <= 0 || idleTimeout <= 0 { throw ValidationError("timeouts must be positive.") }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together.") }
         for text in listen where ListenAddress.parse(text) == nil {
-            throw ValidationError("--listen \(text): expected ADDR:PORT with an IP address, e.g. 127.0.0.1:8080 or [::1]:8080.")
+            throw ValidationError("--listen \(text): expected ADDR:PORT with an IP address (127.0.0.1:8080, [::1]:8080) or unix:PATH (at most \(SocketAddress.maxUnixPathBytes) bytes).")
         }
     }
 
@@ -86,7 +87,13 @@ struct ServeCommand: ParsableCommand {
         let bound: [SocketAddress]
         do { bound = try server.start() } catch { throw CommandFailure("\(error)") }
         let scheme = tls == nil ? "http" : "https"
-        for address in bound { FileOutput.standardOutputLine("listening on \(scheme)://\(address)/") }
+        for address in bound {
+            if let path = address.unixPath {
+                FileOutput.standardOutputLine("listening on \(HTTPURL.unixSocketURL(path: path, usesTLS: tls != nil))/")
+            } else {
+                FileOutput.standardOutputLine("listening on \(scheme)://\(address)/")
+            }
+        }
 
         // The main thread waits for a signal on a loop of its own, then drains the server.
         let control = try EventLoop()
@@ -107,9 +114,10 @@ struct CommandFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// `ADDR:PORT` and `[V6ADDR]:PORT` for `--listen`.
+/// `ADDR:PORT`, `[V6ADDR]:PORT` and `unix:PATH` for `--listen`.
 enum ListenAddress {
     static func parse(_ text: String) -> SocketAddress? {
+        if text.hasPrefix("unix:") { return SocketAddress(unixPath: String(text.dropFirst(5))) }
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
