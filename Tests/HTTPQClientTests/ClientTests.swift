@@ -57,7 +57,7 @@ import Glibc
     }
 
     @Test func refusesWhatItCannotFetch() {
-        #expect(throws: ClientError.invalidURL("ftps://x/", reason: "scheme ftps is neither http nor https")) {
+        #expect(throws: ClientError.invalidURL("ftps://x/", reason: "scheme ftps is neither http nor https, http+unix or https+unix")) {
             try HTTPURL("ftps://x/")
         }
         #expect(throws: ClientError.self) { try HTTPURL("ftp://x/") }
