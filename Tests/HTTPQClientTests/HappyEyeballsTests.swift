@@ -60,6 +60,16 @@ import Glibc
         }
     }
 
+    /// Sockets of this network namespace still sending SYNs to `127.0.0.2:port` (state 02 in
+    /// /proc/net/tcp): a losing attempt left open would be one more.
+    static func synSent(toHoleAt port: Int) -> Int {
+        let remote = String(format: "0200007F:%04X", port)
+        return readTextFile("/proc/net/tcp").split(separator: "\n").filter { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 3 && fields[2] == remote && fields[3] == "02"
+        }.count
+    }
+
     /// Fetches `http://two.httpq:PORT/` where the name is [black hole, server] (127.0.0.2
     /// and .3: equally far from the source address 127.0.0.1, so c-ares's RFC 6724 sort
     /// keeps the DNS order, which dnsmasq reverses from its configuration); returns the
@@ -76,10 +86,12 @@ import Glibc
                                         dnsServers: dns.servers)
         options.attemptDelay = attemptDelay
         let started = ContinuousClock.now
+        let pendingBefore = synSent(toHoleAt: server.port)
         let result = try await withClient(.init(connection: options)) { client, _ in
             await Result(catching: { () async throws(ClientError) in try await client.get("http://two.httpq:\(server.port)/") })
         }
         let elapsed = ContinuousClock.now - started
+        #expect(synSent(toHoleAt: server.port) == pendingBefore, "the losing attempt was closed")
         withExtendedLifetime((hole, dns)) {}
         return (result, elapsed, attempts.lock.withLock { attempts.addresses })
     }

@@ -89,4 +89,32 @@ import TestSupport
             }
         }
     }
+
+    /// Scripted proxies that misbehave: one that never answers CONNECT (the connect timeout
+    /// covers the tunnel), one that answers and then sends bytes nobody asked for, one that
+    /// closes instead of answering.
+    @Test(arguments: ["silent", "chatty", "closing"])
+    func aBrokenProxyFailsInBoundedTime(_ fault: String) async throws {
+        let proxy = try ScriptedServer { fd in
+            _ = ScriptedServer.readHead(fd)
+            switch fault {
+            case "silent": usleep(3_000_000)
+            case "chatty": ScriptedServer.send(fd, "HTTP/1.1 200 Connection established\r\n\r\nSURPRISE")
+            default: return
+            }
+        }
+        defer { proxy.stop() }
+        var configuration = try Self.client(.all(try Proxy(url: "127.0.0.1:\(proxy.port)")), tls: true)
+        configuration.connection.connectTimeout = .seconds(1)
+        let started = ContinuousClock.now
+        let result = try await withClient(configuration) { client, _ in
+            await Result(catching: { () async throws(ClientError) in try await client.get("https://localhost:1/") })
+        }
+        switch result {
+        case .failure(.timedOut(.connect)) where fault == "silent": break
+        case .failure(.proxyFailed) where fault != "silent": break
+        default: Issue.record("\(fault): \(result)")
+        }
+        #expect(ContinuousClock.now - started < .seconds(3))
+    }
 }
