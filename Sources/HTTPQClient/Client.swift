@@ -84,6 +84,9 @@ public final class Client: Sendable {
                options: RequestOptions? = nil, delegate: RequestDelegate) -> @Sendable (ClientError) -> Void {
         let redirects = options?.redirects ?? configuration.redirects
         let decompression = options?.decompression ?? configuration.decompression
+        guard redirects.follows || decompression.isOn else { // the plain path: nothing stands in between
+            return startHop(request, body: body, to: url, deadline: deadline, delegate: delegate)
+        }
         var request = request
         var delegate = delegate
         let abort = CancelOnce()
