@@ -142,9 +142,10 @@ public final class Responder: @unchecked Sendable {
 
     func finished() {
         if let log = connection?.home.configuration.accessLog, let connection {
-            let peer = SystemCalls.peerAddress(connection.fd)?.description ?? "-"
-            log(AccessLogEntry(peer: peer, method: request.method, target: request.target, version: request.version,
-                               status: status, bytes: bodyBytes, seconds: (ContinuousClock.now - started).seconds))
+            let headers = request.headers
+            log(AccessLogEntry(peer: connection.peer, method: request.method, target: request.target, version: request.version,
+                               status: status, bytes: bodyBytes, seconds: (ContinuousClock.now - started).seconds,
+                               time: loop.now, referer: headers["Referer"], userAgent: headers["User-Agent"]))
         }
         connection = nil
         writable = nil

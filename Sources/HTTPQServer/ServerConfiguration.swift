@@ -55,10 +55,12 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
-/// One line of an access log: who asked for what and what they got.
+/// One line of an access log: who asked for what and what they got. `AccessLogFormat`
+/// turns it into nginx's `combined` line or a JSON object; `AccessLog` writes those off the
+/// loop's thread.
 public struct AccessLogEntry: Sendable, CustomStringConvertible {
-    /// The client's address and port.
-    public var peer: String
+    /// The client's address and port (`unix:` for a Unix socket peer; nil if unknown).
+    public var peer: SocketAddress?
     /// The request's method.
     public var method: String
     /// The request target as sent.
@@ -71,10 +73,30 @@ public struct AccessLogEntry: Sendable, CustomStringConvertible {
     public var bytes: Int
     /// From the end of the request head to the end of the response, in seconds.
     public var seconds: Double
+    /// When the response ended: seconds since 1970 (the loop's cached wall-clock time).
+    public var time: Double
+    /// The request's `Referer` and `User-Agent`, if it had them.
+    public var referer: String?
+    public var userAgent: String?
 
-    /// `127.0.0.1:5555 "GET / HTTP/1.1" 200 1234 0.120ms`
+    /// An entry; `time` defaults to 0 (the server sets it).
+    public init(peer: SocketAddress?, method: String, target: String, version: String, status: Int, bytes: Int,
+                seconds: Double, time: Double = 0, referer: String? = nil, userAgent: String? = nil) {
+        self.peer = peer
+        self.method = method
+        self.target = target
+        self.version = version
+        self.status = status
+        self.bytes = bytes
+        self.seconds = seconds
+        self.time = time
+        self.referer = referer
+        self.userAgent = userAgent
+    }
+
+    /// `127.0.0.1:5555 "GET / HTTP/1.1" 200 1234 0.120ms`: a short line for debugging.
     public var description: String {
         let milliseconds = (seconds * 1_000_000).rounded() / 1_000
-        return "\(peer) \"\(method) \(target) \(version)\" \(status) \(bytes) \(milliseconds)ms"
+        return "\(peer?.description ?? "-") \"\(method) \(target) \(version)\" \(status) \(bytes) \(milliseconds)ms"
     }
 }

@@ -14,6 +14,8 @@ import Glibc
 /// Confined to its loop's thread.
 final class ServerConnection: @unchecked Sendable {
     let fd: Int32
+    /// The client's address, asked of the kernel once (for the access log), not per request.
+    lazy var peer: SocketAddress? = SystemCalls.peerAddress(fd)
     unowned let home: LoopServer
     private var watcher: IOWatcher?
     /// The TLS session, when the server speaks TLS.

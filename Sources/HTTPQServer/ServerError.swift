@@ -2,12 +2,14 @@
 import Glibc
 #endif
 
-/// Why a server could not start.
+/// Why a server (or its access log) could not start.
 public enum ServerError: Error, Sendable, CustomStringConvertible, Equatable {
     /// `socket`, `bind` or `listen` failed for an address.
     case cannotListen(address: String, call: String, errno: Int32)
     /// `start()` was called twice, or after `shutdown`.
     case alreadyStarted
+    /// The access log's file could not be opened (or its writer thread not started).
+    case cannotOpenLog(path: String, errno: Int32)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum ServerError: Error, Sendable, CustomStringConvertible, Equatable {
             "cannot listen on \(address): \(call) failed: \(String(cString: strerror(code)))"
         case .alreadyStarted:
             "the server was already started"
+        case .cannotOpenLog(let path, let code):
+            "cannot open the access log \(path): \(String(cString: strerror(code)))"
         }
     }
 }

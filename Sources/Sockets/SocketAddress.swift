@@ -22,6 +22,22 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         storage = .unix(path: path)
     }
 
+    /// The address alone, without port or brackets (`127.0.0.1`, `::1`; `unix:PATH` for a
+    /// Unix socket): what access logs call the remote address.
+    public var host: String {
+        switch storage {
+        case .unix(let path): return "unix:\(path)"
+        case .v4(var address, _):
+            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            inet_ntop(AF_INET, &address, &text, socklen_t(text.count))
+            return Self.text(text)
+        case .v6(let address, _, _):
+            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            address.withUnsafeBytes { _ = inet_ntop(AF_INET6, $0.baseAddress, &text, socklen_t(text.count)) }
+            return Self.text(text)
+        }
+    }
+
     /// The socket's path, for a Unix domain socket address.
     public var unixPath: String? {
         if case .unix(let path) = storage { path } else { nil }

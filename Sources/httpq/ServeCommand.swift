@@ -33,8 +33,14 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds a kept-alive connection may stay idle.")
     var idleTimeout: Double = 60
 
-    @Flag(name: .long, help: "Log one line per request to standard output.")
+    @Flag(name: .long, help: "Log one line per request to standard output (nginx's combined format unless --log-format json).")
     var log = false
+
+    @Option(name: .customLong("access-log"), help: "Write the access log to FILE (appended; '-' for standard output); implies --log. SIGUSR1 reopens it.")
+    var accessLogPath: String?
+
+    @Option(name: .customLong("log-format"), help: "The access log's format: combined (nginx's) or json.")
+    var logFormat: AccessLogFormat = .combined
 
     @Flag(name: .long, help: "Accept PUT under --root: the body streams to a temporary file, renamed into place when complete (201 new, 204 replaced).")
     var allowPut = false
@@ -62,10 +68,12 @@ struct ServeCommand: ParsableCommand {
         let files: FileServer
         do { files = try FileServer(root: root, allowsPut: allowPut) } catch { throw CommandFailure("\(error)") }
         let addresses = listen.isEmpty ? [SocketAddress(ip: "127.0.0.1", port: 8080)!] : listen.compactMap(ListenAddress.parse)
-        var accessLog: (@Sendable (AccessLogEntry) -> Void)?
-        if log {
-            accessLog = { entry in FileOutput.standardOutputLine(entry.description) }
-        }
+        // The access log: its own writer thread, never the loops'.
+        let accessLog: AccessLog?
+        do {
+            accessLog = log || accessLogPath != nil
+                ? try AccessLog(path: accessLogPath == "-" ? nil : accessLogPath, format: logFormat) : nil
+        } catch { throw CommandFailure("\(error)") }
         var tls: TLSServerContext?
         if let tlsCert, let tlsKey {
             do { tls = try TLSServerContext(certificateChainFile: tlsCert, privateKeyFile: tlsKey) } catch {
@@ -76,7 +84,7 @@ struct ServeCommand: ParsableCommand {
             addresses: addresses,
             headerTimeout: .milliseconds(Int(headerTimeout * 1000)),
             idleTimeout: .milliseconds(Int(idleTimeout * 1000)),
-            accessLog: accessLog,
+            accessLog: accessLog?.sink,
             tls: tls,
             maxStreamedBodyBytes: maxUploadBytes)
         let group = try EventLoopGroup(count: threads)
@@ -102,11 +110,15 @@ struct ServeCommand: ParsableCommand {
                 server.shutdown(gracePeriod: .seconds(10), completion: { control.stop() })
             }
         }
+        _ = control.onSignal(SIGUSR1) { _ in accessLog?.reopen() } // as nginx: after logrotate moved the file
         control.run()
         try group.shutdown()
+        accessLog?.close() // what was recorded is written before exit
         withExtendedLifetime(files) {}
     }
 }
+
+extension AccessLogFormat: ExpressibleByArgument {}
 
 /// An error that ends the command with exit status 1 and a message on standard error.
 struct CommandFailure: Error, CustomStringConvertible {

@@ -138,7 +138,7 @@ import TestSupport
                 #expect(next?.status == 200)
             }
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(30), "bounded, not hung")
     }
 
     /// Redirects and decoding together: only the answer is decoded, its hops' bodies never reach the caller.

@@ -74,7 +74,7 @@ import Glibc
     /// and .3: equally far from the source address 127.0.0.1, so c-ares's RFC 6724 sort
     /// keeps the DNS order, which dnsmasq reverses from its configuration); returns the
     /// outcome, the time it took, and the addresses attempted.
-    static func fetch(attemptDelay: Duration, connectTimeout: Duration) async throws
+    static func fetch(attemptDelay: Duration, connectTimeout: Duration) throws
         -> (Result<Response, ClientError>, Duration, [String])
     {
         let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", address: "127.0.0.3")
@@ -85,19 +85,15 @@ import Glibc
         var options = ConnectionOptions(connectTimeout: connectTimeout, logger: Logger(label: "eyeballs") { _ in attempts },
                                         dnsServers: dns.servers)
         options.attemptDelay = attemptDelay
-        let started = ContinuousClock.now
         let pendingBefore = synSent(toHoleAt: server.port)
-        let result = try await withClient(.init(connection: options)) { client, _ in
-            await Result(catching: { () async throws(ClientError) in try await client.get("http://two.httpq:\(server.port)/") })
-        }
-        let elapsed = ContinuousClock.now - started
+        let (result, elapsed) = try timedFetch("http://two.httpq:\(server.port)/", .init(connection: options))
         #expect(synSent(toHoleAt: server.port) == pendingBefore, "the losing attempt was closed")
         withExtendedLifetime((hole, dns)) {}
         return (result, elapsed, attempts.lock.withLock { attempts.addresses })
     }
 
     @Test func aSilentFirstAddressCostsOneAttemptDelayNotTheConnectTimeout() async throws {
-        let (result, elapsed, attempted) = try await Self.fetch(attemptDelay: .milliseconds(250), connectTimeout: .seconds(10))
+        let (result, elapsed, attempted) = try await offPool { try Self.fetch(attemptDelay: .milliseconds(250), connectTimeout: .seconds(10)) }
         #expect(try result.get().status == 200)
         #expect(attempted.count == 2 && attempted.first?.hasPrefix("127.0.0.2") == true, "\(attempted)")
         #expect(elapsed < .seconds(3), "took \(elapsed)")
@@ -106,7 +102,7 @@ import Glibc
     /// Without the race (a delay longer than the connect timeout) the same name fails on the
     /// connect timeout: what the test above guards against.
     @Test func withoutTheRaceTheSameNameTimesOut() async throws {
-        let (result, elapsed, attempted) = try await Self.fetch(attemptDelay: .seconds(60), connectTimeout: .seconds(2))
+        let (result, elapsed, attempted) = try await offPool { try Self.fetch(attemptDelay: .seconds(60), connectTimeout: .seconds(2)) }
         #expect(throws: ClientError.timedOut(.connect)) { try result.get() }
         #expect(attempted.count == 1)
         #expect(elapsed >= .seconds(2))

@@ -128,10 +128,9 @@ import TestSupport
         _ = try await withClient { client, _ in
             let task = Task { try await client.get("http://127.0.0.1:\(origin.port)/first") }
             while !secondHopArrived.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
-            let started = ContinuousClock.now
             task.cancel()
+            // Not cancelled, the hop would answer 200 after its 3 s sleep.
             await #expect(throws: ClientError.cancelled) { try await task.value }
-            #expect(ContinuousClock.now - started < .seconds(2))
         }
         #expect(origin.received.count == 2)
     }

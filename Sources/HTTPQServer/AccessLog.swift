@@ -1,0 +1,157 @@
+import Locks
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An access log written off the loops' threads: `record` only appends the entry to a
+/// queue (no formatting, no system call on the hot path); a writer thread of its own takes
+/// what has queued, formats it (`AccessLogFormat`) and writes it in one `write` per batch.
+///
+/// ```swift
+/// let log = try AccessLog(path: "/var/log/app/access.log", format: .combined)
+/// let server = Server(configuration: .init(accessLog: log.sink), loops: loops, handler: handler)
+/// ```
+///
+/// The queue is bounded (`maxPending` entries): past it entries are dropped and counted, and
+/// the next batch says how many (a stuck disk cannot grow the server without bound).
+/// `reopen()` opens the path again (after logrotate moved the file: nginx does this on
+/// SIGUSR1, `httpq serve` too).
+public final class AccessLog: @unchecked Sendable {
+    /// The line format.
+    public let format: AccessLogFormat
+    /// Entries held at most while the writer catches up.
+    public let maxPending: Int
+    private let path: String?
+    private let condition = ConditionLock()
+    // Guarded by `condition`:
+    private var pending: [AccessLogEntry] = []
+    private var dropped = 0
+    private var writerWaits = false
+    private var stopping = false
+    private var reopenRequested = false
+    private var thread = pthread_t()
+    private var started = false
+    /// The writer's descriptor (only the writer thread touches it after `init`).
+    private var fd: Int32
+
+    /// A log to `path` (appended to, created 0644 if missing), or to standard output when
+    /// nil. Throws `ServerError.cannotOpenLog` when the file cannot be opened.
+    public init(path: String? = nil, format: AccessLogFormat = .combined, maxPending: Int = 100_000) throws(ServerError) {
+        self.path = path
+        self.format = format
+        self.maxPending = maxPending
+        fd = STDOUT_FILENO
+        if let path {
+            fd = try Self.open(path)
+        }
+        let box = Unmanaged.passRetained(self).toOpaque()
+        let status = pthread_create(&thread, nil, { raw in
+            let log = Unmanaged<AccessLog>.fromOpaque(raw!).takeRetainedValue()
+            log.writeUntilClosed()
+            return nil
+        }, box)
+        if status != 0 {
+            Unmanaged<AccessLog>.fromOpaque(box).release()
+            if path != nil { _ = Glibc.close(fd) }
+            throw .cannotOpenLog(path: path ?? "standard output", errno: status)
+        }
+        started = true
+    }
+
+    /// Records `entry` (any thread): appended to the queue; the writer is woken only if it
+    /// sleeps on an empty one.
+    public func record(_ entry: AccessLogEntry) {
+        condition.lock()
+        if pending.count >= maxPending {
+            dropped += 1
+        } else {
+            pending.append(entry)
+            if writerWaits {
+                writerWaits = false
+                condition.signal()
+            }
+        }
+        condition.unlock()
+    }
+
+    /// What `ServerConfiguration.accessLog` takes.
+    public var sink: @Sendable (AccessLogEntry) -> Void { { [self] entry in record(entry) } }
+
+    /// Opens the path again before the next batch (after the file was moved away).
+    public func reopen() {
+        condition.withLock {
+            reopenRequested = true
+            condition.signal()
+        }
+    }
+
+    /// Writes what is queued and stops the writer; entries recorded later are ignored.
+    public func close() {
+        let wasStarted = condition.withLock { () -> Bool in
+            guard started, !stopping else { return false }
+            stopping = true
+            condition.signal()
+            return true
+        }
+        if wasStarted { pthread_join(thread, nil) }
+    }
+
+    deinit {
+        if path != nil && fd >= 0 { _ = Glibc.close(fd) }
+    }
+
+    // MARK: The writer thread
+
+    private func writeUntilClosed() {
+        var clock = LogClock()
+        while true {
+            condition.lock()
+            while pending.isEmpty && !stopping && !reopenRequested {
+                writerWaits = true
+                condition.wait()
+            }
+            let batch = pending
+            pending = []
+            pending.reserveCapacity(min(batch.count, 4096))
+            let lost = dropped
+            dropped = 0
+            let reopening = reopenRequested
+            reopenRequested = false
+            let done = stopping && batch.isEmpty && lost == 0
+            condition.unlock()
+            if reopening, let path, let fresh = try? Self.open(path) {
+                _ = Glibc.close(fd)
+                fd = fresh
+            }
+            if done { return }
+            if batch.isEmpty && lost == 0 { continue }
+            var text = ""
+            text.reserveCapacity(batch.count * 160)
+            if lost > 0 { text += "httpq: \(lost) access log entries dropped (the log could not keep up)\n" }
+            for entry in batch {
+                text += format.line(for: entry, clock: &clock)
+                text += "\n"
+            }
+            writeAll(text)
+        }
+    }
+
+    private func writeAll(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { return } // a full or failed disk: this batch is lost, the next may go
+                offset += written
+            }
+        }
+    }
+
+    private static func open(_ path: String) throws(ServerError) -> Int32 {
+        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .cannotOpenLog(path: path, errno: errno) }
+        return fd
+    }
+}

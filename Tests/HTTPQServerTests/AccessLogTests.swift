@@ -1,0 +1,60 @@
+import Foundation
+import HTTPQServer
+import Testing
+import TestSupport
+
+/// Access log lines (nginx's combined, JSON) and the writer thread that keeps them off the loops.
+@Suite struct AccessLogTests {
+    static let entry = AccessLogEntry(peer: SocketAddress(ip: "::1", port: 5555), method: "GET", target: "/a \"b\"\\c?d=é",
+                                      version: "HTTP/1.1", status: 206, bytes: 1234, seconds: 0.0125, time: 1_764_460_201.25,
+                                      referer: nil, userAgent: "curl/8.0 \u{1}")
+
+    @Test func combinedIsNginxsLineWithItsEscapes() {
+        let line = AccessLogFormat.combined.line(for: Self.entry)
+        let pattern = #"^::1 - - \[\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "GET /a \\x22b\\x22\\x5Cc\?d=\\xC3\\xA9 HTTP/1\.1" 206 1234 "-" "curl/8\.0 \\x01"$"#
+        #expect(line.range(of: pattern, options: .regularExpression) != nil, "\(line)")
+    }
+
+    @Test func jsonIsOneObjectWithEveryField() throws {
+        let line = AccessLogFormat.json.line(for: Self.entry)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["time"] as? String == "2025-11-29T23:50:01.250Z")
+        #expect(object["remote_addr"] as? String == "::1" && object["status"] as? Int == 206 && object["bytes"] as? Int == 1234)
+        #expect(object["target"] as? String == "/a \"b\"\\c?d=é" && object["user_agent"] as? String == "curl/8.0 \u{1}")
+        #expect(object["duration_ms"] as? Double == 12.5 && object["referer"] == nil)
+    }
+
+    /// Four threads record 25,000 entries each; after `close` the file has every one, whole.
+    @Test func everyRecordedEntryIsWrittenWhole() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("access-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try AccessLog(path: path, format: .json)
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            for index in 0..<25_000 {
+                var entry = Self.entry
+                entry.target = "/\(thread)/\(index)"
+                log.record(entry)
+            }
+        }
+        log.close()
+        let lines = readTextFile(path).split(separator: "\n")
+        #expect(lines.count == 100_000)
+        #expect(Set(lines.compactMap { line in line.range(of: #""target":"/\d/\d+""#, options: .regularExpression).map { String(line[$0]) } }).count == 100_000)
+    }
+
+    /// A queue that cannot take more drops and says so, instead of growing.
+    @Test func aFullQueueDropsAndCounts() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dropped-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try AccessLog(path: path, format: .combined, maxPending: 0)
+        for _ in 0..<7 { log.record(Self.entry) }
+        log.close()
+        #expect(readTextFile(path) == "httpq: 7 access log entries dropped (the log could not keep up)\n")
+    }
+
+    @Test func anUnwritablePathIsATypedError() {
+        #expect(throws: ServerError.cannotOpenLog(path: "/nonexistent-dir/access.log", errno: ENOENT)) {
+            try AccessLog(path: "/nonexistent-dir/access.log")
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `httpq serve`'s access log beside nginx's own `combined` log of the same requests.
+@Suite struct AccessLogCommandTests {
+    static let requests: [[String]] = [
+        ["-A", "Mozilla/5.0 (X11) \"quoted\"", "-e", "http://referrer.test/page", "/index.html"],
+        ["-r", "0-3", "/index.html"],
+        ["-I", "/index.html"],
+        ["-H", "If-None-Match: *", "/index.html"],
+    ]
+
+    /// Each line without its `[time]` (the rest must be byte for byte nginx's).
+    static func withoutTime(_ text: String) -> [String] {
+        text.split(separator: "\n").map { $0.replacingOccurrences(of: #"\[[^\]]+\]"#, with: "[T]", options: .regularExpression) }
+    }
+
+    static func run(_ base: String) throws {
+        for request in requests {
+            let url = base + request.last!
+            _ = try ChildProcess.run(ServeCommandTests.curl, ["-s", "--noproxy", "*", "-o", "/dev/null"] + request.dropLast() + [url])
+        }
+    }
+
+    @Test func combinedLinesMatchNginxs() async throws {
+        try await offPool {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("combined-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let nginxLog = directory.appendingPathComponent("nginx.log").path
+            let nginx = try Nginx(files: ["index.html": Array("<h1>home</h1>\n".utf8)], extraConfig: "access_log \(nginxLog) combined;")
+            try Self.run("http://127.0.0.1:\(nginx.port)")
+            let ourLog = directory.appendingPathComponent("httpq.log").path
+            let served = try ServeCommandTests.Served(extra: ["--access-log", ourLog])
+            try Self.run(served.base)
+            served.process.kill(SIGTERM) // the log is written before exit
+            #expect(served.process.wait(timeout: .seconds(15)) == .exited(0))
+            var theirs: [String] = []
+            for _ in 0..<100 where theirs.count < Self.requests.count { // nginx writes as it goes
+                theirs = Self.withoutTime(readTextFile(nginxLog))
+                usleep(20_000)
+            }
+            let ours = Self.withoutTime(readTextFile(ourLog))
+            #expect(ours.count == Self.requests.count)
+            #expect(ours == theirs, "\nours:   \(ours)\nnginx:  \(theirs)")
+            withExtendedLifetime(nginx) {}
+        }
+    }
+
+    @Test func jsonLinesAndReopeningAfterRotation() async throws {
+        try await offPool {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("json-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let path = directory.appendingPathComponent("access.log").path
+            let served = try ServeCommandTests.Served(extra: ["--access-log", path, "--log-format", "json"])
+            _ = try ChildProcess.run(ServeCommandTests.curl, ["-s", "-o", "/dev/null", served.base + "/index.html"])
+            // logrotate: move the file away, then SIGUSR1 makes serve open the path again.
+            for _ in 0..<100 where readTextFile(path).isEmpty { usleep(20_000) }
+            try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
+            served.process.kill(SIGUSR1)
+            usleep(200_000)
+            _ = try ChildProcess.run(ServeCommandTests.curl, ["-s", "-o", "/dev/null", served.base + "/docs/site.css"])
+            served.process.kill(SIGTERM)
+            #expect(served.process.wait(timeout: .seconds(15)) == .exited(0))
+            let rotated = readTextFile(path + ".1"), fresh = readTextFile(path)
+            #expect(rotated.contains(#""target":"/index.html""#) && !rotated.contains("site.css"), "\(rotated)")
+            let object = try JSONSerialization.jsonObject(with: Data(fresh.utf8)) as? [String: Any]
+            #expect(object?["target"] as? String == "/docs/site.css" && object?["status"] as? Int == 200, "\(fresh)")
+        }
+    }
+}
