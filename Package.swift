@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
@@ -40,7 +41,10 @@ let package = Package(
             name: "HTTPQClient",
             dependencies: ["EvLoop", "HTTPQ", "Sockets", "TLS", "Locks", "CAres", "Codings", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "HTTPQServer", dependencies: ["EvLoop", "HTTPQ", "Sockets", "TLS", "Locks"]),
+        .target(name: "HTTPQServer", dependencies: [
+            "EvLoop", "HTTPQ", "Sockets", "TLS", "Locks",
+            .product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
         .executableTarget(
             name: "httpq",
             dependencies: [
@@ -60,7 +64,10 @@ let package = Package(
             name: "HTTPQClientTests",
             dependencies: ["HTTPQClient", "EvLoop", "HTTPQ", "Locks", "TestSupport", "Codings", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "HTTPQServerTests", dependencies: ["HTTPQServer", "HTTPQClient", "EvLoop", "HTTPQ", "Locks", "TestSupport"]),
+        .testTarget(name: "HTTPQServerTests", dependencies: [
+            "HTTPQServer", "HTTPQClient", "EvLoop", "HTTPQ", "Locks", "TestSupport",
+            .product(name: "Logging", package: "swift-log"), .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
         .testTarget(name: "httpqCLITests", dependencies: ["httpq", "TestSupport", "Codings"]),
     ]
 )

@@ -30,8 +30,12 @@ final class LoopServer: @unchecked Sendable {
     private var drained: (() -> Void)?
     private var graceTimer: ScheduledTimer?
 
+    /// The server's instruments (nil: no metrics backend).
+    let metrics: ServerMetrics?
+
     init(server: Server, loop: EventLoop) {
         self.handling = server.handling
+        metrics = server.metrics
         if case .streaming = server.handling { streams = true } else { streams = false }
         self.loop = loop
         self.configuration = server.configuration
@@ -71,10 +75,15 @@ final class LoopServer: @unchecked Sendable {
             case .ok(let fd):
                 let connection = ServerConnection(fd: fd, home: self)
                 connections[ObjectIdentifier(connection)] = connection
+                if let metrics {
+                    metrics.connections.increment()
+                    metrics.openConnections.increment()
+                }
                 connection.start()
             case .wouldBlock:
                 return
             case .failed(let code) where code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM:
+                configuration.logger?.warning("accept failed; pausing 100 ms", metadata: ["error": "\(String(cString: strerror(code)))"])
                 pauseAccepting()
                 return
             case .failed:
@@ -109,6 +118,7 @@ final class LoopServer: @unchecked Sendable {
 
     func closed(_ connection: ServerConnection) {
         connections[ObjectIdentifier(connection)] = nil
+        metrics?.openConnections.decrement()
         if isShuttingDown && connections.isEmpty { finishShutdown() }
     }
 
@@ -125,6 +135,7 @@ final class LoopServer: @unchecked Sendable {
         guard !isShuttingDown else { return }
         isShuttingDown = true
         self.drained = drained
+        configuration.logger?.info("shutting down", metadata: ["connections": "\(connections.count)", "grace": "\(gracePeriod)"])
         for listener in listeners {
             listener.cancel()
             SystemCalls.close(listener.fileDescriptor)
@@ -139,6 +150,7 @@ final class LoopServer: @unchecked Sendable {
     }
 
     private func finishShutdown() {
+        configuration.logger?.debug("loop drained")
         sweeper?.cancel()
         graceTimer?.cancel()
         sweeper = nil

@@ -141,6 +141,9 @@ public final class Responder: @unchecked Sendable {
     }
 
     func finished() {
+        if let metrics = connection?.home.metrics {
+            metrics.responded(status: status, bodyBytes: bodyBytes, nanoseconds: (ContinuousClock.now - started).nanoseconds)
+        }
         if let log = connection?.home.configuration.accessLog, let connection {
             let headers = request.headers
             log(AccessLogEntry(peer: connection.peer, method: request.method, target: request.target, version: request.version,

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Locks
 import EvLoop
 import HTTPQ
@@ -52,7 +53,15 @@ public final class Server: Sendable {
         self.configuration = configuration
         self.loops = loops
         self.handling = .collected(handler)
+        metrics = ServerMetrics.make(configuration.metricsFactory ?? MetricsSystem.factory)
     }
+
+    /// The instruments, when a metrics backend counts (nil: none, and no cost).
+    let metrics: ServerMetrics?
+
+    /// Whether the server counts into swift-metrics (a backend was bootstrapped, or a
+    /// factory given); without one it makes no instruments and pays nothing per request.
+    public var countsMetrics: Bool { metrics != nil }
 
     /// A server whose handler reads request bodies as they arrive (uploads, proxies): it
     /// gets each request's head and a `RequestBody` (up to `configuration.maxStreamedBodyBytes`).
@@ -72,6 +81,7 @@ public final class Server: Sendable {
         self.configuration = configuration
         self.loops = loops
         self.handling = .streaming(streamingHandler)
+        metrics = ServerMetrics.make(configuration.metricsFactory ?? MetricsSystem.factory)
     }
 
     /// Binds every address (on every loop) and starts accepting. Returns the bound addresses,
@@ -123,6 +133,9 @@ public final class Server: Sendable {
         }
         for (home, listeners) in zip(homes, perLoop) {
             home.loop.execute { home.attach(listeners: listeners) }
+        }
+        for address in bound {
+            configuration.logger?.info("listening", metadata: ["address": "\(address)", "loops": "\(loops.count)"])
         }
         return bound
     }

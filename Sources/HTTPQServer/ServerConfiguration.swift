@@ -1,3 +1,5 @@
+import CoreMetrics
+import Logging
 import HTTPQ
 import Sockets
 import TLS
@@ -31,6 +33,13 @@ public struct ServerConfiguration: Sendable {
     public var serverName: String?
     /// Called on the loop's thread once per finished response (nil: no log).
     public var accessLog: (@Sendable (AccessLogEntry) -> Void)?
+    /// Where server events go (listening, accept failures, malformed requests, failed TLS
+    /// handshakes, shutdown); nil logs nothing and costs nothing.
+    public var logger: Logger?
+    /// The swift-metrics factory to count with; nil takes `MetricsSystem.factory` when the
+    /// server is made. With swift-metrics' no-op default the server makes no instruments at
+    /// all (`ServerMetrics` lists them).
+    public var metricsFactory: MetricsFactory?
     /// The certificate and key to speak TLS with (https); nil for plain HTTP. The handshake
     /// is under the header timeout: a client that never finishes it is cut off.
     public var tls: TLSServerContext?

@@ -103,7 +103,9 @@ final class ServerConnection: @unchecked Sendable {
             readable() // the request may have come with the client's last handshake flight
         case .wantRead: watcher.interest = .read
         case .wantWrite: watcher.interest = .write
-        case .failed: close()
+        case .failed(let error):
+            home.configuration.logger?.debug("tls handshake failed", metadata: ["peer": "\(peer?.description ?? "-")", "error": "\(error)"])
+            close()
         }
     }
 
@@ -137,6 +139,7 @@ final class ServerConnection: @unchecked Sendable {
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
         defer { accountBufferedBytes() }
+        home.metrics?.bytesReceived.increment(by: bytes.count)
         switch phase {
         case .lingering:
             return // discarded
@@ -337,6 +340,7 @@ final class ServerConnection: @unchecked Sendable {
 
     /// A malformed request: the status that says why, then close.
     private func refuse(_ error: HTTPQError) {
+        home.configuration.logger?.debug("malformed request", metadata: ["peer": "\(peer?.description ?? "-")", "error": "\(error)"])
         failBody(.malformed(error))
         perform(core.requestRefused(error))
     }
