@@ -10,12 +10,14 @@ let package = Package(
         .library(name: "HTTPQClient", targets: ["HTTPQClient"]),
         .library(name: "HTTPQServer", targets: ["HTTPQServer"]),
         .library(name: "Codings", targets: ["Codings"]),
+        .library(name: "HTTPQServiceLifecycle", targets: ["HTTPQServiceLifecycle"]),
         .executable(name: "httpq", targets: ["httpq"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
@@ -45,6 +47,19 @@ let package = Package(
             "EvLoop", "HTTPQ", "Sockets", "TLS", "Locks",
             .product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
+        // Server and Client as swift-service-lifecycle services: a product of its own, so
+        // users who do not run a ServiceGroup do not build it.
+        .target(name: "HTTPQServiceLifecycle", dependencies: [
+            "HTTPQServer", "HTTPQClient", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(
+            name: "httpq-service-example",
+            dependencies: [
+                "HTTPQServiceLifecycle", "HTTPQServer", "HTTPQClient", "EvLoop", "HTTPQ",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/ServiceGroupExample"
+        ),
         .executableTarget(
             name: "httpq",
             dependencies: [
@@ -68,6 +83,6 @@ let package = Package(
             "HTTPQServer", "HTTPQClient", "EvLoop", "HTTPQ", "Locks", "TestSupport",
             .product(name: "Logging", package: "swift-log"), .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
-        .testTarget(name: "httpqCLITests", dependencies: ["httpq", "TestSupport", "Codings"]),
+        .testTarget(name: "httpqCLITests", dependencies: ["httpq", "httpq-service-example", "TestSupport", "Codings"]),
     ]
 )
