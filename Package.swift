@@ -61,6 +61,11 @@ let package = Package(
             path: "Examples/ServiceGroupExample"
         ),
         .executableTarget(
+            name: "httpq-gateway-example",
+            dependencies: ["HTTPQServer", "HTTPQClient", "EvLoop", "HTTPQ"],
+            path: "Examples/Gateway"
+        ),
+        .executableTarget(
             name: "httpq",
             dependencies: [
                 "HTTPQ", "EvLoop", "HTTPQServer", "HTTPQClient", "Locks",
@@ -83,6 +88,6 @@ let package = Package(
             "HTTPQServer", "HTTPQClient", "EvLoop", "HTTPQ", "Locks", "TestSupport",
             .product(name: "Logging", package: "swift-log"), .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
-        .testTarget(name: "httpqCLITests", dependencies: ["httpq", "httpq-service-example", "TestSupport", "Codings"]),
+        .testTarget(name: "httpqCLITests", dependencies: ["httpq", "httpq-service-example", "httpq-gateway-example", "TestSupport", "Codings"]),
     ]
 )

@@ -132,7 +132,13 @@ public final class Client: Sendable {
         task.body = body
         task.deadline = deadline
         pool.loop.execute { pool.enqueue(task) }
-        return { error in pool.loop.execute { pool.abort(task, with: error) } }
+        // Weak: whoever keeps this (a redirect chain, a decoder) is the task's own delegate,
+        // and a strong capture made a cycle that kept every request alive (a gateway grew
+        // 30 MB/s). While the task can be aborted, its queue or its connection holds it.
+        return { [weak task] error in
+            guard let task else { return }
+            pool.loop.execute { pool.abort(task, with: error) }
+        }
     }
 
     /// `user:password@` in the URL: Basic authorization, unless the request has its own.

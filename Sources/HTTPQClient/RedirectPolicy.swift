@@ -83,14 +83,14 @@ struct RedirectChain {
     private(set) var url: HTTPURL
     private(set) var method: String
     private(set) var hops = 0
-    /// Method and URL of every request of the chain: meeting one again is a loop.
-    private var visited: Set<String>
+    /// Method and URL of every request of the chain: meeting one again is a loop. Filled
+    /// at the first redirect (most requests have none, and pay nothing for this).
+    private var visited: Set<String> = []
 
     init(policy: RedirectPolicy, url: HTTPURL, method: String) {
         self.policy = policy
         self.url = url
         self.method = method
-        visited = [Self.key(method, url)]
     }
 
     static let statuses: Set<Int> = [301, 302, 303, 307, 308]
@@ -123,6 +123,7 @@ struct RedirectChain {
             return .deliver
         }
         guard hops < policy.max else { return .fail(.tooManyRedirects(policy.max)) }
+        if visited.isEmpty { visited.insert(Self.key(method, url)) }
         guard visited.insert(Self.key(nextMethod, target)).inserted else { return .fail(.redirectLoop(target.description)) }
         if keepsBody && !bodyReplayable { return .fail(.redirectNeedsBody(status: status)) }
         hops += 1
