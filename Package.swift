@@ -39,12 +39,15 @@ let package = Package(
         .target(name: "CLinux"),
         .target(name: "Sockets", dependencies: ["CLinux"]),
         .target(name: "HTTPQ"),
+        // A connection taken out of HTTP after 101 (socket, TLS session, bytes already read),
+        // shared by the server's and the client's hand-over.
+        .target(name: "Upgraded", dependencies: ["EvLoop", "Sockets", "TLS"]),
         .target(
             name: "HTTPQClient",
-            dependencies: ["EvLoop", "HTTPQ", "Sockets", "TLS", "Locks", "CAres", "Codings", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["EvLoop", "HTTPQ", "Sockets", "TLS", "Locks", "CAres", "Codings", "Upgraded", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "HTTPQServer", dependencies: [
-            "EvLoop", "HTTPQ", "Sockets", "TLS", "Locks",
+            "EvLoop", "HTTPQ", "Sockets", "TLS", "Locks", "Upgraded",
             .product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // Server and Client as swift-service-lifecycle services: a product of its own, so

@@ -77,6 +77,9 @@ extension Connection {
                 let slice = UnsafeRawBufferPointer(rebasing: input[(start + range.lowerBound)..<(start + range.upperBound)])
                 delegate?.connection(self, didReceiveBody: slice.bytes)
             case .complete:
+                if response.status == 101, let onSwitch, core.inFlight?.asksUpgrade == true {
+                    return switchProtocols(rest: Array(input[offset...]), onSwitch)
+                }
                 responseComplete(extraBytes: offset < input.count)
             }
         }

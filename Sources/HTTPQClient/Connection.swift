@@ -82,6 +82,9 @@ public final class Connection: @unchecked Sendable {
 
     /// Called once when the connection closes, for whoever pools it.
     var onClose: (() -> Void)?
+    /// Set by `Client.upgrade`: a `101` to a request that asked to upgrade hands the
+    /// connection over (HTTP ends; the delegate hears nothing more).
+    var onSwitch: ((Response, UpgradedConnection) -> Void)?
 
     /// Connects to `host:port` (a name is resolved off the loop's thread), with TLS when
     /// `usesTLS` (certificates checked as `options.tls` says), and calls `delegate` for each

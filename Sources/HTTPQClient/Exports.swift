@@ -5,3 +5,4 @@
 @_exported import enum Codings.ContentCoding
 @_exported import enum Codings.DecodingError
 @_exported import struct Codings.DecodingLimits
+@_exported import class Upgraded.UpgradedConnection

@@ -54,6 +54,31 @@ public final class Responder: @unchecked Sendable {
         }
     }
 
+    /// Answers `101 Switching Protocols` (with the handler's `Upgrade` field) and, once that
+    /// head is written, hands the connection over: `handOver` gets it on the loop — socket,
+    /// TLS session, and the bytes the client already sent behind its request — and owns it
+    /// from then on; HTTP is over on it. A request that did not ask to upgrade
+    /// (`Connection: upgrade`), or a status other than 101, is answered 500 instead and
+    /// `handOver` is not called.
+    ///
+    /// ```swift
+    /// responder.switchProtocols(Response(status: 101, reason: "Switching Protocols", headers: ["Upgrade": "echo"])) { upgraded in
+    ///     upgraded.start(onBytes: { upgraded.write(Array($0)) }, onEnd: { _ in upgraded.close() })
+    /// }
+    /// ```
+    public func switchProtocols(_ response: Response, handOver: @escaping @Sendable (UpgradedConnection) -> Void) {
+        onLoop { [self] in
+            guard case .head = stage, let connection else { return }
+            guard response.status == 101, request.headers.containsToken("upgrade", in: "Connection") else {
+                return send(Response(status: 500, reason: "Internal Server Error", headers: ["Connection": "close"],
+                                     body: Array("the handler switched protocols for a request that did not ask to\n".utf8)))
+            }
+            let head = self.head(for: response, endsNow: true, length: nil, chunked: false, upgrading: true)
+            stage = .done
+            connection.switchProtocols(head: head, handOver: handOver)
+        }
+    }
+
     /// Starts a streamed response. With `contentLength` the body is exactly that many
     /// bytes; without it the body is chunked (HTTP/1.1) or ends with the connection (HTTP/1.0).
     /// `response.body` is ignored. Continue with `write` and finish with `end`.
@@ -168,7 +193,8 @@ public final class Responder: @unchecked Sendable {
 
     /// Status line, the handler's fields (minus the framing ones the server owns), `Date`,
     /// `Server`, the framing, and `Connection`.
-    private func head(for response: Response, endsNow: Bool, length: Int?, chunked: Bool, reserving extra: Int = 0) -> [UInt8] {
+    private func head(for response: Response, endsNow: Bool, length: Int?, chunked: Bool, reserving extra: Int = 0,
+                      upgrading: Bool = false) -> [UInt8] {
         guard let connection else { return [] }
         status = response.status
         connection.responseHeadQueued()
@@ -196,7 +222,9 @@ public final class Responder: @unchecked Sendable {
             out.append(13)
             out.append(10)
         }
-        if connection.mustClose(endsNow: endsNow) {
+        if upgrading {
+            out.append(contentsOf: "Connection: Upgrade\r\n".utf8)
+        } else if connection.mustClose(endsNow: endsNow) {
             out.append(contentsOf: "Connection: close\r\n".utf8)
         } else if request.version == "HTTP/1.0" {
             out.append(contentsOf: "Connection: keep-alive\r\n".utf8)

@@ -45,6 +45,8 @@ final class ServerConnection: @unchecked Sendable {
     private var processing = false
     /// What this connection counts in its loop's `bufferedBytes`.
     private var accountedBytes = 0
+    /// Who takes the connection once the `101` head is written.
+    private var upgrade: ((UpgradedConnection) -> Void)?
 
     /// A file being sent with `sendfile` after the queued bytes.
     struct FileBody {
@@ -452,6 +454,13 @@ final class ServerConnection: @unchecked Sendable {
         if let watcher, watcher.interest.contains(.write) {
             watcher.interest.remove(.write)
         }
+        if let handOver = upgrade {
+            // Inside `process`, the bytes behind the request are not yet set aside: after it.
+            guard !processing else {
+                return home.loop.execute { [self] in if let handOver = upgrade { detach(handOver) } }
+            }
+            return detach(handOver)
+        }
         perform(core.drained(now: home.loop.now))
     }
 
@@ -549,6 +558,39 @@ final class ServerConnection: @unchecked Sendable {
     /// Closes now, whatever the phase (a failure, the grace period's end).
     func close() {
         perform(core.close())
+    }
+
+    /// The handler answered `101` and takes the connection once `head` is written: HTTP
+    /// ends here (no more requests are read; bytes that came behind the request are the new
+    /// protocol's and go with the connection).
+    func switchProtocols(head: [UInt8], handOver: @escaping (UpgradedConnection) -> Void) {
+        upgrade = handOver
+        core.responseEnded()
+        enqueue(head)
+        flush()
+    }
+
+    /// Hands the socket, its TLS session and the bytes read ahead to `handOver`, and forgets
+    /// the connection without closing it: no more deadlines, reads or writes here.
+    private func detach(_ handOver: (UpgradedConnection) -> Void) {
+        upgrade = nil
+        watcher?.cancel()
+        watcher = nil
+        responder?.finished() // the 101 is logged and counted like any answer
+        responder = nil
+        body = nil
+        if let parser {
+            home.recycle(parser)
+            self.parser = nil
+        }
+        let initial = pending
+        pending = []
+        _ = core.close() // closed as far as HTTP goes; the socket lives on in the hand-over
+        accountBufferedBytes()
+        let upgraded = UpgradedConnection(fd: fd, tls: tls, loop: home.loop, initialBytes: initial)
+        tls = nil
+        home.closed(self)
+        handOver(upgraded)
     }
 
     /// Lets go of everything: the watcher, queued bytes, the file, the responder, the socket.
