@@ -90,6 +90,24 @@ import TestSupport
         client.shutdown()
     }
 
+    @Test func upgradeExample() async throws {
+        let thread = try EventLoopThread()
+        defer { try? thread.shutdown() }
+        let server = Server(configuration: .init(addresses: [SocketAddress(ip: "127.0.0.1", port: 0)!]), loops: [thread.loop]) { _, responder in
+            responder.switchProtocols(Response(status: 101, reason: "Switching Protocols", headers: ["Upgrade": "echo"])) { upgraded in
+                upgraded.write(Array("hi".utf8))
+                upgraded.close()
+            }
+        }
+        let echoURL = "http://127.0.0.1:\(try server.start()[0].port)/"
+        let client = Client(loops: [thread.loop])
+        let (answer, upgraded) = try await client.upgrade(Request(method: "GET", target: "/", headers: ["Upgrade": "echo"]), to: echoURL)
+        #expect(answer.status == 101 && upgraded != nil)
+        if let upgraded { await upgraded.loop.submitVoid { upgraded.close() } }
+        client.shutdown()
+        await server.shutdown(gracePeriod: .seconds(1))
+    }
+
     /// Each line of every `<!-- checked by ClientDocExampleTests -->` block in Client.md
     /// appears in this file (so each is compiled and run above).
     @Test func everyCheckedBlockIsInThisFile() throws {
@@ -99,12 +117,19 @@ import TestSupport
             .deletingLastPathComponent().appendingPathComponent("Docs/Client.md"), encoding: .utf8)
         let blocks = doc.components(separatedBy: "<!-- checked by ClientDocExampleTests -->\n```swift\n").dropFirst()
             .map { $0.components(separatedBy: "\n```")[0] }
-        #expect(blocks.count == 5)
+        #expect(blocks.count == 6)
         for block in blocks {
             for line in block.split(separator: "\n") {
                 #expect(source.contains(line.trimmingCharacters(in: .whitespaces)), "not compiled by a test: \(line)")
             }
         }
+    }
+}
+
+extension EventLoop {
+    /// Runs `body` on the loop and waits for it.
+    func submitVoid(_ body: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { continuation in execute { body(); continuation.resume() } }
     }
 }
 
