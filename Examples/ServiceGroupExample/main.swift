@@ -26,6 +26,7 @@ let client = Client(loops: group.loops)
 let server = Server(configuration: .init(addresses: [SocketAddress(ip: "127.0.0.1", port: 0)!]), loops: group.loops) { request, responder in
     switch request.target {
     case "/slow": // answers after a second: what a graceful shutdown must let finish
+        say("slow request received")
         _ = responder.loop.schedule(after: .seconds(1)) {
             responder.send(Response(status: 200, reason: "OK", headers: ["Content-Length": "10"], body: Array("slow done\n".utf8)))
         }

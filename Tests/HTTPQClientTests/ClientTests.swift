@@ -243,11 +243,11 @@ import Glibc
         let dns = try Dnsmasq()
         defer { withExtendedLifetime(dns) {} }
         try await withClient(.init(connection: ConnectionOptions(dnsServers: dns.servers))) { client, thread in
-            let closedPort = freePort()
+            let closedPort = refusedPort()
             await #expect(throws: ClientError.connectionRefused(host: "127.0.0.1", port: closedPort)) {
                 try await client.get("https://127.0.0.1:\(closedPort)/")
             }
-            await #expect(throws: ClientError.self) { try await client.get("http://127.0.0.1:\(freePort())/") }
+            await #expect(throws: ClientError.self) { try await client.get("http://127.0.0.1:\(refusedPort())/") }
             await #expect(throws: ClientError.self) { try await client.get("http://no-such-host.example/") }
             let response = try await client.get("http://127.0.0.1:\(nginx.port)/ok.txt")
             #expect(response.body == Array("ok".utf8))

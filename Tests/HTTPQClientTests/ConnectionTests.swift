@@ -198,7 +198,7 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
 
     @Test func refusedPort() async throws {
         try await offPool {
-            let transcript = try fetchOnce(port: freePort())
+            let transcript = try fetchOnce(port: TestSupport.refusedPort())
             #expect(transcript.errors == [.connectionRefused(host: "127.0.0.1", port: transcript.errors.first.map { _ in 0 } ?? 0)] || {
                 if case .connectionRefused? = transcript.errors.first { return true } else { return false }
             }())
@@ -422,9 +422,10 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
             defer { server.stop() }
             _ = try fetchOnce(port: server.port) // warm-up: resolver thread, loop buffers
             usleep(50_000)
+            let refused = TestSupport.refusedPort() // its descriptor stays open: taken before counting
             let before = openDescriptorCount()
             for _ in 0..<30 { _ = try fetchOnce(port: server.port) }
-            for _ in 0..<10 { _ = try fetchOnce(port: freePort()) }
+            for _ in 0..<10 { _ = try fetchOnce(port: refused) }
             usleep(100_000) // the scripted server closes its side on its own threads
             let after = openDescriptorCount()
             precondition(after == before, "descriptors before \(before), after \(after)")

@@ -28,7 +28,7 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
             let handler = CapturingLogHandler()
             let logger = Logger(label: "httpq.test") { _ in handler }
             _ = try fetchOnce(port: server.port, options: ConnectionOptions(logger: logger))
-            _ = try fetchOnce(port: freePort(), options: ConnectionOptions(logger: logger))
+            _ = try fetchOnce(port: refusedPort(), options: ConnectionOptions(logger: logger))
             #expect(handler.messages.contains("debug connected"))
             #expect(handler.messages.contains("trace request"))
             #expect(handler.messages.contains("trace response"))

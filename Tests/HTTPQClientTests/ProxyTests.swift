@@ -82,7 +82,7 @@ import TestSupport
     }
 
     @Test func aProxyThatIsNotThereFailsAsItself() async throws {
-        let port = freePort()
+        let port = refusedPort()
         _ = try await withClient(try Self.client(.all(try Proxy(url: "127.0.0.1:\(port)")), tls: true)) { client, _ in
             await #expect(throws: ClientError.connectionRefused(host: "127.0.0.1", port: port)) {
                 try await client.get("https://localhost:1/")

@@ -59,7 +59,7 @@ import TestSupport
         try await offPool {
             let (nginx, urls, _) = try Self.virtualHosts(hosts: 3, files: 10)
             let dns = try Dnsmasq()
-            let refused = "http://127.0.0.1:\(freePort())/x"
+            let refused = "http://127.0.0.1:\(refusedPort())/x"
             let unresolvable = "http://no-such-host.invalid/x"
             let result = try ChildProcess.run(CLI.executable, ["fetch", "--json", "--dns-server", dns.servers, "--timeout", "10",
                                                                refused, unresolvable, "ftp://example/"] + urls,

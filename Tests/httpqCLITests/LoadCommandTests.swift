@@ -24,7 +24,7 @@ import TestSupport
 
     @Test func aRefusedServerIsCountedAndExitsOne() async throws {
         try await offPool {
-            let result = try ChildProcess.run(CLI.executable, ["load", "-c", "2", "-d", "0.5", "http://127.0.0.1:\(freePort())/"],
+            let result = try ChildProcess.run(CLI.executable, ["load", "-c", "2", "-d", "0.5", "http://127.0.0.1:\(refusedPort())/"],
                                               timeout: .seconds(30))
             #expect(result.status == 1)
             #expect(result.stdoutText.contains("Errors: refused "), "\(result.stdoutText)")

@@ -18,7 +18,7 @@ import TestSupport
             let origin = try RecordingOrigin { _ in RecordingOrigin.ok("proxied?") }
             defer { origin.stop() }
             let url = "http://127.0.0.1:\(origin.port)/x"
-            let dead = "http://127.0.0.1:\(freePort())"
+            let dead = "http://127.0.0.1:\(refusedPort())"
             // (arguments, environment, through the proxy)
             let cases: [([String], [String: String], Bool)] = [
                 ([], ["http_proxy": proxy.url], true),

@@ -37,7 +37,9 @@ import Glibc
             let slowFile = open(slowOutput.path, O_WRONLY | O_CLOEXEC)
             let slow = try ChildProcess(ServeCommandTests.curl, ["-s", "--noproxy", "*", url + "/slow"], stdout: slowFile)
             close(slowFile)
-            usleep(300_000)
+            // SIGTERM once the request is in the server's hands (a loaded machine can take a
+            // while to start curl).
+            for _ in 0..<1000 where !readTextFile(log.path).contains("slow request received") { usleep(10_000) }
             example.kill(SIGTERM)
             usleep(200_000)
             // No new connections once shutdown began.
