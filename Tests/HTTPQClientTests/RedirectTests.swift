@@ -118,18 +118,22 @@ import TestSupport
     /// Cancelling the Task during the second hop ends the chain at once, and no hop follows.
     @Test func cancellingEndsTheChainWhereverItIs() async throws {
         let secondHopArrived = Locked(false)
+        let release = DispatchSemaphore(value: 0)
         let origin = try RecordingOrigin { request in
             if request.line.hasPrefix("GET /first ") { return RecordingOrigin.redirect("/slow") }
             secondHopArrived.withLock { $0 = true }
-            usleep(3_000_000)
+            _ = release.wait(timeout: .now() + 30) // answers only once the test is done (or 30 s)
             return RecordingOrigin.ok()
         }
-        defer { origin.stop() }
+        defer {
+            release.signal()
+            origin.stop()
+        }
         _ = try await withClient { client, _ in
             let task = Task { try await client.get("http://127.0.0.1:\(origin.port)/first") }
             while !secondHopArrived.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
             task.cancel()
-            // Not cancelled, the hop would answer 200 after its 3 s sleep.
+            // Not cancelled, the call would wait for the hop's answer, which comes only after this.
             await #expect(throws: ClientError.cancelled) { try await task.value }
         }
         #expect(origin.received.count == 2)
