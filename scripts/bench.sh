@@ -9,6 +9,8 @@
 #     5. TLS: handshakes/s and kept-alive requests/s, httpq serve vs nginx and httpq load vs wrk
 #     6. uploads: peak memory of a 1 GiB PUT (httpq fetch -T / curl -T into httpq serve / nginx),
 #        and memory per stalled upload (httpq serve vs nginx)
+#     7. access log: httpq serve and nginx without and with their logs (combined; httpq json too)
+#     8. gateway: the obvious async-handler gateway (Examples/Gateway) vs nginx proxy_pass keepalive
 # Starts its own peers on loopback; bounded (fixed durations and URL lists); cleans up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,7 @@ if ! command -v gnuplot >/dev/null; then
   if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq gnuplot-nox >/dev/null; else echo "install gnuplot-nox for the chart" >&2; fi
 fi
 swift build -c release --product httpq >/dev/null
+swift build -c release --product httpq-gateway-example >/dev/null
 (cd Benchmarks && swift build -c release --product AHCLoad >/dev/null)
 ulimit -n "$(ulimit -Hn)"
 out="$(mktemp -d)"; trap 'rm -rf "$out"' EXIT
@@ -38,3 +41,7 @@ echo; echo "## 5. TLS"; echo
 python3 scripts/bench_tls.py "$runs" "$seconds"
 echo; echo "## 6. Uploads"; echo
 python3 scripts/upload_memory.py .build/release/httpq 1024 300
+echo; echo "## 7. Access log"; echo
+python3 scripts/bench_access_log.py .build/release/httpq "$runs" "$seconds"
+echo; echo "## 8. Gateway"; echo
+python3 scripts/bench_gateway.py .build/release/httpq-gateway-example "$runs" "$seconds"

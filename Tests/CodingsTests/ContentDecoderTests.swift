@@ -116,3 +116,55 @@ import Testing
         #expect(try Self.decode([], "gzip", step: 1) == [])
     }
 }
+
+/// Hostile input, many times over: random bytes and randomly damaged streams in random
+/// slice sizes. Each ends — decoded or with a typed error — never with a crash or a hang,
+/// and never past the output limit.
+@Suite struct ContentDecoderHostileInputTests {
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test(arguments: [ContentCoding.gzip, .deflate, .br])
+    func randomAndDamagedStreamsEndTyped(_ coding: ContentCoding) throws {
+        var random = SplitMix(state: 0xC0FFEE &+ UInt64(coding.rawValue.utf8.count))
+        let valid = ContentEncoder.encode(ContentDecoderTests.sample, as: coding)
+        let limits = DecodingLimits(maxBytes: 4 << 20, maxRatio: 1_000, ratioGrace: 1 << 20)
+        var outcomes: [String: Int] = [:]
+        for round in 0..<300 {
+            var input: [UInt8]
+            if round % 3 == 0 {
+                input = (0..<Int.random(in: 0...4096, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            } else {
+                input = valid
+                for _ in 0..<Int.random(in: 1...8, using: &random) {
+                    input[Int.random(in: 0..<input.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+                }
+                if round % 3 == 2 { input = Array(input.prefix(Int.random(in: 0...input.count, using: &random))) }
+            }
+            let decoder = ContentDecoder(undoing: [coding], limits: limits)
+            var produced = 0
+            var offset = 0
+            do {
+                while offset < input.count {
+                    let end = min(input.count, offset + Int.random(in: 1...9000, using: &random))
+                    try input[offset..<end].withUnsafeBytes { try decoder.decode($0) { produced += $0.count } }
+                    offset = end
+                }
+                try decoder.finish()
+                outcomes["decoded", default: 0] += 1
+            } catch let error as DecodingError {
+                outcomes["\(error)".prefix(24).description, default: 0] += 1
+            }
+            #expect(produced <= limits.maxBytes)
+        }
+        #expect(outcomes.values.reduce(0, +) == 300, "\(outcomes)")
+    }
+}

@@ -135,7 +135,12 @@ import Glibc
                                                          "\(served.base)/big.bin"], timeout: .seconds(60))
             #expect(segmented.status == 0, "\(segmented.stderrText)")
             #expect(try Data(contentsOf: scratch.appendingPathComponent("aria2.bin")) == whole)
-            let ranged = served.output.split(separator: "\n").filter { $0.contains("\"GET /big.bin HTTP/1.1\" 206 ") }
+            // The access log is written off the loop, every 100 ms: wait for the lines.
+            var ranged: [Substring] = []
+            for _ in 0..<200 where ranged.count < 2 {
+                ranged = served.output.split(separator: "\n").filter { $0.contains("\"GET /big.bin HTTP/1.1\" 206 ") }
+                usleep(10_000)
+            }
             #expect(ranged.count >= 2, "aria2c fetched in segments: \(served.output)")
 
             let partial = scratch.appendingPathComponent("wget.bin")
