@@ -34,8 +34,12 @@ public final class AccessLog: @unchecked Sendable {
     private var reopenRequested = false
     private var thread = pthread_t()
     private var started = false
-    /// The writer's descriptor (only the writer thread touches it after `init`).
+    /// The writer's descriptor (only the writer thread touches it after `init`), and whether
+    /// this log opened it. Only what it opened is closed: an `init` that throws still runs
+    /// `deinit`, and closing standard output there handed descriptor 1 to the next socket
+    /// the process opened (the test suite's output then went into a test's connection).
     private var fd: Int32
+    private var ownsDescriptor = false
 
     /// A log to `path` (appended to, created 0644 if missing), or to standard output when
     /// nil. Throws `ServerError.cannotOpenLog` when the file cannot be opened.
@@ -48,6 +52,7 @@ public final class AccessLog: @unchecked Sendable {
         fd = STDOUT_FILENO
         if let path {
             fd = try Self.open(path)
+            ownsDescriptor = true
         }
         let box = Unmanaged.passRetained(self).toOpaque()
         let status = pthread_create(&thread, nil, { raw in
@@ -57,8 +62,7 @@ public final class AccessLog: @unchecked Sendable {
         }, box)
         if status != 0 {
             Unmanaged<AccessLog>.fromOpaque(box).release()
-            if path != nil { _ = Glibc.close(fd) }
-            throw .cannotOpenLog(path: path ?? "standard output", errno: status)
+            throw .cannotOpenLog(path: path ?? "standard output", errno: status) // deinit closes what it opened
         }
         started = true
     }
@@ -90,7 +94,7 @@ public final class AccessLog: @unchecked Sendable {
     }
 
     deinit {
-        if path != nil && fd >= 0 { _ = Glibc.close(fd) }
+        if ownsDescriptor { _ = Glibc.close(fd) }
     }
 
     // MARK: The writer thread

@@ -457,7 +457,9 @@ final class ServerConnection: @unchecked Sendable {
         if let handOver = upgrade {
             // Inside `process`, the bytes behind the request are not yet set aside: after it.
             guard !processing else {
-                return home.loop.execute { [self] in if let handOver = upgrade { detach(handOver) } }
+                // (Closed meanwhile — a reset, the grace period's end — there is nothing to hand
+                // over: its descriptor is gone, and its number may already be another socket's.)
+                return home.loop.execute { [self] in if let handOver = upgrade, phase != .closed { detach(handOver) } }
             }
             return detach(handOver)
         }
@@ -595,6 +597,7 @@ final class ServerConnection: @unchecked Sendable {
 
     /// Lets go of everything: the watcher, queued bytes, the file, the responder, the socket.
     private func closeNow() {
+        upgrade = nil
         watcher?.cancel()
         watcher = nil
         writes.removeAll()

@@ -58,3 +58,13 @@ import TestSupport
         }
     }
 }
+
+/// An `AccessLog` whose file cannot be opened must not close standard output on its way out
+/// (`deinit` runs after a throwing `init`; it closed descriptor 1, which the next socket then
+/// got, and the test suite's output went into another test's connection).
+@Suite struct AccessLogDescriptorTests {
+    @Test func aFailedOpenLeavesStandardOutputOpen() throws {
+        for _ in 0..<3 { _ = try? AccessLog(path: "/nonexistent-dir/access.log") }
+        #expect(fcntl(STDOUT_FILENO, F_GETFD) != -1, "standard output was closed")
+    }
+}

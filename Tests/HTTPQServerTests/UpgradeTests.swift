@@ -79,7 +79,14 @@ import TestSupport
         let reply = try await offPool { () -> String in
             _ = raw.send("GET /echo HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nearly bytes")
             var text = ""
-            while !text.hasSuffix("early bytes"), let more = raw.readSome() { text += String(decoding: more, as: UTF8.self) }
+            let started = ContinuousClock.now
+            while !text.hasSuffix("early bytes") {
+                guard let more = raw.readSome() else {
+                    text += "<nil errno \(errno) after \(ContinuousClock.now - started)>"
+                    break
+                }
+                text += String(decoding: more, as: UTF8.self)
+            }
             return text
         }
         #expect(reply.hasPrefix("HTTP/1.1 101 Switching Protocols\r\n") && reply.hasSuffix("\r\n\r\nearly bytes"), "\(reply)")
