@@ -33,10 +33,10 @@ extension Client {
         let cancel = CancelOnce()
         let result: Result<Response, ClientError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let once = ResumeOnce(continuation)
-                let abort = start(request, body: body, to: target, deadline: deadline, options: options,
-                                  delegate: CompletionDelegate { once.resume($0) })
-                cancel.set { abort($0) }
+                // Inline: this runs as a task job, never inside a pool's callbacks, so on the
+                // pool's own loop (a handler's task) the request can be queued at once.
+                start(request, body: body, to: target, deadline: deadline, options: options,
+                      delegate: ResumingDelegate(continuation), abort: cancel, inline: true)
             }
         } onCancel: {
             cancel.fire(.cancelled)
@@ -45,11 +45,14 @@ extension Client {
     }
 }
 
-/// Resumes a continuation exactly once, whatever calls it.
-final class ResumeOnce: @unchecked Sendable {
+/// The delegate of an async call: resumes its continuation once with the whole response or
+/// the error (one object per call, where a closure delegate and a resume-once box were two).
+final class ResumingDelegate: RequestDelegate, @unchecked Sendable {
     private var continuation: CheckedContinuation<Result<Response, ClientError>, Never>?
     init(_ continuation: CheckedContinuation<Result<Response, ClientError>, Never>) { self.continuation = continuation }
-    func resume(_ result: Result<Response, ClientError>) {
+    func request(didComplete response: Response) { resume(.success(response)) }
+    func request(didFail error: ClientError) { resume(.failure(error)) }
+    private func resume(_ result: Result<Response, ClientError>) {
         continuation?.resume(returning: result)
         continuation = nil
     }

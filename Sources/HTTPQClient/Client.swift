@@ -80,16 +80,24 @@ public final class Client: Sendable {
     /// connection; the delegate hears the error once (a request that already ended is left
     /// alone). Redirects are followed and bodies decoded as `options` (or the configuration)
     /// say, all under the one `deadline`.
+    ///
+    /// `abort`: the holder of what ends the running hop, when the caller has one (else one is
+    /// made if needed). `inline`: the caller is a task job on some loop, not a pool callback,
+    /// so on the pool's own loop the first hop is queued at once instead of on the next turn.
+    @discardableResult
     func start(_ request: Request, body: UploadBody? = nil, to url: HTTPURL, deadline: ContinuousClock.Instant?,
-               options: RequestOptions? = nil, delegate: RequestDelegate) -> @Sendable (ClientError) -> Void {
+               options: RequestOptions? = nil, delegate: RequestDelegate, abort given: CancelOnce? = nil,
+               inline: Bool = false) -> @Sendable (ClientError) -> Void {
         let redirects = options?.redirects ?? configuration.redirects
         let decompression = options?.decompression ?? configuration.decompression
         guard redirects.follows || decompression.isOn else { // the plain path: nothing stands in between
-            return startHop(request, body: body, to: url, deadline: deadline, delegate: delegate)
+            let end = startHop(request, body: body, to: url, deadline: deadline, delegate: delegate, inline: inline)
+            given?.set(end)
+            return end
         }
         var request = request
         var delegate = delegate
-        let abort = CancelOnce()
+        let abort = given ?? CancelOnce()
         // A request with its own Accept-Encoding asked for the coded bytes: it gets them.
         if decompression.isOn && !request.headers.contains("Accept-Encoding") {
             request.headers.add("Accept-Encoding", decompression.acceptEncoding)
@@ -102,16 +110,16 @@ public final class Client: Sendable {
             Self.addCredentials(of: url, to: &request) // they go on with every hop that stays at this origin
             let follower = RedirectFollower(client: self, policy: redirects, request: request, body: body, url: url,
                                             deadline: deadline, downstream: delegate, abort: abort)
-            follower.start()
+            follower.start(inline: inline)
         } else {
-            abort.set(startHop(request, body: body, to: url, deadline: deadline, delegate: delegate))
+            abort.set(startHop(request, body: body, to: url, deadline: deadline, delegate: delegate, inline: inline))
         }
         return { abort.fire($0) }
     }
 
     /// Sends one request to `url` (the first, or a redirect's next hop) and returns what ends it.
     func startHop(_ request: Request, body: UploadBody? = nil, to url: HTTPURL, deadline: ContinuousClock.Instant?,
-                  delegate: RequestDelegate) -> @Sendable (ClientError) -> Void {
+                  delegate: RequestDelegate, inline: Bool = false) -> @Sendable (ClientError) -> Void {
         var request = request
         request.target = url.target
         if !request.headers.contains("Host") { request.headers.add("Host", url.authority) }
@@ -131,7 +139,7 @@ public final class Client: Sendable {
         let task = PendingRequest(request: request, key: key, delegate: delegate)
         task.body = body
         task.deadline = deadline
-        pool.loop.execute { pool.enqueue(task) }
+        if inline && pool.loop.isInLoop { pool.enqueue(task) } else { pool.loop.execute { pool.enqueue(task) } }
         // Weak: whoever keeps this (a redirect chain, a decoder) is the task's own delegate,
         // and a strong capture made a cycle that kept every request alive (a gateway grew
         // 30 MB/s). While the task can be aborted, its queue or its connection holds it.

@@ -32,9 +32,9 @@ final class RedirectFollower: RequestDelegate, @unchecked Sendable {
         self.downstream = downstream
     }
 
-    /// Sends the first hop.
-    func start() {
-        cancel.set(client.startHop(request, body: body, to: chain.url, deadline: deadline, delegate: self))
+    /// Sends the first hop (`inline`: queued at once when on its pool's loop; see `Client.start`).
+    func start(inline: Bool = false) {
+        cancel.set(client.startHop(request, body: body, to: chain.url, deadline: deadline, delegate: self, inline: inline))
     }
 
     func request(didStartWith control: ReadControl) { downstream.request(didStartWith: control) }
