@@ -44,10 +44,13 @@ import TestSupport
         let reply = try await offPool { () -> String in
             _ = raw.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\nping")
             var text = ""
-            while !text.hasSuffix("ping"), let more = raw.readSome() { text += String(decoding: more, as: UTF8.self) }
+            while !text.hasSuffix("ping") {
+                guard let more = raw.readSome() else { text += "<end: errno \(errno), fd \(raw.fd)>"; break }
+                text += String(decoding: more, as: UTF8.self)
+            }
             return text
         }
-        #expect(reply.hasPrefix("HTTP/1.1 101 ") && reply.hasSuffix("\r\n\r\nping"))
+        #expect(reply.hasPrefix("HTTP/1.1 101 ") && reply.hasSuffix("\r\n\r\nping"), "\(reply)")
         await server.shutdown(gracePeriod: .seconds(1))
     }
 

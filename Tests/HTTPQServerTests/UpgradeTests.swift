@@ -73,8 +73,20 @@ import TestSupport
     /// The client's first bytes of the new protocol, sent in the same packet as its request,
     /// are handed over with the connection (`initialBytes`), not parsed as HTTP.
     @Test func bytesBehindTheRequestGoWithTheConnection() async throws {
-        let (server, port, thread) = try Self.echoServer(tls: false)
+        let thread = try EventLoopThread()
         defer { try? thread.shutdown() }
+        let events = Locked<[String]>([])
+        let server = Server(configuration: .init(addresses: [SocketAddress(ip: "127.0.0.1", port: 0)!]), loops: [thread.loop]) { request, responder in
+            events.withLock { $0.append("handler \(request.target)") }
+            responder.switchProtocols(Response(status: 101, reason: "Switching Protocols", headers: ["Upgrade": "echo"])) { upgraded in
+                events.withLock { $0.append("handed over with \(upgraded.initialBytes.count) bytes") }
+                upgraded.start(onBytes: { upgraded.write(Array($0)) }, onEnd: { end in
+                    events.withLock { $0.append("ended \(String(describing: end))") }
+                    upgraded.close()
+                })
+            }
+        }
+        let port = try server.start()[0].port
         let raw = try await offPool { try RawClient(port: port) }
         let reply = try await offPool { () -> String in
             _ = raw.send("GET /echo HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nearly bytes")
@@ -82,14 +94,15 @@ import TestSupport
             let started = ContinuousClock.now
             while !text.hasSuffix("early bytes") {
                 guard let more = raw.readSome() else {
-                    text += "<nil errno \(errno) after \(ContinuousClock.now - started)>"
+                    text += "<nil errno \(errno) after \(ContinuousClock.now - started), fd \(raw.fd)>"
                     break
                 }
                 text += String(decoding: more, as: UTF8.self)
             }
             return text
         }
-        #expect(reply.hasPrefix("HTTP/1.1 101 Switching Protocols\r\n") && reply.hasSuffix("\r\n\r\nearly bytes"), "\(reply)")
+        #expect(reply.hasPrefix("HTTP/1.1 101 Switching Protocols\r\n") && reply.hasSuffix("\r\n\r\nearly bytes"),
+                "\(reply) — server: \(events.withLock { $0 })")
         await server.shutdown(gracePeriod: .seconds(1))
     }
 
