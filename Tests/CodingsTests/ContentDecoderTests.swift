@@ -95,7 +95,7 @@ import Testing
     /// having produced a few MiB, not a gigabyte.
     @Test(arguments: [ContentCoding.gzip, .br])
     func aDecompressionBombStopsEarly(_ coding: ContentCoding) throws {
-        let bomb = ContentEncoder.encode([UInt8](repeating: 0, count: 64 << 20), as: coding, level: 9)
+        let bomb = ContentEncoder.encode([UInt8](repeating: 0, count: 32 << 20), as: coding, level: 6)
         let decoder = try #require(try ContentDecoder(contentEncoding: coding.rawValue))
         var produced = 0
         #expect(throws: DecodingError.ratioExceeded(limit: 100)) {
@@ -135,10 +135,10 @@ import Testing
     @Test(arguments: [ContentCoding.gzip, .deflate, .br])
     func randomAndDamagedStreamsEndTyped(_ coding: ContentCoding) throws {
         var random = SplitMix(state: 0xC0FFEE &+ UInt64(coding.rawValue.utf8.count))
-        let valid = ContentEncoder.encode(ContentDecoderTests.sample, as: coding)
+        let valid = ContentEncoder.encode(Array(ContentDecoderTests.sample.prefix(40_000)), as: coding)
         let limits = DecodingLimits(maxBytes: 4 << 20, maxRatio: 1_000, ratioGrace: 1 << 20)
         var outcomes: [String: Int] = [:]
-        for round in 0..<300 {
+        for round in 0..<150 {
             var input: [UInt8]
             if round % 3 == 0 {
                 input = (0..<Int.random(in: 0...4096, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
@@ -165,6 +165,6 @@ import Testing
             }
             #expect(produced <= limits.maxBytes)
         }
-        #expect(outcomes.values.reduce(0, +) == 300, "\(outcomes)")
+        #expect(outcomes.values.reduce(0, +) == 150, "\(outcomes)")
     }
 }

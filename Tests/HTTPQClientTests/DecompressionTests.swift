@@ -116,7 +116,7 @@ import TestSupport
         case "truncated": body.removeLast(20)
         case "trailing": body += Array("junk".utf8)
         case "zstd": encoding = "zstd"
-        default: body = ContentEncoder.encode([UInt8](repeating: 0, count: 200 << 20), as: .gzip, level: 9) // 200 MiB of zeros
+        default: body = ContentEncoder.encode([UInt8](repeating: 0, count: 64 << 20), as: .gzip, level: 6) // 64 MiB of zeros
         }
         let server = try Self.coded(body, encoding: encoding)
         defer { server.stop() }

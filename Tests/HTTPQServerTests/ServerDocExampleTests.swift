@@ -40,8 +40,8 @@ import TestSupport
             }
         }
         let port = try server.start()[0].port
-        let raw = try await offPool { try RawClient(port: port) }
         let reply = try await offPool { () -> String in
+            let raw = try RawClient(port: port)
             _ = raw.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\nping")
             var text = ""
             while !text.hasSuffix("ping") {

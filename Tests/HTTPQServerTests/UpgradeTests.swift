@@ -87,8 +87,8 @@ import TestSupport
             }
         }
         let port = try server.start()[0].port
-        let raw = try await offPool { try RawClient(port: port) }
         let reply = try await offPool { () -> String in
+            let raw = try RawClient(port: port) // connected just before sending: no idle connection to wait
             _ = raw.send("GET /echo HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nearly bytes")
             var text = ""
             let started = ContinuousClock.now
