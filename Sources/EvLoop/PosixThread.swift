@@ -2,13 +2,14 @@
 import Glibc
 #endif
 
-/// A joinable pthread running one closure; the loop threads' only dependency.
-final class PosixThread: @unchecked Sendable {
+/// A joinable pthread running one closure: the loop threads, and the package's few other
+/// threads of its own (the access log's writer).
+package final class PosixThread: @unchecked Sendable {
     private var handle = pthread_t()
     private var joined = false
 
     /// Starts `body` on a new thread; `name` is kept for diagnostics.
-    init(name: String, _ body: @escaping @Sendable () -> Void) throws(EvLoopError) {
+    package init(name: String, _ body: @escaping @Sendable () -> Void) throws(EvLoopError) {
         let box = Unmanaged.passRetained(Box(name: name, body: body)).toOpaque()
         let status = pthread_create(&handle, nil, { raw in
             let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
@@ -22,7 +23,7 @@ final class PosixThread: @unchecked Sendable {
     }
 
     /// Waits for the thread to finish; once.
-    func join() {
+    package func join() {
         guard !joined else { return }
         joined = true
         pthread_join(handle, nil)

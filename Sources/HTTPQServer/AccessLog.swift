@@ -1,3 +1,4 @@
+import EvLoop
 import Locks
 #if canImport(Glibc)
 import Glibc
@@ -32,8 +33,7 @@ public final class AccessLog: @unchecked Sendable {
     private var dropped = 0
     private var stopping = false
     private var reopenRequested = false
-    private var thread = pthread_t()
-    private var started = false
+    private var thread: PosixThread?
     /// The writer's descriptor (only the writer thread touches it after `init`), and whether
     /// this log opened it. Only what it opened is closed: an `init` that throws still runs
     /// `deinit`, and closing standard output there handed descriptor 1 to the next socket
@@ -54,17 +54,13 @@ public final class AccessLog: @unchecked Sendable {
             fd = try Self.open(path)
             ownsDescriptor = true
         }
-        let box = Unmanaged.passRetained(self).toOpaque()
-        let status = pthread_create(&thread, nil, { raw in
-            let log = Unmanaged<AccessLog>.fromOpaque(raw!).takeRetainedValue()
-            log.writeUntilClosed()
-            return nil
-        }, box)
-        if status != 0 {
-            Unmanaged<AccessLog>.fromOpaque(box).release()
-            throw .cannotOpenLog(path: path ?? "standard output", errno: status) // deinit closes what it opened
+        do {
+            // The writer holds the log until `close` (a log nobody closes writes on).
+            thread = try PosixThread(name: "httpq-access-log") { [self] in writeUntilClosed() }
+        } catch {
+            guard case .threadCreationFailed(let code) = error else { throw .cannotOpenLog(path: path ?? "standard output", errno: 0) }
+            throw .cannotOpenLog(path: path ?? "standard output", errno: code) // deinit closes what it opened
         }
-        started = true
     }
 
     /// Records `entry` (any thread): appended to the queue, nothing more.
@@ -85,12 +81,12 @@ public final class AccessLog: @unchecked Sendable {
     /// Writes what is queued and stops the writer (within one flush interval); entries
     /// recorded later are ignored.
     public func close() {
-        let wasStarted = condition.withLock { () -> Bool in
-            guard started, !stopping else { return false }
+        let wasRunning = condition.withLock { () -> Bool in
+            guard thread != nil, !stopping else { return false }
             stopping = true
             return true
         }
-        if wasStarted { pthread_join(thread, nil) }
+        if wasRunning { thread?.join() }
     }
 
     deinit {

@@ -166,17 +166,22 @@ public final class Responder: @unchecked Sendable {
     }
 
     func finished() {
-        if let metrics = connection?.home.metrics {
-            metrics.responded(status: status, bodyBytes: bodyBytes, nanoseconds: (ContinuousClock.now - started).nanoseconds)
-        }
-        if let log = connection?.home.configuration.accessLog, let connection {
-            let headers = request.headers
-            log(AccessLogEntry(peer: connection.peer, method: request.method, target: request.target, version: request.version,
-                               status: status, bytes: bodyBytes, seconds: (ContinuousClock.now - started).seconds,
-                               time: loop.now, referer: headers["Referer"], userAgent: headers["User-Agent"]))
+        if let connection, connection.home.metrics != nil || connection.home.configuration.accessLog != nil {
+            record(on: connection, took: ContinuousClock.now - started) // the clock read once, for both
         }
         connection = nil
         writable = nil
+    }
+
+    /// Counts the answer (metrics) and logs it (access log), whichever the server has.
+    private func record(on connection: ServerConnection, took elapsed: Duration) {
+        connection.home.metrics?.responded(status: status, bodyBytes: bodyBytes, nanoseconds: elapsed.nanoseconds)
+        if let log = connection.home.configuration.accessLog {
+            let headers = request.headers
+            log(AccessLogEntry(peer: connection.peer, method: request.method, target: request.target, version: request.version,
+                               status: status, bytes: bodyBytes, seconds: elapsed.seconds,
+                               time: loop.now, referer: headers["Referer"], userAgent: headers["User-Agent"]))
+        }
     }
 
     func connectionClosed() {
