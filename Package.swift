@@ -81,7 +81,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["CSpawn", "EvLoop", "Locks"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPQTests", dependencies: ["HTTPQ", "TestSupport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "Sockets", "TestSupport"]),
-        .testTarget(name: "CodingsTests", dependencies: ["Codings"]),
+        .testTarget(name: "CodingsTests", dependencies: ["Codings", "TestSupport"]),
         .testTarget(name: "EvLoopTests", dependencies: ["EvLoop", "Locks", "TestSupport"]),
         .testTarget(
             name: "HTTPQClientTests",

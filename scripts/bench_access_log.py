@@ -9,11 +9,11 @@ wrk -t1 -c64 on a 615 B page and a 100 KiB file; requests/s and server CPU per r
 The issue's bar: logging costs httpq at most 5% of its requests/s. Bounded: fixed durations,
 timeouts on every child; starts and stops its servers.
 """
-import os, shutil, statistics, subprocess, sys, tempfile
+import os, shutil, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_http import free_port, wait_port, run, requests_of  # noqa: E402
+from bench_http import free_port, wait_port, wrk_alternating  # noqa: E402
 from compare_builds import cpu_seconds  # noqa: E402
 
 
@@ -54,17 +54,8 @@ def main():
         print(f"### Access log cost (wrk -t1 -c64 -d{seconds}s, median of {runs} alternating)\n")
         print("| file | " + " | ".join(f"{n} req/s" for n in ports) + " | httpq combined/off | httpq json/off | nginx combined/off | CPU µs/req " + " / ".join(ports) + " |")
         print("|---|" + "---:|" * (len(ports) + 4))
-        for path, label in (("index.html", "615 B"), ("100k.bin", "100 KiB")):
-            rps = {n: [] for n in ports}; cpu = {n: [] for n in ports}
-            for _ in range(runs):
-                for name, port in ports.items():
-                    before = cpu_seconds(pids[name])
-                    out, _, _ = run(["wrk", "-t1", "-c64", f"-d{seconds}s", f"http://127.0.0.1:{port}/{path}"], timeout=seconds + 30)
-                    value, count = requests_of(out)
-                    rps[name].append(value)
-                    cpu[name].append((cpu_seconds(pids[name]) - before) * 1e6 / (count or value * seconds))
-            m = {n: statistics.median(v) for n, v in rps.items()}
-            c = {n: statistics.median(v) for n, v in cpu.items()}
+        labels = ("615 B", "100 KiB")
+        for label, (m, c) in zip(labels, wrk_alternating(ports, pids, ("index.html", "100k.bin"), runs, seconds, cpu_seconds)):
             print(f"| {label} | " + " | ".join(f"{m[n]:,.0f}" for n in ports)
                   + f" | {m['httpq combined'] / m['httpq off']:.3f} | {m['httpq json'] / m['httpq off']:.3f}"
                   + f" | {m['nginx combined'] / m['nginx off']:.3f} | " + " / ".join(f"{c[n]:.1f}" for n in ports) + " |")

@@ -11,11 +11,11 @@
 wrk -t1 -c64 against each gateway; requests/s, their ratio, and each gateway's CPU per request.
 Bounded: fixed durations, timeouts on every child; starts and stops its servers.
 """
-import os, shutil, statistics, subprocess, sys, tempfile
+import os, shutil, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_http import free_port, wait_port, run, requests_of  # noqa: E402
+from bench_http import free_port, wait_port, wrk_alternating  # noqa: E402
 from compare_builds import cpu_seconds  # noqa: E402
 
 
@@ -51,17 +51,8 @@ def main():
         print(f"### Gateway to one upstream (wrk -t1 -c64 -d{seconds}s, median of {runs} alternating)\n")
         print("| file | nginx proxy_pass req/s | httpq async handler req/s | httpq/nginx | gateway CPU µs/req nginx / httpq |")
         print("|---|---:|---:|---:|---:|")
-        for path, label in (("index.html", "615 B"), ("16k.bin", "16 KiB")):
-            rps = {n: [] for n in ports}; cpu = {n: [] for n in ports}
-            for _ in range(runs):
-                for name, port in ports.items():
-                    before = cpu_seconds(pids[name])
-                    out, _, _ = run(["wrk", "-t1", "-c64", f"-d{seconds}s", f"http://127.0.0.1:{port}/{path}"], timeout=seconds + 30)
-                    value, count = requests_of(out)
-                    rps[name].append(value)
-                    cpu[name].append((cpu_seconds(pids[name]) - before) * 1e6 / (count or value * seconds))
-            m = {n: statistics.median(v) for n, v in rps.items()}
-            c = {n: statistics.median(v) for n, v in cpu.items()}
+        labels = ("615 B", "16 KiB")
+        for label, (m, c) in zip(labels, wrk_alternating(ports, pids, ("index.html", "16k.bin"), runs, seconds, cpu_seconds)):
             print(f"| {label} | {m['nginx proxy_pass']:,.0f} | {m['httpq async handler']:,.0f} | "
                   f"{m['httpq async handler'] / m['nginx proxy_pass']:.2f}x | {c['nginx proxy_pass']:.1f} / {c['httpq async handler']:.1f} |")
     finally:

@@ -1,6 +1,7 @@
 import Codings
 import Foundation
 import Testing
+import TestSupport
 
 /// Decoding gzip, deflate and br slice by slice: any feed size gives the same bytes; cut,
 /// corrupt, padded and explosive streams end in the typed error that names them.
@@ -121,20 +122,9 @@ import Testing
 /// slice sizes. Each ends — decoded or with a typed error — never with a crash or a hang,
 /// and never past the output limit.
 @Suite struct ContentDecoderHostileInputTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(arguments: [ContentCoding.gzip, .deflate, .br])
     func randomAndDamagedStreamsEndTyped(_ coding: ContentCoding) throws {
-        var random = SplitMix(state: 0xC0FFEE &+ UInt64(coding.rawValue.utf8.count))
+        var random = SplitMix64(seed: 0xC0FFEE &+ UInt64(coding.rawValue.utf8.count))
         let valid = ContentEncoder.encode(Array(ContentDecoderTests.sample.prefix(40_000)), as: coding)
         let limits = DecodingLimits(maxBytes: 4 << 20, maxRatio: 1_000, ratioGrace: 1 << 20)
         var outcomes: [String: Int] = [:]

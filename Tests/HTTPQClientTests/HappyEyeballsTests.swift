@@ -44,22 +44,6 @@ import Glibc
         }
     }
 
-    /// Keeps the address of each connection attempt the connection logs.
-    final class Attempts: LogHandler, @unchecked Sendable {
-        let lock = NSLock()
-        var addresses: [String] = []
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            guard event.message == "connecting", let address = event.metadata?["address"] else { return }
-            lock.lock(); addresses.append("\(address)"); lock.unlock()
-        }
-    }
-
     /// Sockets of this network namespace still sending SYNs to `127.0.0.2:port` (state 02 in
     /// /proc/net/tcp), by local address: a losing attempt left open would be one more.
     /// A set, since /proc/net/tcp read while other tests open and close sockets can show an
@@ -83,8 +67,8 @@ import Glibc
         defer { server.stop() }
         let hole = try BlackHole(address: "127.0.0.2", port: server.port)
         let dns = try Dnsmasq(records: ["two.httpq": ["127.0.0.3", "127.0.0.2"]])
-        let attempts = Attempts()
-        var options = ConnectionOptions(connectTimeout: connectTimeout, logger: Logger(label: "eyeballs") { _ in attempts },
+        let log = CapturingLogHandler()
+        var options = ConnectionOptions(connectTimeout: connectTimeout, logger: Logger(label: "eyeballs") { _ in log },
                                         dnsServers: dns.servers)
         options.attemptDelay = attemptDelay
         let pendingBefore = synSent(toHoleAt: server.port)
@@ -92,7 +76,8 @@ import Glibc
         let pendingAfter = synSent(toHoleAt: server.port)
         #expect(pendingAfter.subtracting(pendingBefore).isEmpty, "the losing attempt was closed: \(pendingBefore) then \(pendingAfter)")
         withExtendedLifetime((hole, dns)) {}
-        return (result, elapsed, attempts.lock.withLock { attempts.addresses })
+        let attempted = log.lock.withLock { log.events.filter { $0.message == "connecting" }.compactMap { $0.metadata["address"].map { "\($0)" } } }
+        return (result, elapsed, attempted)
     }
 
     @Test func aSilentFirstAddressCostsOneAttemptDelayNotTheConnectTimeout() async throws {

@@ -9,6 +9,8 @@ import HTTPQ
 final class CapturingLogHandler: LogHandler, @unchecked Sendable {
     let lock = NSLock()
     var messages: [String] = []
+    /// Each event's metadata, beside its message.
+    var events: [(message: String, metadata: Logger.Metadata)] = []
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -16,7 +18,10 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
         set { metadata[key] = newValue }
     }
     func log(event: LogEvent) {
-        lock.lock(); messages.append("\(event.level) \(event.message)"); lock.unlock()
+        lock.lock()
+        messages.append("\(event.level) \(event.message)")
+        events.append(("\(event.message)", event.metadata ?? [:]))
+        lock.unlock()
     }
 }
 

@@ -111,18 +111,10 @@ import TestSupport
     /// Each line of every `<!-- checked by ClientDocExampleTests -->` block in Client.md
     /// appears in this file (so each is compiled and run above).
     @Test func everyCheckedBlockIsInThisFile() throws {
-        let here = URL(fileURLWithPath: #filePath)
-        let source = try String(contentsOf: here, encoding: .utf8)
-        let doc = try String(contentsOf: here.deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Docs/Client.md"), encoding: .utf8)
-        let blocks = doc.components(separatedBy: "<!-- checked by ClientDocExampleTests -->\n```swift\n").dropFirst()
-            .map { $0.components(separatedBy: "\n```")[0] }
+        let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
+        let blocks = try checkedDocBlocks("Client.md", marker: "ClientDocExampleTests")
         #expect(blocks.count == 6)
-        for block in blocks {
-            for line in block.split(separator: "\n") {
-                #expect(source.contains(line.trimmingCharacters(in: .whitespaces)), "not compiled by a test: \(line)")
-            }
-        }
+        for line in linesMissing(from: source, in: blocks) { Issue.record("not compiled by a test: \(line)") }
     }
 }
 

@@ -86,14 +86,8 @@ import TestSupport
         let root = here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let sources = try [here, root.appendingPathComponent("Examples/ServiceGroupExample/main.swift")]
             .map { try String(contentsOf: $0, encoding: .utf8) }.joined()
-        let doc = try String(contentsOf: root.appendingPathComponent("Docs/Server.md"), encoding: .utf8)
-        let blocks = doc.components(separatedBy: "<!-- checked by ServerDocExampleTests -->\n```swift\n").dropFirst()
-            .map { $0.components(separatedBy: "\n```")[0] }
+        let blocks = try checkedDocBlocks("Server.md", marker: "ServerDocExampleTests")
         #expect(blocks.count == 4)
-        for block in blocks {
-            for line in block.split(separator: "\n") {
-                #expect(sources.contains(line.trimmingCharacters(in: .whitespaces)), "not compiled: \(line)")
-            }
-        }
+        for line in linesMissing(from: sources, in: blocks) { Issue.record("not compiled: \(line)") }
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import HTTPQ
 
 /// Feeding in any pieces gives the same messages as feeding everything at once.

@@ -5,15 +5,9 @@ import Glibc
 
 /// A TCP port nobody listens on right now.
 public func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
+    let (fd, port) = boundToAFreePort()
+    close(fd)
+    return port
 }
 
 /// A port on 127.0.0.1 that refuses connections and stays that way: a socket is bound to it
@@ -21,6 +15,11 @@ public func freePort() -> Int {
 /// another test's server binds it: tests that wanted a refusal then reached a server of
 /// another test.)
 public func refusedPort() -> Int {
+    boundToAFreePort().port // the descriptor stays open on purpose
+}
+
+/// A socket bound to 127.0.0.1 and a port the kernel picked, not listening.
+private func boundToAFreePort() -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -28,7 +27,7 @@ public func refusedPort() -> Int {
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
     withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port)) // fd stays open on purpose
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }
 
 public func canConnect(port: Int, host: String = "127.0.0.1") -> Bool {
