@@ -106,6 +106,33 @@ import TestSupport
         await server.shutdown(gracePeriod: .seconds(1))
     }
 
+    /// A peer that leaves a handed-over connection — with a FIN or a reset — ends it: the
+    /// server side hears `onEnd` and its descriptor is closed.
+    @Test(arguments: [false, true])
+    func aPeerLeavingTheUpgradedConnectionEndsIt(_ reset: Bool) async throws {
+        let thread = try EventLoopThread()
+        defer { try? thread.shutdown() }
+        let ended = Locked<[String]>([])
+        let server = Server(configuration: .init(addresses: [SocketAddress(ip: "127.0.0.1", port: 0)!]), loops: [thread.loop]) { _, responder in
+            responder.switchProtocols(Response(status: 101, reason: "Switching Protocols", headers: ["Upgrade": "echo"])) { upgraded in
+                upgraded.start(onBytes: { upgraded.write(Array($0)) }, onEnd: { end in
+                    ended.withLock { $0.append("\(String(describing: end)) closed=\(upgraded.isClosed)") }
+                })
+            }
+        }
+        let port = try server.start()[0].port
+        try await offPool {
+            let raw = try RawClient(port: port)
+            _ = raw.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+            _ = raw.readSome() // the 101
+            if reset { raw.reset() } else { raw.shutdownWrite() }
+            for _ in 0..<500 where ended.withLock({ $0.isEmpty }) { usleep(10_000) }
+        }
+        let seen = ended.withLock { $0 }
+        #expect(seen.count == 1 && seen[0].hasSuffix("closed=true"), "\(seen)")
+        await server.shutdown(gracePeriod: .seconds(1))
+    }
+
     /// Switching protocols for a request that did not ask is a 500, not a hand-over; a
     /// server that answers an upgrade request with 200 gives the client that response.
     @Test func upgradesNobodyAskedForAreRefusedBothWays() async throws {
