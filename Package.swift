@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "HTTPQClient", targets: ["HTTPQClient"]),
         .library(name: "HTTPQServer", targets: ["HTTPQServer"]),
         .library(name: "Codings", targets: ["Codings"]),
+        .library(name: "HistogramLog", targets: ["HistogramLog"]),
         .library(name: "HTTPQServiceLifecycle", targets: ["HTTPQServiceLifecycle"]),
         .executable(name: "httpq", targets: ["httpq"]),
     ],
@@ -29,6 +30,9 @@ let package = Package(
         // Content codings (gzip, deflate, br) decoded slice by slice under limits; the only
         // module that touches CZlib and CBrotli.
         .target(name: "Codings", dependencies: ["CZlib", "CBrotli"]),
+        // HdrHistogram's interval log and V2 encoding (hdrhistogram-swift neither writes nor
+        // reads them): what `load`, `fetch` and `merge` exchange between machines.
+        .target(name: "HistogramLog", dependencies: ["Codings", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         // Locks for the package's shared state: a leaf, so modules below the reactor can lock.
         .target(name: "Locks"),
         // TLS on non-blocking sockets, and the plain-or-TLS channel both sides read and write
@@ -71,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "httpq",
             dependencies: [
-                "HTTPQ", "EvLoop", "HTTPQServer", "HTTPQClient", "Locks",
+                "HTTPQ", "EvLoop", "HTTPQServer", "HTTPQClient", "Locks", "HistogramLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -82,6 +86,9 @@ let package = Package(
         .testTarget(name: "HTTPQTests", dependencies: ["HTTPQ", "TestSupport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "Sockets", "TestSupport"]),
         .testTarget(name: "CodingsTests", dependencies: ["Codings", "TestSupport"]),
+        .testTarget(name: "HistogramLogTests", dependencies: [
+            "HistogramLog", "TestSupport", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         .testTarget(name: "EvLoopTests", dependencies: ["EvLoop", "Locks", "TestSupport"]),
         .testTarget(
             name: "HTTPQClientTests",

@@ -20,7 +20,20 @@ packages=(
   zlib1g-dev    # gzip and deflate response bodies (CZlib)
   libbrotli-dev # br response bodies (CBrotli)
   tinyproxy     # a real HTTP proxy (absolute form, CONNECT) in the client's tests
+  python3-venv  # a virtual environment for PyPI's hdrhistogram (below)
 )
+
+# HdrHistogram's Python port (PyPI hdrhistogram), an independent reader of the histogram logs
+# httpq writes, in a virtual environment beside the build folders (never committed).
+python_tools() {
+  local venv
+  venv="$(cd "$(dirname "$0")/.." && pwd)/.build-venv"
+  if ! "$venv/bin/python" -c "import hdrh" 2>/dev/null; then
+    echo "setup: creating $venv with PyPI hdrhistogram" >&2
+    /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "hdrhistogram==0.10.8"
+  fi
+}
 
 missing=()
 for package in "${packages[@]}"; do
@@ -30,6 +43,7 @@ for package in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
+  python_tools
   exit 0
 fi
 
@@ -38,6 +52,7 @@ if [ "$(id -u)" -eq 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  python_tools
 else
   echo "setup: missing Debian packages; run:" >&2
   echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
