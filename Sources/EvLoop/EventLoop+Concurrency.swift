@@ -1,3 +1,5 @@
+import Locks
+
 /// Swift concurrency on the loop: the loop as an executor, and awaiting work done on it.
 extension EventLoop: SerialExecutor, TaskExecutor {
     /// Runs a job on the loop's thread, in submission order.
@@ -24,8 +26,9 @@ extension EventLoop: SerialExecutor, TaskExecutor {
 
     /// Runs `body` on the loop's thread and returns its result to the awaiting task.
     public func submit<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            execute { continuation.resume(with: Result { try body() }) }
+        let result: Result<T, any Error> = await withHandoff { handoff in
+            execute { handoff.resume(returning: Result { try body() }) }
         }
+        return try result.get()
     }
 }

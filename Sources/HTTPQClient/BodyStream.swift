@@ -107,9 +107,9 @@ public final class BodyStream: AsyncSequence, Sendable {
 /// Feeds a `BodyStream` from the loop and hands the head to the awaiting task.
 final class StreamingDelegate: RequestDelegate, @unchecked Sendable {
     let stream: BodyStream
-    var headContinuation: CheckedContinuation<Result<Response, ClientError>, Never>?
+    var headContinuation: Handoff<Result<Response, ClientError>>?
 
-    init(stream: BodyStream, head: CheckedContinuation<Result<Response, ClientError>, Never>) {
+    init(stream: BodyStream, head: Handoff<Result<Response, ClientError>>) {
         self.stream = stream
         headContinuation = head
     }
@@ -145,8 +145,8 @@ extension Client {
     /// Use a client whose `connection.keepsBody` is false for constant memory.
     public func stream(_ request: Request, to url: String, highWater: Int = 256 * 1024) async throws(ClientError) -> StreamedResponse {
         let body = BodyStream(highWater: highWater)
-        let head: Result<Response, ClientError> = await withCheckedContinuation { continuation in
-            execute(request, to: url, delegate: StreamingDelegate(stream: body, head: continuation))
+        let head: Result<Response, ClientError> = await withHandoff { handoff in
+            execute(request, to: url, delegate: StreamingDelegate(stream: body, head: handoff))
         }
         return StreamedResponse(head: try head.get(), body: body)
     }

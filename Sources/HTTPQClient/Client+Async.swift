@@ -32,11 +32,11 @@ extension Client {
         let target = try HTTPURL(url)
         let cancel = CancelOnce()
         let result: Result<Response, ClientError> = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
+            await withHandoff { handoff in
                 // Inline: this runs as a task job, never inside a pool's callbacks, so on the
                 // pool's own loop (a handler's task) the request can be queued at once.
                 start(request, body: body, to: target, deadline: deadline, options: options,
-                      delegate: ResumingDelegate(continuation), abort: cancel, inline: true)
+                      delegate: ResumingDelegate(handoff), abort: cancel, inline: true)
             }
         } onCancel: {
             cancel.fire(.cancelled)
@@ -48,8 +48,8 @@ extension Client {
 /// The delegate of an async call: resumes its continuation once with the whole response or
 /// the error (one object per call, where a closure delegate and a resume-once box were two).
 final class ResumingDelegate: RequestDelegate, @unchecked Sendable {
-    private var continuation: CheckedContinuation<Result<Response, ClientError>, Never>?
-    init(_ continuation: CheckedContinuation<Result<Response, ClientError>, Never>) { self.continuation = continuation }
+    private var continuation: Handoff<Result<Response, ClientError>>?
+    init(_ continuation: Handoff<Result<Response, ClientError>>) { self.continuation = continuation }
     func request(didComplete response: Response) { resume(.success(response)) }
     func request(didFail error: ClientError) { resume(.failure(error)) }
     private func resume(_ result: Result<Response, ClientError>) {

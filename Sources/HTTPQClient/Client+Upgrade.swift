@@ -1,3 +1,4 @@
+import Locks
 import EvLoop
 import HTTPQ
 import Upgraded
@@ -28,8 +29,8 @@ extension Client {
         let options = configuration.connection
         let asking = request
         let proxy = target.socketPath == nil && target.usesTLS ? configuration.proxy.proxy(for: target) : nil
-        let result: Result<(Response, UpgradedConnection?), ClientError> = await withCheckedContinuation { continuation in
-            let outcome = UpgradeOutcome(continuation)
+        let result: Result<(Response, UpgradedConnection?), ClientError> = await withHandoff { handoff in
+            let outcome = UpgradeOutcome(handoff)
             loop.execute {
                 do throws(ClientError) {
                     let connection = try Connection(loop: loop, host: target.host, port: target.port, usesTLS: target.usesTLS,
@@ -54,11 +55,11 @@ extension Client {
 /// Hears the one exchange of `Client.upgrade`: a switch, a plain answer, or a failure.
 /// Holds its connection until then (nothing else does).
 final class UpgradeOutcome: ConnectionDelegate, @unchecked Sendable {
-    private var continuation: CheckedContinuation<Result<(Response, UpgradedConnection?), ClientError>, Never>?
+    private var continuation: Handoff<Result<(Response, UpgradedConnection?), ClientError>>?
     var connection: Connection?
     var timer: ScheduledTimer?
 
-    init(_ continuation: CheckedContinuation<Result<(Response, UpgradedConnection?), ClientError>, Never>) {
+    init(_ continuation: Handoff<Result<(Response, UpgradedConnection?), ClientError>>) {
         self.continuation = continuation
     }
 

@@ -1,3 +1,4 @@
+import Locks
 import EvLoop
 import HTTPQ
 
@@ -162,8 +163,8 @@ extension RequestBody: AsyncSequence {
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(RequestBodyError) -> [UInt8]? {
             guard !done else { return nil }
             let body = self.body
-            let result: Result<Part, RequestBodyError> = await withCheckedContinuation { continuation in
-                body.read { continuation.resume(returning: $0) }
+            let result: Result<Part, RequestBodyError> = await withHandoff(isolation: actor) { handoff in
+                body.read { handoff.resume(returning: $0) }
             }
             switch result {
             case .success(.bytes(let bytes)): return bytes

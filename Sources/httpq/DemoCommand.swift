@@ -69,7 +69,7 @@ struct DemoCommand: ParsableCommand {
             let file = Int(url.target.split(separator: "/").last?.dropLast(4) ?? "") ?? -1
             return VerifyingSink(host: lookup[url.authority] ?? 0, file: file)
         })
-        let summary = FetchReport.run(engine: engine, urls: urls, json: json)
+        let summary = try FetchReport.run(engine: engine, urls: urls, json: json)
         engine.shutdown()
         for server in servers { server.shutdown(gracePeriod: .seconds(1)) }
         try? serverThread.shutdown()

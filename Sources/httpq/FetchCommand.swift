@@ -4,6 +4,7 @@ import ArgumentParser
 import HTTPQ
 import Foundation
 import HTTPQClient
+import HistogramLog
 
 /// `httpq fetch`: many URLs across many hosts at once, one summary.
 struct FetchCommand: ParsableCommand {
@@ -79,6 +80,15 @@ struct FetchCommand: ParsableCommand {
     @Option(name: .long, help: "Event-loop threads for the client.")
     var threads = 1
 
+    @Option(name: .long, help: "Fetch only the URLs whose host falls in shard K of N (K from 0, e.g. $JOB_COMPLETION_INDEX/4): a host's URLs all go to one shard.")
+    var shard: String?
+
+    @Option(name: .customLong("hdr-log"), help: "Write HdrHistogram's interval log of fetch latencies (V2 compressed histograms, microseconds) to FILE, for `httpq merge` or HistogramLogProcessor.")
+    var hdrLog: String?
+
+    @Option(name: .customLong("hdr-interval"), help: "Seconds per interval in --hdr-log.")
+    var hdrInterval: Double = 1
+
     @Option(name: .long, help: "DNS servers (ADDR[:PORT],...) instead of the system's.")
     var dnsServer: String?
 
@@ -89,6 +99,8 @@ struct FetchCommand: ParsableCommand {
         if concurrency < 1 || perHost < 1 || threads < 1 { throw ValidationError("--concurrency, --per-host and --threads must be at least 1.") }
         if timeout <= 0 { throw ValidationError("--timeout must be positive.") }
         if uploadFile != nil && data != nil { throw ValidationError("-T/--upload-file and --data cannot go together.") }
+        if let shard, URLShard(shard) == nil { throw ValidationError("--shard \(shard): expected K/N with 0 <= K < N.") }
+        if !(hdrInterval > 0) { throw ValidationError("--hdr-interval must be positive.") }
         for header in headers where Self.field(header) == nil {
             throw ValidationError("-H \(header): expected 'Name: value'.")
         }
@@ -130,6 +142,7 @@ struct FetchCommand: ParsableCommand {
             list += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty && !$0.hasPrefix("#") }
         }
+        if let shard = shard.flatMap(URLShard.init) { list = list.filter(shard.contains) }
         var body: Payload?
         if let data {
             if data.hasPrefix("@") {
@@ -179,30 +192,56 @@ struct FetchCommand: ParsableCommand {
             sinks = { url in FileSink(directory: directory, url: url) }
         }
         let engine = try FetchEngine(options: options, sinks: sinks)
-        let summary = FetchReport.run(engine: engine, urls: list, json: json)
+        let log = hdrLog.map { (path: $0, interval: hdrInterval, title: "httpq fetch" + (shard.map { " --shard \($0)" } ?? "")) }
+        let summary = try FetchReport.run(engine: engine, urls: list, json: json, hdrLog: log)
         engine.shutdown()
         if summary.failures > 0 { throw ExitCode(1) }
     }
 }
 
-/// Runs an engine over URLs with the progress bar, JSON lines, and the summary: shared by
-/// `fetch` and `demo`.
+/// Runs an engine over URLs with the progress bar, JSON lines, the summary and the interval
+/// log: shared by `fetch` and `demo`.
 enum FetchReport {
-    static func run(engine: FetchEngine, urls: [String], json: Bool) -> FetchSummary {
-        let summary = Locked(FetchSummary())
+    static func run(engine: FetchEngine, urls: [String], json: Bool,
+                    hdrLog: (path: String, interval: Double, title: String)? = nil) throws -> FetchSummary {
+        struct Run {
+            var summary = FetchSummary()
+            var totals = RunTotals()
+            var intervals: IntervalHistograms?
+        }
+        let state = Locked(Run(intervals: hdrLog.map { IntervalHistograms(length: $0.interval) }))
         let bar = ProgressBar()
+        let startTime = Date().timeIntervalSince1970
         let started = ContinuousClock.now
         engine.run(urls, onResult: { result in
             if json { FileOutput.standardOutputLine(result.json) }
-            summary.withLock { $0.add(result) }
+            let now = ContinuousClock.now
+            state.withLock { run in
+                run.summary.add(result)
+                guard run.intervals != nil else { return }
+                run.totals.requests += 1
+                run.totals.bytes += result.bytes
+                if let status = result.status {
+                    run.totals.statuses[status, default: 0] += 1
+                    run.intervals!.record(UInt64(max(1, result.seconds * 1_000_000)), at: (now - started).seconds)
+                }
+                if let kind = result.errorKind { run.totals.errors[kind, default: 0] += 1 }
+            }
         }, progress: { done, total in
-            bar.draw(done: done, total: total, errors: summary.withLock { $0.failures })
+            bar.draw(done: done, total: total, errors: state.withLock { $0.summary.failures })
         })
         bar.clear()
         let elapsed = (ContinuousClock.now - started).seconds
-        let final = summary.withLock { $0 }
-        let report = final.report(elapsed: elapsed)
+        let final = state.withLock { $0 }
+        let report = final.summary.report(elapsed: elapsed)
         if json { FileOutput.standardError(report) } else { FileOutput.standardOutputLine(report) }
-        return final
+        if let hdrLog, let intervals = final.intervals {
+            var log = intervals.log(startTime: startTime, elapsed: elapsed)
+            var totals = final.totals
+            totals.seconds = elapsed
+            log.comments = ["\(hdrLog.title) (values in microseconds)", totals.comment]
+            guard FileOutput.writeFile(hdrLog.path, Array(log.text().utf8)) else { throw CommandFailure("cannot write \(hdrLog.path)") }
+        }
+        return final.summary
     }
 }

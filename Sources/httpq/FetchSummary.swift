@@ -9,6 +9,14 @@ struct FetchSummary {
         var errors = 0
         var bytes = 0
         var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+
+        mutating func update(with result: FetchResult) {
+            requests += 1
+            bytes += result.bytes
+            if let status = result.status, (100..<600).contains(status) { classes[status / 100] += 1 }
+            if result.errorKind != nil { errors += 1 }
+            if result.status != nil { latency.record(UInt64(max(1, result.seconds * 1_000_000))) }
+        }
     }
 
     private(set) var hosts: [String: Host] = [:]
@@ -20,19 +28,12 @@ struct FetchSummary {
 
     mutating func add(_ result: FetchResult) {
         if hosts[result.host] == nil { order.append(result.host) }
-        var host = hosts[result.host] ?? Host()
-        host.requests += 1
-        host.bytes += result.bytes
-        if let status = result.status, (100..<600).contains(status) { host.classes[status / 100] += 1 }
+        // In place: a copy of the row would copy its histogram's counters on every fetch.
+        hosts[result.host, default: Host()].update(with: result)
         if let kind = result.errorKind {
-            host.errors += 1
             failures += 1
             errorKinds[kind, default: 0] += 1
         }
-        if result.status != nil {
-            _ = host.latency.record(UInt64(max(1, result.seconds * 1_000_000)))
-        }
-        hosts[result.host] = host
         fetches += 1
         bytes += result.bytes
     }

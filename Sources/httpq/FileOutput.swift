@@ -52,6 +52,21 @@ enum FileOutput {
         }
     }
 
+    /// Writes `bytes` to a new file at `path` (replacing one there); false when it cannot.
+    static func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { return false }
+            written += count
+        }
+        return true
+    }
+
     /// Reads standard input in blocks of up to `size` bytes until end of file.
     static func readStandardInput(blockSize size: Int, _ body: ([UInt8]) throws -> Void) throws {
         var block = [UInt8](repeating: 0, count: size)

@@ -6,7 +6,7 @@ struct HTTPQCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "httpq",
         abstract: "HTTP/1.1 messages and a libev reactor: parse, fetch, serve.",
-        subcommands: [DemoCommand.self, FetchCommand.self, LoadCommand.self, ParseCommand.self, ServeCommand.self]
+        subcommands: [DemoCommand.self, FetchCommand.self, LoadCommand.self, MergeCommand.self, ParseCommand.self, ServeCommand.self]
     )
 
     /// Runs the tool, mapping usage errors to exit status 2 (the contract in DESIGN.md)

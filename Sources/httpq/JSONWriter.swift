@@ -26,6 +26,17 @@ struct JSONWriter {
         text += "[" + pairs.map { "[\(Self.quoted($0.0)), \(Self.quoted($0.1))]" }.joined(separator: ", ") + "]"
     }
 
+    /// A value already in JSON (a number or `null`), after `key`.
+    mutating func raw(_ json: String) { text += json }
+
+    /// A nested object, written by `build`.
+    mutating func object(_ name: String, _ build: (inout JSONWriter) -> Void) {
+        key(name)
+        var inner = JSONWriter()
+        build(&inner)
+        text += inner.finish()
+    }
+
     /// The finished object.
     mutating func finish() -> String { text + "}" }
 

@@ -30,4 +30,117 @@ import TestSupport
             #expect(result.stdoutText.contains("Errors: refused "), "\(result.stdoutText)")
         }
     }
+
+    /// wrk2's README example, scripted: the server is stopped (SIGSTOP) for a second in the
+    /// middle of a run at a fixed rate. The latency from each request's intended send time
+    /// shows the stall at p99; the latency from the actual send (what a closed loop sees)
+    /// does not, since only the C requests in flight waited.
+    @Test func anOpenLoopShowsAStallThatTheClosedLoopHides() async throws {
+        try await offPool {
+            let served = try ServeCommandTests.Served()
+            let url = served.base + "/index.html"
+            let pid = served.process.pid
+            let stopper = Thread {
+                usleep(1_500_000)
+                kill(pid, SIGSTOP)
+                usleep(1_000_000)
+                kill(pid, SIGCONT)
+            }
+            stopper.start()
+            let result = try ChildProcess.run(CLI.executable, ["load", "-R", "400", "-c", "8", "-d", "4", "--json", url],
+                                              timeout: .seconds(60))
+            kill(pid, SIGCONT)
+            #expect(result.status == 0, "\(result.stderrText)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any], "\(result.stdoutText)")
+            let corrected = try #require(report["latency_ms"] as? [String: Double])
+            let uncorrected = try #require(report["latency_uncorrected_ms"] as? [String: Double])
+            // (Bounds loose enough for a machine busy with other tests: the uncorrected p99 is
+            // a few milliseconds when idle.)
+            #expect(try #require(corrected["p99"]) > 600, "\(result.stdoutText)")
+            #expect(try #require(corrected["max"]) > 850, "\(result.stdoutText)")
+            #expect(try #require(uncorrected["p99"]) < corrected["p99"]! / 2, "\(result.stdoutText)")
+            #expect(try #require(uncorrected["max"]) > 850, "the C requests in flight did wait: \(result.stdoutText)")
+            // The rate held: about 400/s over 4 s, the stalled second's requests sent late, not dropped.
+            let requests = try #require(report["requests"] as? Int)
+            #expect((1_300...1_700).contains(requests), "\(result.stdoutText)")
+            #expect(report["target_rate"] as? Double == 400)
+        }
+    }
+
+    /// Method, fields and body reach the server; several URLs are taken in turn; statuses
+    /// and errors are counted by code and kind in the JSON object.
+    @Test func methodFieldsBodyAndURLsInTurnReachTheServer() async throws {
+        try await offPool {
+            let origin = try RecordingOrigin { request in
+                let status = request.line.contains("/missing") ? "404 Not Found" : "200 OK"
+                return "HTTP/1.1 \(status)\r\nContent-Length: 2\r\n\r\nok"
+            }
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-load-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let body = directory.appendingPathComponent("body.json").path
+            try Data(#"{"a": 1}"#.utf8).write(to: URL(fileURLWithPath: body))
+            let base = "http://127.0.0.1:\(origin.port)"
+            let result = try ChildProcess.run(CLI.executable, [
+                "load", "-c", "2", "-d", "0.5", "--json", "-X", "PUT", "-H", "X-Trace: 7", "-H", "Content-Type: application/json",
+                "--data", "@" + body, base + "/a", base + "/missing", "http://127.0.0.1:\(refusedPort())/b",
+            ], timeout: .seconds(30))
+            #expect(result.status == 0, "\(result.stderrText)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any], "\(result.stdoutText)")
+            let status = try #require(report["status"] as? [String: Int])
+            let errors = try #require(report["errors"] as? [String: Int])
+            #expect(Set(status.keys) == ["200", "404"])
+            #expect(abs((status["200"] ?? 0) - (status["404"] ?? 0)) <= 2, "in turn: \(status)")
+            #expect((errors["refused"] ?? 0) > 0, "\(errors)")
+            #expect(report["requests"] as? Int == status.values.reduce(0, +))
+            for key in ["duration_s", "rate", "bytes", "latency_ms", "latency_uncorrected_ms"] { #expect(report[key] != nil, "\(key)") }
+            let received = origin.received
+            #expect(received.count >= status.values.reduce(0, +))
+            for request in received.prefix(50) {
+                #expect(request.line.hasPrefix("PUT /a ") || request.line.hasPrefix("PUT /missing "), "\(request.line)")
+                #expect(request.head.contains("X-Trace: 7\r\n") && request.head.contains("Content-Type: application/json\r\n"))
+                #expect(request.body == Array(#"{"a": 1}"#.utf8))
+            }
+        }
+    }
+
+    /// `--hdr-log` writes HdrHistogram's interval log: PyPI's hdrhistogram reads it, and its
+    /// intervals add up to the run's count; `--latency` prints wrk2's distribution table.
+    @Test func theIntervalLogIsReadableByHdrHistogramsOwnReader() async throws {
+        try await offPool {
+            guard HdrPython.isAvailable else {
+                Issue.record("PyPI hdrhistogram is missing at \(HdrPython.path) (scripts/setup.sh creates it)")
+                return
+            }
+            let nginx = try Nginx(files: ["index.html": Array(repeating: UInt8(ascii: "x"), count: 600)])
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-load-\(UUID().uuidString).hlog").path
+            defer { unlink(log) }
+            let result = try ChildProcess.run(CLI.executable, ["load", "-c", "4", "-d", "2.5", "-R", "2000", "--latency",
+                                                               "--hdr-log", log, "--hdr-interval", "0.5",
+                                                               "http://127.0.0.1:\(nginx.port)/index.html"], timeout: .seconds(30))
+            #expect(result.status == 0, "\(result.stderrText)")
+            let text = result.stdoutText
+            for line in ["Latency Distribution (HdrHistogram - Recorded Latency)", " 99.999% ", "100.000% ", "Uncorrected Latency"] {
+                #expect(text.contains(line), "\(line): \(text)")
+            }
+            let requests = try #require(text.split(separator: "\n").first { $0.contains(" requests in ") }
+                .flatMap { Int($0.split(separator: " ")[0]) })
+            let script = """
+            import sys
+            from hdrh.histogram import HdrHistogram
+            from hdrh.log import HistogramLogReader
+            total = HdrHistogram(1, 3600000000, 3)
+            reader = HistogramLogReader(sys.argv[1], total)
+            intervals = 0
+            while reader.add_next_interval_histogram(total):
+                intervals += 1
+            print(intervals, total.get_total_count())
+            """
+            let numbers = try HdrPython.run(script, [log]).split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            try #require(numbers.count == 2)
+            #expect((4...6).contains(numbers[0]), "intervals of 0.5 s over 2.5 s: \(numbers)")
+            #expect(numbers[1] == requests)
+            withExtendedLifetime(nginx) {}
+        }
+    }
 }

@@ -1,0 +1,39 @@
+/// A continuation resumed from another thread (an event loop) with a value made there, that
+/// hands the value over under a lock as well as through the continuation.
+///
+/// Why: ThreadSanitizer cannot see the ordering a continuation gives when it is resumed before
+/// its task has suspended (that fast path in the concurrency runtime carries no annotation;
+/// swiftlang/swift#57803), and then reports the fields of whatever the value refers to as
+/// racing — a CI run failed on exactly that, an `UpgradedConnection` made on its loop and read
+/// by the task `Client.upgrade` resumed. ThreadSanitizer sees pthread mutexes, so the edge is
+/// visible whichever path the runtime takes. The cost: one uncontended lock per call.
+package struct Handoff<Value: Sendable>: Sendable {
+    private let box: Locked<Value?>
+    private let continuation: CheckedContinuation<Void, Never>
+
+    fileprivate init(box: Locked<Value?>, continuation: CheckedContinuation<Void, Never>) {
+        self.box = box
+        self.continuation = continuation
+    }
+
+    /// Hands `value` to the waiting task. Exactly once, as a continuation.
+    package func resume(returning value: sending Value) {
+        box.withLock { $0 = value }
+        continuation.resume()
+    }
+}
+
+/// Suspends until `body`'s handoff is resumed, and returns its value (as
+/// `withCheckedContinuation`, with the value passed under a lock too; see `Handoff`).
+package func withHandoff<Value: Sendable>(isolation: isolated (any Actor)? = #isolation,
+                                           _ body: (Handoff<Value>) -> Void) async -> Value {
+    let box = Locked<Value?>(nil)
+    await withCheckedContinuation(isolation: isolation) { continuation in
+        body(Handoff(box: box, continuation: continuation))
+    }
+    return box.withLock { value in
+        guard let handed = value else { preconditionFailure("a handoff resumed without a value") }
+        value = nil
+        return handed
+    }
+}
