@@ -70,23 +70,11 @@ import TestSupport
                 Issue.record("PyPI hdrhistogram is missing at \(HdrPython.path) (scripts/setup.sh creates it)")
                 return
             }
-            let python = try HdrPython.run("""
-            import sys
-            from hdrh.histogram import HdrHistogram
-            from hdrh.log import HistogramLogReader
-            total = HdrHistogram(1, 3600000000, 3)
-            for name in sys.argv[1:]:
-                reader = HistogramLogReader(name, total)
-                while reader.add_next_interval_histogram(total):
-                    pass
-            print(total.get_total_count(), *[total.get_value_at_percentile(p) for p in (50, 90, 99)], total.get_max_value())
-            """, (0..<4).map { "\(directory.path)/shard\($0).hlog" })
-            let numbers = python.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
-            try #require(numbers.count == 5, "\(python)")
-            #expect(Int(numbers[0]) == urls.count)
+            let summary = try HdrPython.readLogs((0..<4).map { "\(directory.path)/shard\($0).hlog" })
+            #expect(Int(summary.count) == urls.count)
             let latency = try #require(merged["latency_ms"] as? [String: Double])
-            for (index, key) in ["p50", "p90", "p99", "max"].enumerated() {
-                let theirs = numbers[1 + index] / 1_000
+            for (key, value) in [("p50", summary.p50), ("p90", summary.p90), ("p99", summary.p99), ("max", summary.max)] {
+                let theirs = Double(value) / 1_000
                 let ours = try #require(latency[key])
                 // Both report a value of the same bucket: equal within HdrHistogram's 3 digits.
                 #expect(abs(ours - theirs) <= max(0.002, theirs * 0.001), "\(key): merge \(ours) ms, hdrh \(theirs) ms")
