@@ -55,6 +55,40 @@ import TestSupport
         }
     }
 
+    /// The per-host percentiles agree with the fetches' own times (`--json`), both while a
+    /// host's latencies are kept exactly (3 fetches) and once they are in a histogram (400).
+    @Test func perHostPercentilesMatchTheFetchTimes() async throws {
+        try await offPool {
+            let (nginx, _, _) = try Self.virtualHosts(hosts: 2, files: 1)
+            let few = (0..<3).map { _ in "http://127.0.2.1:\(nginx.port)/index.html" }
+            let many = (0..<400).map { _ in "http://127.0.2.2:\(nginx.port)/index.html" }
+            let result = try ChildProcess.run(CLI.executable, ["fetch", "--json", "--concurrency", "4"] + few + many, timeout: .seconds(60))
+            #expect(result.status == 0, "\(result.stderrText)")
+            var times: [String: [Double]] = [:]
+            for object in result.stdoutText.split(separator: "\n").compactMap({ try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }) {
+                guard let url = object["url"] as? String, let ms = object["ms"] as? Double else { continue }
+                times[String(url.split(separator: "/")[1].split(separator: ":")[0]), default: []].append(ms)
+            }
+            for (host, count) in [("127.0.2.1", 3), ("127.0.2.2", 400)] {
+                let row = try #require(result.stderrText.split(separator: "\n").first { $0.hasPrefix("\(host):") }, "\(result.stderrText)")
+                let columns = row.split(separator: " ")
+                #expect(columns[1] == "\(count)", "\(row)")
+                let table = columns.suffix(3).compactMap { Double($0) }
+                try #require(table.count == 3, "\(row)")
+                #expect(table[0] <= table[1] && table[1] <= table[2], "\(row)")
+                let sorted = try #require(times[host]).sorted()
+                try #require(sorted.count == count)
+                for (index, percentile) in [50.0, 90, 99].enumerated() {
+                    let rank = max(1, Int((percentile / 100 * Double(count)).rounded()))
+                    let expected = sorted[rank - 1]
+                    // Exact to the table's 0.01 ms for 3 values; HdrHistogram's 0.1% for 400.
+                    #expect(abs(table[index] - expected) <= max(0.011, expected * 0.002), "p\(percentile) of \(host): \(row)")
+                }
+            }
+            withExtendedLifetime(nginx) {}
+        }
+    }
+
     @Test func badURLsFailAloneAndTheExitStatusSaysSo() async throws {
         try await offPool {
             let (nginx, urls, _) = try Self.virtualHosts(hosts: 3, files: 10)
