@@ -206,7 +206,6 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
     unowned(unsafe) let driver: LoopDriver
     private var connections: [Connection?]
     private var next: Int
-    private var current: Connection?
     private var sentAt: ContinuousClock.Instant = .now
     private var intendedAt: ContinuousClock.Instant = .now
     /// Time between intended sends in the open loop.
@@ -224,7 +223,6 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
     /// Starts the stream; in the open loop at a random phase within the first period, so the
     /// connections do not send in lockstep.
     func begin() {
-        intendedAt = .now
         if let period {
             let phase = period * Double.random(in: 0..<1)
             intendedAt = .now + phase
@@ -242,7 +240,6 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
         guard let connection = connection(to: target.origin) else {
             return retryLater()
         }
-        current = connection
         sentAt = .now
         if period == nil { intendedAt = sentAt }
         connection.send(target.request)
@@ -289,7 +286,6 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
             connection.close()
         }
         connections = connections.map { _ in nil }
-        current = nil
         driver.workerStopped()
     }
 
@@ -318,7 +314,6 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
     private func forget(_ connection: Connection) {
         connection.delegate = nil
         if let index = connections.firstIndex(where: { $0 === connection }) { connections[index] = nil }
-        if current === connection { current = nil }
     }
 }
 
