@@ -127,7 +127,7 @@ final class FetchEngine: Sendable {
             return finished(FetchResult(url: HTTPURL.redacted(text), host: HTTPURL.redacted(text), status: nil, bytes: 0, seconds: 0,
                                         error: error.description, errorKind: error.kind))
         }
-        let fetch = Fetch(engine: self, original: HTTPURL.redacted(text), firstURL: parsed, started: started) // no password in any output
+        let fetch = Fetch(engine: self, original: HTTPURL.redacted(text), firstURL: parsed, host: planned.host, started: started) // no password in any output
         send(fetch, to: parsed)
     }
 
@@ -177,7 +177,7 @@ final class FetchEngine: Sendable {
                 if let socketPath { url.socketPath = socketPath }
                 return url
             })
-            let key = (try? planned.url.get())?.authority ?? ""
+            let key = planned.host
             if byHost[key] == nil { hosts.append(key) }
             byHost[key, default: []].append(planned)
         }
@@ -196,6 +196,14 @@ final class FetchEngine: Sendable {
 struct Planned: Sendable {
     let text: String
     let url: Result<HTTPURL, ClientError>
+    /// `HOST[:PORT]` (the summary's row), computed once; empty for a URL that did not parse.
+    let host: String
+
+    init(text: String, url: Result<HTTPURL, ClientError>) {
+        self.text = text
+        self.url = url
+        host = (try? url.get())?.authority ?? ""
+    }
 }
 
 /// One URL's journey, across redirects.
@@ -203,13 +211,15 @@ final class Fetch: @unchecked Sendable {
     let engine: FetchEngine
     let original: String
     let firstURL: HTTPURL
-    var host: String { firstURL.authority }
+    /// `firstURL.authority`, computed once when the list was planned.
+    let host: String
     let started: ContinuousClock.Instant
 
-    init(engine: FetchEngine, original: String, firstURL: HTTPURL, started: ContinuousClock.Instant) {
+    init(engine: FetchEngine, original: String, firstURL: HTTPURL, host: String, started: ContinuousClock.Instant) {
         self.engine = engine
         self.original = original
         self.firstURL = firstURL
+        self.host = host
         self.started = started
     }
 
