@@ -55,6 +55,28 @@ import TestSupport
         }
     }
 
+    /// A URL list as people write them: spaces and tabs around URLs, CRLF line ends, blank
+    /// lines, `#` comments (also indented), from a file and from standard input.
+    @Test func urlListsToleratePaddingCommentsAndCRLF() async throws {
+        try await offPool {
+            let (nginx, urls, _) = try Self.virtualHosts(hosts: 1, files: 2)
+            let text = "  \(urls[0])  \r\n\t# a comment\r\n\r\n   \n\t\(urls[1])\t\n# \(urls[2])\n"
+            let directory = try Self.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let list = directory.appendingPathComponent("urls.txt")
+            try text.write(to: list, atomically: true, encoding: .utf8)
+            for arguments in [["--urls", list.path], ["--urls", "-"]] {
+                let result = try ChildProcess.run(CLI.executable, ["fetch", "--json"] + arguments, input: Array(text.utf8))
+                #expect(result.status == 0, "\(result.stderrText)")
+                let fetched = result.stdoutText.split(separator: "\n").compactMap {
+                    (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["url"] as? String
+                }
+                #expect(fetched.sorted() == [urls[0], urls[1]].sorted(), "\(arguments): \(fetched)")
+            }
+            withExtendedLifetime(nginx) {}
+        }
+    }
+
     /// The per-host percentiles agree with the fetches' own times (`--json`), both while a
     /// host's latencies are kept exactly (3 fetches) and once they are in a histogram (400).
     @Test func perHostPercentilesMatchTheFetchTimes() async throws {
