@@ -45,3 +45,5 @@ echo; echo "## 7. Access log"; echo
 python3 scripts/bench_access_log.py .build/release/httpq "$runs" "$seconds"
 echo; echo "## 8. Gateway"; echo
 python3 scripts/bench_gateway.py .build/release/httpq-gateway-example "$runs" "$seconds"
+echo; echo "## 9. Fetch beside curl, varied (bodies, hosts, order, URL count)"; echo
+python3 scripts/bench_fetch_matrix.py .build/release/httpq "$runs"
