@@ -11,6 +11,7 @@
 #        and memory per stalled upload (httpq serve vs nginx)
 #     7. access log: httpq serve and nginx without and with their logs (combined; httpq json too)
 #     8. gateway: the obvious async-handler gateway (Examples/Gateway) vs nginx proxy_pass keepalive
+#     9. fetch vs curl -Z on ten workloads (bodies 0.5-64 KiB, 10-2,000 hosts, order, 5k/50k URLs)
 # Starts its own peers on loopback; bounded (fixed durations and URL lists); cleans up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
