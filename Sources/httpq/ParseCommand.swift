@@ -32,6 +32,10 @@ struct ParseCommand: ParsableCommand {
     func run() throws {
         var stream = MessageStream(parsesRequests: request, answering: method ?? "GET")
         var failed = false
+        // Made once: `emit` passed as a method would copy the command (and its option
+        // wrappers) into a new closure at every feed, 1-byte feeds included.
+        let emit: (String) -> Void = { print($0) }
+        let chunkSize = self.chunkSize
         try FileOutput.readStandardInput(blockSize: 64 * 1024) { block in
             guard !failed else { return }
             let piece = chunkSize ?? block.count
@@ -44,9 +48,5 @@ struct ParseCommand: ParsableCommand {
         }
         if !failed { failed = !stream.finish(emit: emit) }
         if failed { throw ExitCode(1) }
-    }
-
-    private func emit(_ line: String) {
-        print(line)
     }
 }
