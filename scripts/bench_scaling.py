@@ -5,8 +5,8 @@
 
 - fetch: 5,000 / 50,000 / 200,000 URLs (1 KiB bodies, 100 hosts of one nginx, shuffled):
   wall time, CPU and peak memory (max RSS) of `httpq fetch`.
-- parse: a response with a 1 MiB ... 256 MiB body (Content-Length) fed to `httpq parse` in
-  1-byte (up to 16 MiB), 1 KiB and 64 KiB pieces: wall time and max RSS (parse prints the
+- parse: a response with a 1 MiB ... 1 GiB body (Content-Length) fed to `httpq parse` in
+  1-byte (up to 64 MiB), 1 KiB and 64 KiB pieces: wall time and max RSS (parse prints the
   body, so it holds it: memory should grow with the body, time with bytes and pieces).
 - serve: `httpq serve` with 1,000 and 10,000 idle keep-alive connections (each after one
   request): its RSS above its idle baseline, per connection.
@@ -71,7 +71,7 @@ def parse(httpq, sizes_mib, feeds):
                 for _ in range(mib):
                     out.write(block)
             for feed in feeds:
-                if feed == 1 and mib > 16:
+                if feed == 1 and mib > 64:
                     continue
                 with open(path, "rb") as source:
                     wall, cpu, rss = measured([httpq, "parse", "--chunk-size", str(feed)], stdin=source)
@@ -126,7 +126,7 @@ def main():
     print("|---:|---:|---:|---:|---:|")
     for count, wall, cpu, rss in fetch_rows:
         print(f"| {count:,} | {wall:.2f} | {cpu:.2f} | {cpu / count * 1e6:.1f} | {rss / 1024:.1f} |")
-    parse_rows = parse(httpq, [1, 16, 64] if quick else [1, 4, 16, 64, 256], [1, 1024, 65536])
+    parse_rows = parse(httpq, [1, 16, 64] if quick else [1, 4, 16, 64, 256, 1024], [1, 1024, 65536])
     print("\n### parse: body size x feed size -> wall, peak memory (httpq parse, one response)\n")
     print("| body MiB | feed bytes | wall s | ns per byte | max RSS MiB |")
     print("|---:|---:|---:|---:|---:|")
