@@ -21,6 +21,8 @@ packages=(
   libbrotli-dev # br response bodies (CBrotli)
   tinyproxy     # a real HTTP proxy (absolute form, CONNECT) in the client's tests
   python3-venv  # a virtual environment for PyPI's hdrhistogram (below)
+  default-jre-headless  # Java for HdrHistogram's own HistogramLogProcessor ...
+  libhdrhistogram-java  # ... which reads the interval logs httpq writes, in the tests
 )
 
 # HdrHistogram's Python port (PyPI hdrhistogram), an independent reader of the histogram logs
