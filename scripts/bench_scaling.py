@@ -22,7 +22,8 @@ from bench_fetch_matrix import start_nginx, addresses  # noqa: E402
 
 
 def measured(command, stdin=None, timeout=900):
-    """(wall s, cpu s, max RSS KiB) of one child, by wait4 (its own rusage, not all children's)."""
+    """(wall s, cpu s, max RSS KiB) of one child, by wait4 (its own rusage, not all children's);
+    a child that fails stops the benchmark (a failure measured is no figure)."""
     start = time.monotonic()
     child = subprocess.Popen(command, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = start + timeout
@@ -34,6 +35,8 @@ def measured(command, stdin=None, timeout=900):
             child.kill()
             raise SystemExit(f"timed out: {command[:3]}")
         time.sleep(0.002)
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        raise SystemExit(f"failed ({status}): {' '.join(command)}")
     return time.monotonic() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
@@ -74,7 +77,8 @@ def parse(httpq, sizes_mib, feeds):
                 if feed == 1 and mib > 64:
                     continue
                 with open(path, "rb") as source:
-                    wall, cpu, rss = measured([httpq, "parse", "--chunk-size", str(feed)], stdin=source)
+                    wall, cpu, rss = measured([httpq, "parse", "--chunk-size", str(feed), "--max-body-bytes", str(mib << 20)],
+                                              stdin=source)
                 rows.append((mib, feed, wall, cpu, rss))
     finally:
         shutil.rmtree(work)

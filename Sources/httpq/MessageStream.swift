@@ -17,14 +17,17 @@ struct MessageStream {
     /// The stream became a tunnel: what follows is not HTTP.
     private var tunnel = false
 
-    init(parsesRequests: Bool, answering method: String) {
+    private let limits: Limits
+
+    init(parsesRequests: Bool, answering method: String, limits: Limits = .default) {
         self.parsesRequests = parsesRequests
         self.method = method
+        self.limits = limits
         startNext()
     }
 
     private mutating func startNext() {
-        if parsesRequests { request = Request() } else { response = Response(answering: method) }
+        if parsesRequests { request = Request(limits: limits) } else { response = Response(answering: method, limits: limits) }
     }
 
     /// Feeds bytes; emits each message that completes or fails. Returns false on an error.

@@ -22,15 +22,21 @@ struct ParseCommand: ParsableCommand {
     @Option(name: .long, help: "The method the responses answer (HEAD: no bodies).")
     var method: String?
 
+    @Option(name: .customLong("max-body-bytes"), help: "The largest body accepted (default: HTTPQ's limit, 64 MiB; each body is held to be printed).")
+    var maxBodyBytes: Int?
+
     func validate() throws {
         if request && response { throw ValidationError("--request and --response exclude each other.") }
         if let chunkSize, chunkSize < 1 { throw ValidationError("--chunk-size must be at least 1.") }
         if request && method != nil { throw ValidationError("--method applies to responses only.") }
         if let method, method.isEmpty { throw ValidationError("--method must not be empty.") }
+        if let maxBodyBytes, maxBodyBytes < 0 { throw ValidationError("--max-body-bytes must not be negative.") }
     }
 
     func run() throws {
-        var stream = MessageStream(parsesRequests: request, answering: method ?? "GET")
+        var limits = Limits.default
+        if let maxBodyBytes { limits.maxBodyBytes = maxBodyBytes }
+        var stream = MessageStream(parsesRequests: request, answering: method ?? "GET", limits: limits)
         var failed = false
         // Made once: `emit` passed as a method would copy the command (and its option
         // wrappers) into a new closure at every feed, 1-byte feeds included.

@@ -80,7 +80,7 @@ import TestSupport
     }
 
     @Test(arguments: [["parse", "--request", "--response"], ["parse", "--chunk-size", "0"], ["parse", "--bogus"],
-                      ["parse", "--request", "--method", "HEAD"]])
+                      ["parse", "--request", "--method", "HEAD"], ["parse", "--max-body-bytes=-1"]])
     func badUsageExitsTwo(_ arguments: [String]) async throws {
         try await offPool {
             let result = try CLI.run(arguments, input: [])
@@ -106,6 +106,18 @@ import TestSupport
             let result = try CLI.run(["parse", "--chunk-size", "16"], input: input, timeout: .seconds(60))
             #expect(result.status == 0)
             #expect(result.objects.first?["body_base64"] as? String == Data(body).base64EncodedString())
+        }
+    }
+
+    /// `--max-body-bytes` moves the body limit (HTTPQ's 64 MiB by default), both ways.
+    @Test func maxBodyBytesMovesTheLimit() async throws {
+        try await offPool {
+            let input = Array("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789".utf8)
+            let refused = try CLI.run(["parse", "--max-body-bytes", "9"], input: input)
+            #expect(refused.status == 1)
+            #expect((refused.objects.first?["error"] as? String)?.hasPrefix("body larger than 9 bytes") == true, "\(refused.stdout)")
+            let accepted = try CLI.run(["parse", "--max-body-bytes", "10"], input: input)
+            #expect(accepted.status == 0 && accepted.objects.first?["complete"] as? Bool == true)
         }
     }
 
