@@ -37,8 +37,20 @@ struct JSONWriter {
         text += inner.finish()
     }
 
-    /// The finished object.
-    mutating func finish() -> String { text + "}" }
+    /// A string known to need no escaping (base64), appended as is: a body of a GiB is
+    /// then copied once into the object instead of through an escaping pass.
+    mutating func plainString(_ name: String, _ value: String) {
+        key(name)
+        text += "\""
+        text += value
+        text += "\""
+    }
+
+    /// The finished object (closed in place: no copy of a large object).
+    mutating func finish() -> String {
+        text += "}"
+        return text
+    }
 
     /// `value` as a JSON string. Runs of bytes that need no escape are copied whole (a
     /// base64 body of a GiB is one run); per-scalar appends made `httpq parse` spend most

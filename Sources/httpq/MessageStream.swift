@@ -103,7 +103,7 @@ struct MessageStream {
             }
             json.pairs("headers", request.headers.map { ($0.name, $0.value) })
             json.pairs("trailers", request.trailers.map { ($0.name, $0.value) })
-            json.string("body_base64", Data(request.body).base64EncodedString())
+            json.plainString("body_base64", Data(request.body).base64EncodedString())
         } else if let response {
             json.string("kind", "response")
             json.string("state", response.state.description)
@@ -116,7 +116,7 @@ struct MessageStream {
             }
             json.pairs("headers", response.headers.map { ($0.name, $0.value) })
             json.pairs("trailers", response.trailers.map { ($0.name, $0.value) })
-            json.string("body_base64", Data(response.body).base64EncodedString())
+            json.plainString("body_base64", Data(response.body).base64EncodedString())
         }
         return json.finish()
     }
