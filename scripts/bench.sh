@@ -12,6 +12,7 @@
 #     7. access log: httpq serve and nginx without and with their logs (combined; httpq json too)
 #     8. gateway: the obvious async-handler gateway (Examples/Gateway) vs nginx proxy_pass keepalive
 #     9. fetch vs curl -Z on ten workloads (bodies 0.5-64 KiB, 10-2,000 hosts, order, 5k/50k URLs)
+#    10. how cost grows: fetch 5k-200k URLs, parse 1 MiB-1 GiB in 1 B-64 KiB feeds, serve 1k/10k idle connections
 # Starts its own peers on loopback; bounded (fixed durations and URL lists); cleans up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,3 +49,5 @@ echo; echo "## 8. Gateway"; echo
 python3 scripts/bench_gateway.py .build/release/httpq-gateway-example "$runs" "$seconds"
 echo; echo "## 9. Fetch beside curl, varied (bodies, hosts, order, URL count)"; echo
 python3 scripts/bench_fetch_matrix.py .build/release/httpq "$runs"
+echo; echo "## 10. How cost grows with work (fetch, parse, serve; Docs/performance-scaling.png)"; echo
+python3 scripts/bench_scaling.py .build/release/httpq Docs/performance-scaling.png
