@@ -15,12 +15,9 @@ import TestSupport
             return
         }
         let log = HistogramLogTests.log()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hlp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, input) = try HistogramLogTests.written(log)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let input = directory.appendingPathComponent("in.hlog").path
         let output = directory.appendingPathComponent("out").path
-        try log.text().write(toFile: input, atomically: true, encoding: .utf8)
         let result = try ChildProcess.run(java, ["-cp", Self.jar, "org.HdrHistogram.HistogramLogProcessor",
                                                  "-i", input, "-csv", "-outputValueUnitRatio", "1", "-o", output], timeout: .seconds(120))
         #expect(result.status == 0, "\(result.stderrText)")

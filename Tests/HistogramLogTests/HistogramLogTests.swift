@@ -15,6 +15,15 @@ import TestSupport
         return log
     }
 
+    /// `log` written to `ours.hlog` in a new temporary directory (the caller removes it).
+    static func written(_ log: HistogramLog) throws -> (directory: URL, path: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hdrlog-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("ours.hlog").path
+        try log.text().write(toFile: path, atomically: true, encoding: .utf8)
+        return (directory, path)
+    }
+
     @Test func readingWhatWeWroteGivesTheSameIntervals() throws {
         let log = Self.log()
         let read = try HistogramLog(text: log.text())
@@ -37,12 +46,9 @@ import TestSupport
             return
         }
         let log = Self.log()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hdrlog-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, ours) = try Self.written(log)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let ours = directory.appendingPathComponent("ours.hlog").path
         let theirs = directory.appendingPathComponent("theirs.hlog").path
-        try log.text().write(toFile: ours, atomically: true, encoding: .utf8)
         let summary = try HdrPython.readLogs([ours])
         #expect(summary.intervals == 4)
         #expect(abs(summary.startTime - log.startTime) < 0.001)
