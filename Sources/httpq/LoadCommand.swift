@@ -150,6 +150,9 @@ struct LoadReport {
             }
         }
         lines.append("  \(totals.requests) requests in \(format2(elapsed))s, \(FetchSummary.size(totals.bytes)) body read")
+        if totals.unfinished > 0 {
+            lines.append("  Unfinished: \(totals.unfinished) (in flight at the end" + (targetRate == nil ? ")" : ", or due by then and never sent)"))
+        }
         let statuses = totals.statuses.enumerated().filter { $0.element > 0 }
         if !statuses.isEmpty {
             lines.append("  Status: " + statuses.map { "\($0.offset) \($0.element)" }.joined(separator: ", "))
@@ -170,6 +173,7 @@ struct LoadReport {
     var json: String {
         var writer = JSONWriter()
         writer.number("requests", totals.requests)
+        writer.number("unfinished", totals.unfinished)
         writer.double("duration_s", elapsed)
         writer.double("rate", rate)
         writer.key("target_rate")

@@ -64,6 +64,10 @@ struct LoadPlan {
 final class LoadRun: @unchecked Sendable {
     struct Totals {
         var requests = 0
+        /// Requests in flight when the time was up, and in the open loop the sends their
+        /// schedule owed by then that never went (a stalled server shows here, not in the
+        /// latencies, which only answered requests have).
+        var unfinished = 0
         var bytes = 0
         var errors: [String: Int] = [:]
         /// Responses by status code (index), a flat array: no hashing per request.
@@ -126,6 +130,7 @@ final class LoadRun: @unchecked Sendable {
 extension LoadRun.Totals {
     mutating func merge(_ other: LoadRun.Totals) {
         requests += other.requests
+        unfinished += other.unfinished
         bytes += other.bytes
         for (kind, count) in other.errors { errors[kind, default: 0] += count }
         for (status, count) in other.statuses.enumerated() { statuses[status] += count }
@@ -208,6 +213,8 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
     private var next: Int
     private var sentAt: ContinuousClock.Instant = .now
     private var intendedAt: ContinuousClock.Instant = .now
+    /// A request was sent and its answer has not ended.
+    private var inFlight = false
     /// Time between intended sends in the open loop.
     private let period: Duration?
     private(set) var stopped = false
@@ -242,6 +249,7 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
         }
         sentAt = .now
         if period == nil { intendedAt = sentAt }
+        inFlight = true
         connection.send(target.request)
     }
 
@@ -281,6 +289,15 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
     func stop() {
         guard !stopped else { return }
         stopped = true
+        if inFlight {
+            var owed = 1
+            if let period {
+                let end = driver.run.started + driver.run.plan.duration
+                let next = intendedAt + period
+                if end >= next { owed += Int((end - next) / period) + 1 }
+            }
+            driver.totals.unfinished += owed
+        }
         for case let connection? in connections {
             connection.delegate = nil
             connection.close()
@@ -297,6 +314,7 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
 
     func connection(_ connection: Connection, didComplete response: Response) {
         guard !stopped else { return }
+        inFlight = false
         let now = ContinuousClock.now
         driver.record(status: response.status, latency: now - intendedAt, uncorrected: now - sentAt, at: now)
         if !connection.isReusable { forget(connection) }
@@ -305,6 +323,7 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
 
     func connection(_ connection: Connection, didFail error: any Error) {
         guard !stopped else { return }
+        inFlight = false
         forget(connection)
         if driver.timeIsUp { return stop() }
         driver.totals.errors[(error as? ClientError)?.kind ?? "error", default: 0] += 1

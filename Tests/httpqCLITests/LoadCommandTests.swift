@@ -67,6 +67,26 @@ import TestSupport
         }
     }
 
+    /// A server that takes connections and never answers: no latency to report, so the
+    /// open loop says what its schedule owed (`unfinished`: in flight at the end, or due and
+    /// never sent), and the run still ends on time with exit status 1.
+    @Test func aServerThatNeverAnswersShowsAsUnfinished() async throws {
+        try await offPool {
+            let silent = try ScriptedServer { _ in usleep(4_000_000) }
+            let started = ContinuousClock.now
+            let result = try ChildProcess.run(CLI.executable, ["load", "-R", "200", "-c", "4", "-d", "1.5", "--json",
+                                                               "http://127.0.0.1:\(silent.port)/"], timeout: .seconds(30))
+            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(result.status == 1)
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any], "\(result.stdoutText)")
+            #expect(report["requests"] as? Int == 0)
+            // 200/s for 1.5 s: about 300 owed (each connection's first at a random phase).
+            let unfinished = try #require(report["unfinished"] as? Int)
+            #expect((250...310).contains(unfinished), "\(unfinished)")
+            withExtendedLifetime(silent) {}
+        }
+    }
+
     /// Method, fields and body reach the server; several URLs are taken in turn; statuses
     /// and errors are counted by code and kind in the JSON object.
     @Test func methodFieldsBodyAndURLsInTurnReachTheServer() async throws {
