@@ -175,7 +175,7 @@ final class LoopDriver: @unchecked Sendable {
             workers.append(worker)
         }
         for worker in workers { worker.begin() }
-        // Requests still waiting when the time is up are abandoned, as wrk does.
+        // Requests still waiting 200 ms after the time is up are abandoned (and counted unfinished).
         loop.schedule(after: run.plan.duration + .milliseconds(200)) { [self] in
             for worker in workers where !worker.stopped { worker.stop() }
         }
