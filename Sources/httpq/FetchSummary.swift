@@ -1,5 +1,3 @@
-import Histogram
-
 /// Totals per host and overall, with latency percentiles per host (`LatencySamples`:
 /// exact while few, an HdrHistogram of 1 µs to 10 min at 3 digits once many).
 struct FetchSummary {

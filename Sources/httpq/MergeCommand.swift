@@ -29,6 +29,9 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .customLong("hdr-log"), help: "Also write the merged intervals as one log to FILE.")
     var hdrLog: String?
 
+    @Option(name: .long, help: "Add the intervals with this tag (Tag=T) instead of the untagged ones, as HistogramLogProcessor -tag.")
+    var tag: String?
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one log.") }
     }
@@ -42,10 +45,12 @@ struct MergeCommand: ParsableCommand {
         var end = -Double.infinity
         for file in files {
             guard let bytes = FileOutput.readFile(file) else { throw CommandFailure("cannot read \(file)") }
-            let log: HistogramLog
-            do { log = try HistogramLog(text: String(decoding: bytes, as: UTF8.self)) } catch {
+            let read: HistogramLog
+            do { read = try HistogramLog(text: String(decoding: bytes, as: UTF8.self)) } catch {
                 throw CommandFailure("\(file): \(error)")
             }
+            var log = read
+            log.intervals.removeAll { $0.tag != tag } // one series at a time, as HdrHistogram's tools
             for interval in log.intervals { merged.addValues(of: interval.histogram) }
             intervals += log.intervals
             if let span = log.span {

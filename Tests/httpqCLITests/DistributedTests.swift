@@ -116,6 +116,33 @@ import TestSupport
         }
     }
 
+    /// Tagged intervals are another series: `merge` adds the untagged ones, or those of
+    /// `--tag T`, never both (as HdrHistogram's HistogramLogProcessor and its -tag).
+    @Test func tagsAreSeriesOfTheirOwn() async throws {
+        try await offPool {
+            let nginx = try Nginx(files: ["index.html": Array("x".utf8)])
+            let directory = try FetchCommandTests.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let log = "\(directory.path)/load.hlog"
+            let load = try ChildProcess.run(CLI.executable, ["load", "-c", "2", "-d", "0.5", "--json", "--hdr-log", log,
+                                                             "http://127.0.0.1:\(nginx.port)/index.html"], timeout: .seconds(30))
+            #expect(load.status == 0)
+            var text = try String(contentsOfFile: log, encoding: .utf8)
+            let firstInterval = try #require(text.split(separator: "\n").first { $0.first?.isNumber == true })
+            text += "Tag=A," + firstInterval + "\n"
+            let tagged = "\(directory.path)/tagged.hlog"
+            try text.write(toFile: tagged, atomically: true, encoding: .utf8)
+            let plain = try Self.mergeJSON([log])
+            let untagged = try Self.mergeJSON([tagged])
+            let onlyA = try Self.mergeJSON(["--tag", "A", tagged])
+            #expect(untagged["recorded"] as? Int == plain["recorded"] as? Int)
+            #expect(untagged["intervals"] as? Int == plain["intervals"] as? Int)
+            #expect(onlyA["intervals"] as? Int == 1)
+            #expect((onlyA["recorded"] as? Int ?? 0) > 0 && (onlyA["recorded"] as? Int ?? 0) <= (plain["recorded"] as? Int ?? 0))
+            withExtendedLifetime(nginx) {}
+        }
+    }
+
     @Test func unreadableLogsAndBadShardsSayWhy() async throws {
         try await offPool {
             let directory = try FetchCommandTests.temporaryDirectory()
