@@ -18,7 +18,7 @@ import os, shutil, statistics, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_http import free_port, wait_port, nginx, run, requests_of, many_hosts  # noqa: E402
+from bench_http import free_port, wait_port, nginx, run, requests_of, many_hosts, wrk_alternating  # noqa: E402
 
 
 def median(values):
@@ -49,17 +49,9 @@ def serve(old, new, runs, seconds):
         pids[name] = servers[-1].pid
     rows = []
     try:
-        for path, label in (("index.html", "615 B"), ("100k.bin", "100 KiB")):
-            samples = {name: [] for name in ports}
-            cpu = {name: [] for name in ports}
-            for _ in range(runs):
-                for name, port in ports.items():
-                    before = cpu_seconds(pids[name])
-                    out, _, _ = run(["wrk", "-t1", "-c64", f"-d{seconds}s", f"http://127.0.0.1:{port}/{path}"], timeout=seconds + 30)
-                    rps, count = requests_of(out)
-                    samples[name].append(rps)
-                    cpu[name].append((cpu_seconds(pids[name]) - before) * 1e6 / (count or rps * seconds))
-            rows.append((label, {name: median(v) for name, v in samples.items()}, {name: median(v) for name, v in cpu.items()}))
+        measured = wrk_alternating(ports, pids, ("index.html", "100k.bin"), runs, seconds, cpu_seconds)
+        for label, (rps, cpu) in zip(("615 B", "100 KiB"), measured):
+            rows.append((label, rps, cpu))
     finally:
         for s in servers:
             s.terminate(); s.wait()
