@@ -1,3 +1,5 @@
+import HTTPQClient
+
 /// `--shard K/N`: the URLs whose host falls in shard K of N (K from 0, as Kubernetes'
 /// `JOB_COMPLETION_INDEX`). A host's URLs all land in one shard, so per-host connection
 /// limits and reuse hold across machines, and each shard's `--output` tree holds hosts no
@@ -28,18 +30,9 @@ struct URLShard: Equatable {
         Int(fnv1a(key(url)) % UInt64(count))
     }
 
-    /// The host of `url` in lower case (the whole text when it has none).
+    /// The host of `url` in lower case, as HTTPURL parses it (the whole text when it does not).
     static func key(_ url: String) -> String {
-        guard let scheme = url.range(of: "://") else { return url }
-        var rest = url[scheme.upperBound...]
-        if let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = rest[..<end] }
-        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
-        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
-            rest = rest[rest.index(after: rest.startIndex)..<close]
-        } else if let colon = rest.lastIndex(of: ":") {
-            rest = rest[..<colon]
-        }
-        return rest.isEmpty ? url : rest.lowercased()
+        (try? HTTPURL(url)).map { $0.host.lowercased() } ?? url
     }
 
     static func fnv1a(_ text: String) -> UInt64 {
