@@ -218,7 +218,6 @@ enum FetchReport {
                     hdrLog: (path: String, interval: Double, title: String)? = nil) throws -> FetchSummary {
         struct Run {
             var summary = FetchSummary()
-            var totals = RunTotals()
             var intervals: IntervalHistograms?
         }
         let state = Locked(Run(intervals: hdrLog.map { IntervalHistograms(length: $0.interval) }))
@@ -230,14 +229,9 @@ enum FetchReport {
             let now = ContinuousClock.now
             state.withLock { run in
                 run.summary.add(result)
-                guard run.intervals != nil else { return }
-                run.totals.requests += 1
-                run.totals.bytes += result.bytes
-                if let status = result.status {
-                    run.totals.statuses[status, default: 0] += 1
+                if run.intervals != nil, result.status != nil {
                     run.intervals!.record(UInt64(max(1, result.seconds * 1_000_000)), at: (now - started).seconds)
                 }
-                if let kind = result.errorKind { run.totals.errors[kind, default: 0] += 1 }
             }
         }, progress: { done, total in
             bar.draw(done: done, total: total, errors: state.withLock { $0.summary.failures })
@@ -249,9 +243,7 @@ enum FetchReport {
         if json { FileOutput.standardError(report) } else { FileOutput.standardOutputLine(report) }
         if let hdrLog, let intervals = final.intervals {
             var log = intervals.log(startTime: startTime, elapsed: elapsed)
-            var totals = final.totals
-            totals.seconds = elapsed
-            log.comments = ["\(hdrLog.title) (values in microseconds)", totals.comment]
+            log.comments = ["\(hdrLog.title) (values in microseconds)", final.summary.runTotals(seconds: elapsed).comment]
             guard FileOutput.writeFile(hdrLog.path, Array(log.text().utf8)) else { throw CommandFailure("cannot write \(hdrLog.path)") }
         }
         return final.summary

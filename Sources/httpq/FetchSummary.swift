@@ -23,17 +23,31 @@ struct FetchSummary {
     private(set) var failures = 0
     private(set) var bytes = 0
     private(set) var errorKinds: [String: Int] = [:]
+    /// Answers by status code, for the interval log's totals.
+    private(set) var statuses: [Int: Int] = [:]
 
     mutating func add(_ result: FetchResult) {
         if hosts[result.host] == nil { order.append(result.host) }
         // In place: a copy of the row would copy its histogram's counters on every fetch.
         hosts[result.host, default: Host()].update(with: result)
+        if let status = result.status { statuses[status, default: 0] += 1 }
         if let kind = result.errorKind {
             failures += 1
             errorKinds[kind, default: 0] += 1
         }
         fetches += 1
         bytes += result.bytes
+    }
+
+    /// The totals an interval log carries (`--hdr-log`).
+    func runTotals(seconds: Double) -> RunTotals {
+        var totals = RunTotals()
+        totals.requests = fetches
+        totals.bytes = bytes
+        totals.statuses = statuses
+        totals.errors = errorKinds
+        totals.seconds = seconds
+        return totals
     }
 
     /// The table and the totals, as printed at the end.

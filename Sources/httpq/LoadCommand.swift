@@ -118,14 +118,11 @@ struct LoadReport {
     let cpu: (user: Double, system: Double)
     let targetRate: Double?
 
-    static let summaryPercentiles: [(String, Double)] = [("p50", 50), ("p90", 90), ("p99", 99), ("p99.9", 99.9), ("p99.99", 99.99)]
-    static let distribution: [Double] = [50, 75, 90, 99, 99.9, 99.99, 99.999, 100]
-
     var rate: Double { elapsed > 0 ? Double(totals.requests) / elapsed : 0 }
 
     func text(distribution: Bool) -> String {
         var lines: [String] = []
-        func ms(_ micros: UInt64) -> String { format2(Double(micros) / 1_000) + "ms" }
+        let ms = LatencyFormat.ms
         func line(_ name: String, _ histogram: Histogram<UInt64>) {
             guard histogram.totalCount > 0 else { return }
             lines.append("  \(name) p50 \(ms(histogram.valueAtPercentile(50)))  p90 \(ms(histogram.valueAtPercentile(90)))  "
@@ -134,18 +131,11 @@ struct LoadReport {
         line("Latency  ", totals.latency)
         if targetRate != nil { line("Uncorrected", totals.uncorrected) }
         if distribution {
-            func table(_ title: String, _ histogram: Histogram<UInt64>) {
-                lines.append("  \(title)")
-                for percentile in Self.distribution {
-                    let label = String(format: "%7.3f%%", percentile)
-                    lines.append(" \(label) \(String(repeating: " ", count: max(0, 10 - ms(histogram.valueAtPercentile(percentile)).count)))"
-                                 + ms(histogram.valueAtPercentile(percentile)))
-                }
-            }
             if totals.latency.totalCount > 0 {
-                table("Latency Distribution (HdrHistogram - Recorded Latency)", totals.latency)
+                lines += LatencyFormat.table("Latency Distribution (HdrHistogram - Recorded Latency)", totals.latency)
                 if targetRate != nil {
-                    table("Uncorrected Latency (measured without taking delayed starts into account)", totals.uncorrected)
+                    lines += LatencyFormat.table("Uncorrected Latency (measured without taking delayed starts into account)",
+                                                 totals.uncorrected)
                 }
             }
         }
@@ -153,16 +143,13 @@ struct LoadReport {
         if totals.unfinished > 0 {
             lines.append("  Unfinished: \(totals.unfinished) (in flight at the end" + (targetRate == nil ? ")" : ", or due by then and never sent)"))
         }
-        let statuses = totals.statuses.enumerated().filter { $0.element > 0 }
-        if !statuses.isEmpty {
-            lines.append("  Status: " + statuses.map { "\($0.offset) \($0.element)" }.joined(separator: ", "))
-        }
+        let statuses = totals.runTotals.statuses
+        if !statuses.isEmpty { lines.append("  Status: " + LatencyFormat.counts(statuses)) }
         let other = totals.statuses.enumerated().filter { !(200..<400).contains($0.offset) }.map(\.element).reduce(0, +)
         if other > 0 { lines.append("  Non-2xx or 3xx responses: \(other)") }
         lines.append("Requests/sec: \(format2(rate))")
         lines.append("Transfer/sec: \(FetchSummary.size(Int(Double(totals.bytes) / max(elapsed, 1e-9))))")
-        lines.append("Errors: " + (totals.errors.isEmpty ? "none"
-            : totals.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        lines.append("Errors: " + (totals.errors.isEmpty ? "none" : LatencyFormat.counts(totals.errors)))
         let perRequest = totals.requests > 0 ? (cpu.user + cpu.system) / Double(totals.requests) * 1e6 : 0
         lines.append("CPU per request: \(format2(perRequest)) µs (user \(format2(cpu.user)) s, system \(format2(cpu.system)) s)")
         return lines.joined(separator: "\n")
@@ -179,22 +166,10 @@ struct LoadReport {
         writer.key("target_rate")
         writer.raw(targetRate.map { String($0) } ?? "null")
         writer.number("bytes", totals.bytes)
-        writer.object("status") { object in
-            for (status, count) in totals.statuses.enumerated() where count > 0 { object.number(String(status), count) }
-        }
-        writer.object("errors") { object in
-            for (kind, count) in totals.errors.sorted(by: { $0.key < $1.key }) { object.number(kind, count) }
-        }
-        func latency(_ name: String, _ histogram: Histogram<UInt64>) {
-            writer.object(name) { object in
-                for (label, percentile) in Self.summaryPercentiles {
-                    object.double(label, histogram.totalCount == 0 ? 0 : Double(histogram.valueAtPercentile(percentile)) / 1_000)
-                }
-                object.double("max", histogram.totalCount == 0 ? 0 : Double(histogram.max) / 1_000)
-            }
-        }
-        latency("latency_ms", totals.latency)
-        latency("latency_uncorrected_ms", totals.uncorrected)
+        writer.object("status") { LatencyFormat.counts(totals.runTotals.statuses, into: &$0) }
+        writer.object("errors") { LatencyFormat.counts(totals.errors, into: &$0) }
+        writer.object("latency_ms") { LatencyFormat.summary(totals.latency, into: &$0) }
+        writer.object("latency_uncorrected_ms") { LatencyFormat.summary(totals.uncorrected, into: &$0) }
         writer.double("cpu_user_s", cpu.user)
         writer.double("cpu_system_s", cpu.system)
         return writer.finish()

@@ -103,20 +103,13 @@ struct MergeSummary {
         lines.append("\(files) logs, \(intervals) intervals\(from) over \(format2(duration)) s")
         if let totals {
             lines.append("  \(totals.requests) requests, \(FetchSummary.size(totals.bytes)) body read, \(format2(rate)) requests/s")
-            if !totals.statuses.isEmpty {
-                lines.append("  Status: " + totals.statuses.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-            }
-            lines.append("  Errors: " + (totals.errors.isEmpty ? "none"
-                : totals.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            if !totals.statuses.isEmpty { lines.append("  Status: " + LatencyFormat.counts(totals.statuses)) }
+            lines.append("  Errors: " + (totals.errors.isEmpty ? "none" : LatencyFormat.counts(totals.errors)))
         } else {
             lines.append("  \(latency.totalCount) recorded values, \(format2(rate)) per second")
         }
         if latency.totalCount > 0 {
-            lines.append("  Latency Distribution (HdrHistogram - \(latency.totalCount) recorded)")
-            for percentile in LoadReport.distribution {
-                let value = format2(Double(latency.valueAtPercentile(percentile)) / 1_000) + "ms"
-                lines.append(" \(String(format: "%7.3f%%", percentile)) \(String(repeating: " ", count: max(0, 10 - value.count)))\(value)")
-            }
+            lines += LatencyFormat.table("Latency Distribution (HdrHistogram - \(latency.totalCount) recorded)", latency)
         }
         return lines.joined(separator: "\n")
     }
@@ -130,18 +123,9 @@ struct MergeSummary {
         writer.double("duration_s", duration)
         writer.double("rate", rate)
         writer.number("bytes", totals?.bytes)
-        writer.object("status") { object in
-            for (status, count) in (totals?.statuses ?? [:]).sorted(by: { $0.key < $1.key }) { object.number(String(status), count) }
-        }
-        writer.object("errors") { object in
-            for (kind, count) in (totals?.errors ?? [:]).sorted(by: { $0.key < $1.key }) { object.number(kind, count) }
-        }
-        writer.object("latency_ms") { object in
-            for (label, percentile) in LoadReport.summaryPercentiles {
-                object.double(label, latency.totalCount == 0 ? 0 : Double(latency.valueAtPercentile(percentile)) / 1_000)
-            }
-            object.double("max", latency.totalCount == 0 ? 0 : Double(latency.max) / 1_000)
-        }
+        writer.object("status") { LatencyFormat.counts(totals?.statuses ?? [:], into: &$0) }
+        writer.object("errors") { LatencyFormat.counts(totals?.errors ?? [:], into: &$0) }
+        writer.object("latency_ms") { LatencyFormat.summary(latency, into: &$0) }
         return writer.finish()
     }
 }
