@@ -94,6 +94,7 @@ let package = Package(
             name: "HTTPQClientTests",
             dependencies: ["HTTPQClient", "EvLoop", "HTTPQ", "Locks", "TestSupport", "Codings", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets", "CLinux"]),
         .testTarget(name: "HTTPQServerTests", dependencies: [
             "HTTPQServer", "HTTPQClient", "EvLoop", "HTTPQ", "Locks", "TestSupport",
             .product(name: "Logging", package: "swift-log"), .product(name: "MetricsTestKit", package: "swift-metrics"),

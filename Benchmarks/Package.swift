@@ -62,6 +62,10 @@ let package = Package(
             dependencies: ["Workloads", .product(name: "HTTPQ", package: "httpq")]
         ),
         .executableTarget(
+            name: "ReactorProfile",
+            dependencies: ["Workloads", .product(name: "EvLoop", package: "httpq")]
+        ),
+        .executableTarget(
             name: "ParserBenchmarks",
             dependencies: [
                 "CPeers", "Workloads",

@@ -97,13 +97,15 @@ public final class AccessLog: @unchecked Sendable {
 
     private func writeUntilClosed() {
         var clock = LogClock()
+        // Reused from batch to batch: the entries' array (swapped with the submitters') and
+        // the bytes written.
+        var batch: [AccessLogEntry] = []
+        var bytes = LineBuffer()
         let pause = useconds_t(max(1_000, flushInterval.components.seconds * 1_000_000 + flushInterval.components.attoseconds / 1_000_000_000_000))
         while true {
             usleep(pause)
             condition.lock()
-            let batch = pending
-            pending = []
-            pending.reserveCapacity(min(batch.count, 4096))
+            swap(&batch, &pending)
             let lost = dropped
             dropped = 0
             let reopening = reopenRequested
@@ -118,24 +120,25 @@ public final class AccessLog: @unchecked Sendable {
                 if done { return }
                 continue
             }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(batch.count * 160)
-            if lost > 0 { bytes += Array("httpq: \(lost) access log entries dropped (the log could not keep up)\n".utf8) }
-            for entry in batch { format.append(entry, to: &bytes, clock: &clock) }
-            writeAll(bytes)
+            if lost > 0 { bytes.appendText("httpq: \(lost) access log entries dropped (the log could not keep up)\n") }
+            batch.withUnsafeBufferPointer { entries in
+                for index in entries.indices { format.append(entries[index], to: &bytes, clock: &clock) }
+            }
+            bytes.withBytes { writeAll($0) }
+            // Keep the storage of an ordinary batch; let a burst's go.
+            batch.removeAll(keepingCapacity: batch.capacity <= 16_384)
+            bytes.removeAll(keeping: 4 << 20)
             if done { return }
         }
     }
 
-    private func writeAll(_ text: [UInt8]) {
-        text.withUnsafeBufferPointer { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { return } // a full or failed disk: this batch is lost, the next may go
-                offset += written
-            }
+    private func writeAll(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return } // a full or failed disk: this batch is lost, the next may go
+            offset += written
         }
     }
 

@@ -17,52 +17,52 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
     /// `entry` as one line (without the newline).
     public func line(for entry: AccessLogEntry) -> String {
         var clock = LogClock()
-        var out: [UInt8] = []
+        var out = LineBuffer(capacity: 256)
         append(entry, to: &out, clock: &clock)
-        return String(decoding: out.dropLast(), as: UTF8.self) // the newline
+        return out.withBytes { String(decoding: $0.dropLast(), as: UTF8.self) } // the newline
 
     }
 
     /// Appends `entry`'s line and a newline to `out`, reusing `clock`'s formatted second:
     /// bytes appended in place, no intermediate strings (the writer formats thousands a
     /// second beside the loops, on the same cores).
-    func append(_ entry: AccessLogEntry, to out: inout [UInt8], clock: inout LogClock) {
+    func append(_ entry: AccessLogEntry, to out: inout LineBuffer, clock: inout LogClock) {
         switch self {
         case .combined:
-            out.append(contentsOf: (entry.peer?.host ?? "-").utf8)
-            out.append(contentsOf: " - - [".utf8)
-            out.append(contentsOf: clock.local(entry.time).utf8)
-            out.append(contentsOf: "] \"".utf8)
+            out.appendText(entry.peer.map { clock.host(of: $0) } ?? "-")
+            out.appendLiteral(" - - [")
+            out.appendText(clock.local(entry.time))
+            out.appendLiteral("] \"")
             Self.appendEscaped(entry.method, to: &out)
             out.append(0x20)
             Self.appendEscaped(entry.target, to: &out)
             out.append(0x20)
             Self.appendEscaped(entry.version, to: &out)
-            out.append(contentsOf: "\" ".utf8)
+            out.appendLiteral("\" ")
             Self.appendNumber(entry.status, to: &out)
             out.append(0x20)
             Self.appendNumber(entry.bytes, to: &out)
-            out.append(contentsOf: " \"".utf8)
+            out.appendLiteral(" \"")
             if let referer = entry.referer { Self.appendEscaped(referer, to: &out) } else { out.append(UInt8(ascii: "-")) }
-            out.append(contentsOf: "\" \"".utf8)
+            out.appendLiteral("\" \"")
             if let agent = entry.userAgent { Self.appendEscaped(agent, to: &out) } else { out.append(UInt8(ascii: "-")) }
-            out.append(contentsOf: "\"\n".utf8)
+            out.appendLiteral("\"\n")
         case .json:
-            out.append(contentsOf: "{\"time\":\"".utf8)
-            out.append(contentsOf: clock.iso(entry.time).utf8)
-            out.append(contentsOf: "\",\"remote_addr\":".utf8)
-            Self.appendJSON(entry.peer?.host ?? "", to: &out)
-            out.append(contentsOf: ",\"method\":".utf8)
+            out.appendLiteral("{\"time\":\"")
+            clock.appendISO(entry.time, to: &out)
+            out.appendLiteral("\",\"remote_addr\":")
+            Self.appendJSON(entry.peer.map { clock.host(of: $0) } ?? "", to: &out)
+            out.appendLiteral(",\"method\":")
             Self.appendJSON(entry.method, to: &out)
-            out.append(contentsOf: ",\"target\":".utf8)
+            out.appendLiteral(",\"target\":")
             Self.appendJSON(entry.target, to: &out)
-            out.append(contentsOf: ",\"version\":".utf8)
+            out.appendLiteral(",\"version\":")
             Self.appendJSON(entry.version, to: &out)
-            out.append(contentsOf: ",\"status\":".utf8)
+            out.appendLiteral(",\"status\":")
             Self.appendNumber(entry.status, to: &out)
-            out.append(contentsOf: ",\"bytes\":".utf8)
+            out.appendLiteral(",\"bytes\":")
             Self.appendNumber(entry.bytes, to: &out)
-            out.append(contentsOf: ",\"duration_ms\":".utf8)
+            out.appendLiteral(",\"duration_ms\":")
             let microseconds = Int((entry.seconds * 1_000_000).rounded())
             Self.appendNumber(microseconds / 1000, to: &out)
             out.append(UInt8(ascii: "."))
@@ -71,46 +71,68 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
             if fraction < 10 { out.append(UInt8(ascii: "0")) }
             Self.appendNumber(fraction, to: &out)
             if let referer = entry.referer {
-                out.append(contentsOf: ",\"referer\":".utf8)
+                out.appendLiteral(",\"referer\":")
                 Self.appendJSON(referer, to: &out)
             }
             if let agent = entry.userAgent {
-                out.append(contentsOf: ",\"user_agent\":".utf8)
+                out.appendLiteral(",\"user_agent\":")
                 Self.appendJSON(agent, to: &out)
             }
-            out.append(contentsOf: "}\n".utf8)
+            out.appendLiteral("}\n")
         }
     }
 
     /// nginx's escaping of logged variables: `"`, `\` and bytes outside 0x20...0x7E as `\xHH`.
-    static func appendEscaped(_ text: String, to out: inout [UInt8]) {
-        for byte in text.utf8 {
-            if byte == 0x22 || byte == 0x5C || byte < 0x20 || byte > 0x7E {
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "x"), hexDigit(byte >> 4), hexDigit(byte & 0xF)])
-            } else {
-                out.append(byte)
+    /// Runs of plain bytes are copied whole (most fields have nothing to escape).
+    static func appendEscaped(_ text: String, to out: inout LineBuffer) {
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                guard byte == 0x22 || byte == 0x5C || byte < 0x20 || byte > 0x7E else { continue }
+                out.append(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                out.append(UInt8(ascii: "\\"))
+                out.append(UInt8(ascii: "x"))
+                out.append(hexDigit(byte >> 4))
+                out.append(hexDigit(byte & 0xF))
+                start = index + 1
             }
+            out.append(UnsafeBufferPointer(rebasing: bytes[start...]))
         }
     }
 
-    /// A JSON string literal (RFC 8259 escapes; UTF-8 passes as it is).
-    static func appendJSON(_ text: String, to out: inout [UInt8]) {
+    /// A JSON string literal (RFC 8259 escapes; UTF-8 passes as it is). Runs of plain bytes
+    /// are copied whole.
+    static func appendJSON(_ text: String, to out: inout LineBuffer) {
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case 0x22: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case 0x5C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case ..<0x20: out.append(contentsOf: Array("\\u00".utf8) + [hexDigit(byte >> 4), hexDigit(byte & 0xF)])
-            default: out.append(byte)
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
+                out.append(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                out.append(UInt8(ascii: "\\"))
+                switch byte {
+                case 0x22: out.append(UInt8(ascii: "\""))
+                case 0x5C: out.append(UInt8(ascii: "\\"))
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                default:
+                    out.appendLiteral("u00")
+                    out.append(hexDigit(byte >> 4))
+                    out.append(hexDigit(byte & 0xF))
+                }
+                start = index + 1
             }
+            out.append(UnsafeBufferPointer(rebasing: bytes[start...]))
         }
         out.append(UInt8(ascii: "\""))
     }
 
-    static func appendNumber(_ value: Int, to out: inout [UInt8]) {
+    static func appendNumber(_ value: Int, to out: inout LineBuffer) {
         guard value != 0 else { return out.append(UInt8(ascii: "0")) }
         if value < 0 { out.append(UInt8(ascii: "-")) }
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
@@ -133,11 +155,31 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// The time of log lines, formatted once per second.
+/// The time of log lines, formatted once per second, and peers' address texts, formatted
+/// once per address.
 struct LogClock {
     private var second = Int.min
     private var localText = ""
     private var isoText = ""
+    private var hosts: [SocketAddress: String] = [:]
+    private var lastHost: (address: SocketAddress, text: String)?
+
+    /// The peer's host text (nginx's `$remote_addr`), formatted once per address (up to
+    /// 4,096 of them, then the table starts over). The last one is checked first: hashing an
+    /// address costs more than comparing it, and lines come in runs from the same clients.
+    mutating func host(of peer: SocketAddress) -> String {
+        let address = peer.withoutPort
+        if let lastHost, lastHost.address == address { return lastHost.text }
+        if let text = hosts[address] {
+            lastHost = (address, text)
+            return text
+        }
+        if hosts.count >= 4_096 { hosts.removeAll(keepingCapacity: true) }
+        let text = address.host
+        hosts[address] = text
+        lastHost = (address, text)
+        return text
+    }
 
     /// `29/Nov/2026:23:50:01 +0000`: nginx's `$time_local`.
     mutating func local(_ time: Double) -> String {
@@ -145,11 +187,16 @@ struct LogClock {
         return localText
     }
 
-    /// `2026-11-29T23:50:01.123Z`.
-    mutating func iso(_ time: Double) -> String {
+    /// `2026-11-29T23:50:01.123Z`, appended in place (no strings per line).
+    mutating func appendISO(_ time: Double, to out: inout LineBuffer) {
         refresh(time)
-        let milliseconds = Int((time - time.rounded(.down)) * 1000)
-        return isoText + "." + String(repeating: "0", count: milliseconds < 10 ? 2 : milliseconds < 100 ? 1 : 0) + "\(milliseconds)Z"
+        let milliseconds = min(999, Int((time - time.rounded(.down)) * 1000))
+        out.appendText(isoText)
+        out.append(UInt8(ascii: "."))
+        out.append(UInt8(ascii: "0") + UInt8(milliseconds / 100))
+        out.append(UInt8(ascii: "0") + UInt8(milliseconds / 10 % 10))
+        out.append(UInt8(ascii: "0") + UInt8(milliseconds % 10))
+        out.append(UInt8(ascii: "Z"))
     }
 
     private mutating func refresh(_ time: Double) {
@@ -170,3 +217,4 @@ struct LogClock {
         return String(decoding: text[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+

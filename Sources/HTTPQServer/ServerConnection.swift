@@ -170,7 +170,7 @@ final class ServerConnection: @unchecked Sendable {
         let held = phase == .closed ? 0 : pending.capacity + (parser?.request.body.capacity ?? 0) + (body?.heldBytes ?? 0)
         home.bufferedBytes += held - accountedBytes
         accountedBytes = held
-        if held > 0 && home.bufferedBytes > home.configuration.maxBufferedBytesPerLoop && responder == nil {
+        if held > 0 && home.bufferedBytes > home.maxBufferedBytesPerLoop && responder == nil {
             let action = core.overBudget()
             if action != .none { pending = [] }
             perform(action)
@@ -244,10 +244,10 @@ final class ServerConnection: @unchecked Sendable {
         // Host rules (RFC 9112 §3.2) and framing are HTTPQ's: a head that broke them threw.
         let action = home.streams
             ? core.streamingHeadReceived(now: home.loop.now, framing: request.framing, expectation: request.expectation,
-                                         maxBodyBytes: home.configuration.maxStreamedBodyBytes,
+                                         maxBodyBytes: home.maxStreamedBodyBytes,
                                          keepsAlive: request.keepsConnectionAlive, shuttingDown: home.isShuttingDown)
             : core.headReceived(now: home.loop.now, framing: request.framing, expectation: request.expectation,
-                                maxBodyBytes: home.configuration.maxBodyBytes)
+                                maxBodyBytes: home.maxBodyBytes)
         if action == .dispatchHead { return dispatchHead() }
         perform(action)
         if case .respondWithError = action { return false }
@@ -276,7 +276,7 @@ final class ServerConnection: @unchecked Sendable {
     private func streamBody(_ slice: UnsafeRawBufferPointer) -> Bool {
         guard let body else { return true }
         streamedBytes += slice.count
-        let limit = home.configuration.maxStreamedBodyBytes
+        let limit = home.maxStreamedBodyBytes
         guard streamedBytes <= limit else {
             failBody(.tooLarge(limit: limit))
             perform(core.streamedBodyTooLarge(limit: limit))

@@ -41,11 +41,3 @@ final class ServerMetrics: Sendable {
         if bodyBytes > 0 { bytesSent.increment(by: bodyBytes) }
     }
 }
-
-extension Duration {
-    /// The whole duration in nanoseconds (saturating).
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow ? .max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}

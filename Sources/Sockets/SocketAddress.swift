@@ -12,6 +12,18 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         case unix(path: String)
     }
 
+    /// The same address with port 0: what identifies a host (an access log formats each
+    /// client's address once, not once per connection).
+    package var withoutPort: SocketAddress {
+        var copy = self
+        switch storage {
+        case .v4(let address, _): copy.storage = .v4(address: address, port: 0)
+        case .v6(let address, _, let scope): copy.storage = .v6(address: address, port: 0, scope: scope)
+        case .unix: break
+        }
+        return copy
+    }
+
     /// The longest path a Unix socket address holds (`sun_path` less its terminating NUL).
     public static let maxUnixPathBytes = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
 
@@ -43,7 +55,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         if case .unix(let path) = storage { path } else { nil }
     }
     /// The address itself.
-    package let storage: Storage
+    package private(set) var storage: Storage
 
     /// Parses an IP literal (`127.0.0.1`, `::1`); nil for anything else, such as a name.
     public init?(ip: String, port: Int) {

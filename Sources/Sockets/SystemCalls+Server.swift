@@ -130,6 +130,17 @@ extension SystemCalls {
         }
     }
 
+    /// What `openBeneath` does where openat2 is missing (old kernels, seccomp profiles,
+    /// valgrind): one component at a time, refusing `..` and every symbolic link (EXDEV).
+    package static func openBeneathByComponents(_ root: Int32, _ path: String) -> Outcome<Int32> {
+        while true {
+            let fd = clinux_open_beneath_by_components(root, path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+            if fd >= 0 { return .ok(fd) }
+            if errno == EINTR || errno == EAGAIN { continue }
+            return .failed(errno)
+        }
+    }
+
     /// Opens the directory `path` beneath `root` (the same rules as `openBeneath`).
     package static func openDirectoryBeneath(_ root: Int32, _ path: String) -> Outcome<Int32> {
         while true {

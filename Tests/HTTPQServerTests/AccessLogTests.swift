@@ -42,6 +42,36 @@ import TestSupport
         #expect(Set(lines.compactMap { line in line.range(of: #""target":"/\d/\d+""#, options: .regularExpression).map { String(line[$0]) } }).count == 100_000)
     }
 
+    /// The writer formats each client's address once and reuses it: lines from many peers,
+    /// interleaved (same address on other ports, IPv6, a Unix socket, none), each name theirs.
+    @Test func eachLineNamesItsOwnPeerWhenPeersInterleave() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("peers-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let peers: [(SocketAddress?, String)] = [
+            (SocketAddress(ip: "127.0.0.1", port: 1000), "127.0.0.1"), (SocketAddress(ip: "127.0.0.2", port: 1000), "127.0.0.2"),
+            (SocketAddress(ip: "127.0.0.1", port: 2000), "127.0.0.1"), (SocketAddress(ip: "::1", port: 1000), "::1"),
+            (SocketAddress(ip: "fe80::1", port: 1000), "fe80::1"), (SocketAddress(unixPath: "/run/app.sock"), "unix:/run/app.sock"),
+            (nil, "-"),
+        ]
+        let log = try AccessLog(path: path, format: .combined)
+        for index in 0..<7_000 {
+            var entry = Self.entry
+            entry.peer = peers[(index * 3) % peers.count].0 // a stride that mixes the order
+            entry.target = "/\(index)"
+            log.record(entry)
+        }
+        log.close()
+        let lines = readTextFile(path).split(separator: "\n")
+        #expect(lines.count == 7_000)
+        for (index, line) in lines.enumerated() {
+            let expected = peers[(index * 3) % peers.count].1
+            guard line.hasPrefix(expected + " - - ["), line.contains("\"GET /\(index) HTTP/1.1\"") else {
+                Issue.record("line \(index): \(line), expected peer \(expected)")
+                return
+            }
+        }
+    }
+
     /// A queue that cannot take more drops and says so, instead of growing.
     @Test func aFullQueueDropsAndCounts() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dropped-\(UUID().uuidString).log").path

@@ -11,10 +11,17 @@ int clinux_accept4(int fd, void *address, void *length, int flags);
 
 /// openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, read-only, close-on-exec:
 /// opens `path` relative to the directory `root` and fails with EXDEV when the path would
-/// leave it, by ".." or by a symbolic link. -1 with errno ENOSYS on kernels before 5.6.
+/// leave it, by ".." or by a symbolic link. Where openat2 is missing (kernels before 5.6,
+/// seccomp profiles that refuse it with ENOSYS or EPERM, valgrind), falls back to
+/// `clinux_open_beneath_by_components`.
 int clinux_open_beneath(int root, const char *path);
 /// Opens the directory `path` beneath `root` (as `clinux_open_beneath`), to create files in.
 int clinux_open_directory_beneath(int root, const char *path);
+/// The same rule without openat2: opens `path` one component at a time with openat and
+/// O_NOFOLLOW, with `flags` for the last. Stricter than RESOLVE_BENEATH: ".." and every
+/// symbolic link are refused (EXDEV), even a link that would stay beneath `root`; an
+/// absolute path is refused too (EXDEV), as RESOLVE_BENEATH does.
+int clinux_open_beneath_by_components(int root, const char *path, int flags);
 
 /// Makes SIGPIPE harmless for the whole process without hiding it from programs it runs:
 /// when SIGPIPE still has its default action (terminate), installs a handler that does

@@ -1,0 +1,19 @@
+import EvLoop
+import Workloads
+
+// A fixed amount of reactor work, for profilers:
+// swift build -c release --product ReactorProfile && perf record -g .build/release/ReactorProfile execute 2000000
+let arguments = CommandLine.arguments
+let work = arguments.count > 1 ? arguments[1] : "execute"
+let count = arguments.count > 2 ? Int(arguments[2])! : 1_000_000
+switch work {
+case "execute":
+    let thread = try EventLoopThread()
+    ReactorWork.evLoopExecute(thread.loop, count: count)
+    try thread.shutdown()
+case "timers":
+    ReactorWork.evLoopTimers(count: count)
+default:
+    fatalError("usage: ReactorProfile execute|timers [COUNT]")
+}
+print("\(work): \(count)")

@@ -1,0 +1,63 @@
+/// Bytes appended by the access log's writer, in storage it owns: an append is a bounds
+/// check and a copy (an `Array` append also checks uniqueness and goes through generic
+/// paths, about a thousand instructions a line at fifteen appends each).
+struct LineBuffer: ~Copyable {
+    private var start: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 64 << 10) {
+        self.capacity = max(capacity, 64)
+        start = .allocate(capacity: self.capacity)
+    }
+
+    deinit { start.deallocate() }
+
+    mutating func append(_ byte: UInt8) {
+        if count == capacity { grow(to: count + 1) }
+        start[count] = byte
+        count += 1
+    }
+
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        if count + bytes.count > capacity { grow(to: count + bytes.count) }
+        (start + count).update(from: base, count: bytes.count)
+        count += bytes.count
+    }
+
+    /// A literal's bytes.
+    mutating func appendLiteral(_ literal: StaticString) {
+        literal.withUTF8Buffer { append($0) }
+    }
+
+    /// A string's UTF-8 bytes.
+    mutating func appendText(_ text: String) {
+        var text = text
+        text.withUTF8 { append($0) }
+    }
+
+    /// Empties the buffer; storage past `keeping` bytes is given back (after a burst).
+    mutating func removeAll(keeping limit: Int) {
+        count = 0
+        if capacity > limit {
+            start.deallocate()
+            capacity = limit
+            start = .allocate(capacity: limit)
+        }
+    }
+
+    func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        body(UnsafeBufferPointer(start: start, count: count))
+    }
+
+    private mutating func grow(to needed: Int) {
+        var larger = capacity * 2
+        while larger < needed { larger *= 2 }
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+        fresh.update(from: start, count: count)
+        start.deallocate()
+        start = fresh
+        capacity = larger
+    }
+}
