@@ -48,6 +48,10 @@ struct MessageParser: Sendable {
 
     /// The head bytes received so far (httpq's `buffer`); leading empty lines excluded.
     var head: [UInt8] = []
+    /// A message built from its fields has no received head: its `buffer` is its fields
+    /// serialized, made when asked (building a response serialized it twice, once here and
+    /// once by the server that sent it: a tenth of a small-file answer's CPU).
+    var headIsDerived = false
     var state: State = .top
     var framing: BodyFraming?
     var isComplete = false

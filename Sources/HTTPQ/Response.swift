@@ -21,7 +21,7 @@ public struct Response: Sendable {
         parser.headers = headers
         parser.body = body
         parser.trailers = trailers
-        parser.head = Serializer.head(startLine: startLine, headers: headers)
+        parser.headIsDerived = true // `buffer` serializes on demand: a server or client sending it never asks
         parser.state = .body
         parser.isComplete = true
     }
@@ -45,8 +45,9 @@ public struct Response: Sendable {
     public var state: State { parser.state }
     /// Whether the whole response, body included, has been read.
     public var isComplete: Bool { parser.isComplete }
-    /// The head bytes received so far (status line and fields), as httpq's `buffer` shows them.
-    public var buffer: [UInt8] { parser.head }
+    /// The head bytes received so far (status line and fields), as httpq's `buffer` shows them;
+    /// for a response built from its fields, its head as it would be sent now.
+    public var buffer: [UInt8] { parser.headIsDerived ? Serializer.head(startLine: startLine, headers: headers) : parser.head }
     /// How the body ends; nil until the head is complete.
     public var framing: BodyFraming? { parser.framing }
     /// The error that stopped parsing, if any; later feeds throw it again.

@@ -5,8 +5,15 @@ import Sockets
 public enum ContentType {
     /// The type for `path`'s extension (case-insensitive); `application/octet-stream` when unknown.
     public static func forPath(_ path: String) -> String {
-        guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return "application/octet-stream" }
-        let name = path[path.index(after: dot)...].lowercased()
+        // Over bytes, from the end: per request, so no grapheme walking and no lowercasing
+        // allocation for the common all-lowercase extension.
+        let bytes = path.utf8
+        guard let dot = bytes.lastIndex(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "/") }),
+              bytes[dot] == UInt8(ascii: ".") else { return "application/octet-stream" }
+        let tail = bytes[bytes.index(after: dot)...]
+        let name = tail.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) })
+            ? String(decoding: tail.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
+            : String(Substring(tail))
         return system[name] ?? byExtension[name] ?? "application/octet-stream"
     }
 

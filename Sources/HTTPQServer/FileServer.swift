@@ -91,15 +91,15 @@ public final class FileServer: Sendable {
             SystemCalls.close(fd)
             return responder.send(Self.plain(404, "not found\n"))
         }
-        answer(request, responder, fd: fd, info: info, type: ContentType.forPath(served))
+        answer(request, responder, fd: fd, info: info, path: served)
     }
 
     /// Answers a GET or HEAD of the open regular file `fd`: its validators (`Last-Modified`, a
     /// strong `ETag` from inode, size and modification time), the preconditions (304, 412),
     /// and a single `Range` (206, or 416); several ranges get the whole file (200).
-    private func answer(_ request: Request, _ responder: Responder, fd: Int32, info: SystemCalls.FileStatus, type: String) {
+    private func answer(_ request: Request, _ responder: Responder, fd: Int32, info: SystemCalls.FileStatus, path: String) {
         let size = info.size
-        let fields = validators.fields(for: info, type: type)
+        let fields = validators.fields(for: info, path: path)
         let etag = fields.etag
         var headers = fields.headers
         let conditional = Preconditions.mayApply(to: request.headers)

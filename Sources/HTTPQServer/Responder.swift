@@ -28,12 +28,12 @@ public final class Responder: @unchecked Sendable {
 
     private enum Stage { case head, streaming(chunked: Bool, remaining: Int?), done }
 
-    init(connection: ServerConnection, request: Request) {
+    init(connection: ServerConnection, request: consuming Request) {
         self.connection = connection
         self.loop = connection.home.loop
-        self.request = request
         self.isHead = request.method == "HEAD"
         started = connection.home.observesResponses ? Self.monotonicNanoseconds() : 0
+        self.request = request // last: moved in, not copied
     }
 
     /// CLOCK_MONOTONIC in nanoseconds: one vDSO call, no `Duration` arithmetic.

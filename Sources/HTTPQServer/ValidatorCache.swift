@@ -10,8 +10,9 @@ final class ValidatorCache: Sendable {
     struct Fields: Sendable {
         /// The `ETag` value (quoted).
         let etag: String
-        /// The `Content-Type` the fields were made with (a file's type depends on its name).
-        let type: String
+        /// The path the fields were made for (a file's type depends on its name, and a file
+        /// may have several through hard links).
+        let path: String
         /// All four fields, for a 200 or 206.
         let headers: Headers
     }
@@ -28,17 +29,18 @@ final class ValidatorCache: Sendable {
 
     init(capacity: Int = 4096) { self.capacity = capacity }
 
-    /// The fields for this version of the file, typed `type`.
-    func fields(for info: SystemCalls.FileStatus, type: String) -> Fields {
+    /// The fields for this version of the file, served as `path` (its name gives the
+    /// `Content-Type`, looked up only when the fields are made).
+    func fields(for info: SystemCalls.FileStatus, path: String) -> Fields {
         let key = Key(inode: info.inode, size: info.size, modified: info.modified, modifiedNanoseconds: info.modifiedNanoseconds)
-        if let found = entries.withLock({ $0[key] }), found.type == type { return found }
+        if let found = entries.withLock({ $0[key] }), found.path == path { return found }
         let etag = FileServer.entityTag(info)
         var headers = Headers()
-        headers.add("Content-Type", type)
+        headers.add("Content-Type", ContentType.forPath(path))
         headers.add("Last-Modified", IMFDate.format(info.modified))
         headers.add("ETag", etag)
         headers.add("Accept-Ranges", "bytes")
-        let made = Fields(etag: etag, type: type, headers: headers)
+        let made = Fields(etag: etag, path: path, headers: headers)
         entries.withLock { table in
             if table.count >= capacity { table.removeAll(keepingCapacity: true) } // a crude bound: start over
             table[key] = made
