@@ -130,6 +130,17 @@ public struct Headers: Sendable {
         return true
     }
 
+    /// The same over raw storage.
+    static func matches(_ entry: Entry, _ name: String, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard entry.name.count == name.utf8.count else { return false }
+        var index = entry.name.lowerBound
+        for byte in name.utf8 {
+            if !sameIgnoringCase(bytes[index], byte) { return false }
+            index += 1
+        }
+        return true
+    }
+
     @inline(__always)
     static func sameIgnoringCase(_ a: UInt8, _ b: UInt8) -> Bool {
         if a == b { return true }

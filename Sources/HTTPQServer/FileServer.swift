@@ -184,9 +184,12 @@ public final class FileServer: Sendable {
     /// `.` segments; nil for anything that is not an origin-form path or holds NUL.
     /// `..` segments are left for the kernel to refuse (they cannot climb above the root).
     static func relativePath(of target: String) -> String? {
-        guard target.utf8.first == UInt8(ascii: "/") else { return nil }
-        var path = Substring(target).dropFirst()
-        if let query = path.utf8.firstIndex(of: UInt8(ascii: "?")) { path = path[..<query] }
+        // Over UTF-8 (per request: `dropFirst` on a String walks graphemes).
+        let bytes = target.utf8
+        guard bytes.first == UInt8(ascii: "/") else { return nil }
+        let start = bytes.index(after: bytes.startIndex)
+        let end = bytes[start...].firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+        let path = target[start..<end]
         // The kernel resolves `.`, `..` and repeated slashes itself, beneath the root.
         guard path.utf8.contains(UInt8(ascii: "%")) else { return String(path) }
         return percentDecoded(path)

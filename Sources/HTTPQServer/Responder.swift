@@ -48,20 +48,25 @@ public final class Responder: @unchecked Sendable {
 
     /// Sends a whole response: its body (`response.body`) framed with `Content-Length`.
     public func send(_ response: Response) {
-        onLoop { [self] in
-            guard case .head = stage, let connection else { return }
-            let body = response.body
-            let sendsBody = !isHead && HTTPRules.statusHasContent(response.status)
-            var bytes = self.head(for: response, endsNow: true, length: HTTPRules.statusHasContent(response.status) ? body.count : nil,
-                                  chunked: false, reserving: sendsBody ? body.count : 0)
-            if sendsBody {
-                bytes.append(contentsOf: body) // head and body in one write
-                bodyBytes = body.count
-            }
-            connection.enqueue(bytes)
-            stage = .done
-            connection.responseEnded()
+        // On the loop (the usual case), at once: a closure for `onLoop` would be allocated
+        // and the response copied into it for every answer.
+        if loop.isInLoop { return sendOnLoop(response) }
+        loop.execute { [self] in sendOnLoop(response) }
+    }
+
+    private func sendOnLoop(_ response: Response) {
+        guard case .head = stage, let connection else { return }
+        let body = response.body
+        let sendsBody = !isHead && HTTPRules.statusHasContent(response.status)
+        var bytes = self.head(for: response, endsNow: true, length: HTTPRules.statusHasContent(response.status) ? body.count : nil,
+                              chunked: false, reserving: sendsBody ? body.count : 0)
+        if sendsBody {
+            bytes.append(contentsOf: body) // head and body in one write
+            bodyBytes = body.count
         }
+        connection.enqueue(bytes)
+        stage = .done
+        connection.responseEnded()
     }
 
     /// Answers `101 Switching Protocols` (with the handler's `Upgrade` field) and, once that
@@ -143,18 +148,21 @@ public final class Responder: @unchecked Sendable {
     /// Sends `count` bytes of the open file `descriptor` from `offset` as the body, with
     /// `sendfile`. Takes ownership of `descriptor` (closed when sent or on failure).
     public func sendFile(_ response: Response, descriptor: Int32, offset: Int = 0, count: Int) {
-        onLoop { [self] in
-            guard case .head = stage, let connection else { SystemCalls.close(descriptor); return }
-            connection.enqueue(head(for: response, endsNow: true, length: count, chunked: false))
-            if isHead || count == 0 {
-                SystemCalls.close(descriptor)
-            } else {
-                connection.enqueueFile(.init(descriptor: descriptor, offset: offset, remaining: count))
-                bodyBytes = count
-            }
-            stage = .done
-            connection.responseEnded()
+        if loop.isInLoop { return sendFileOnLoop(response, descriptor: descriptor, offset: offset, count: count) }
+        loop.execute { [self] in sendFileOnLoop(response, descriptor: descriptor, offset: offset, count: count) }
+    }
+
+    private func sendFileOnLoop(_ response: Response, descriptor: Int32, offset: Int, count: Int) {
+        guard case .head = stage, let connection else { SystemCalls.close(descriptor); return }
+        connection.enqueue(head(for: response, endsNow: true, length: count, chunked: false))
+        if isHead || count == 0 {
+            SystemCalls.close(descriptor)
+        } else {
+            connection.enqueueFile(.init(descriptor: descriptor, offset: offset, remaining: count))
+            bodyBytes = count
         }
+        stage = .done
+        connection.responseEnded()
     }
 
     /// Runs `body` on the loop once everything written so far has gone to the socket: the
@@ -203,9 +211,6 @@ public final class Responder: @unchecked Sendable {
         if loop.isInLoop { body() } else { loop.execute(body) }
     }
 
-    /// The framing and connection fields, which the server sets itself.
-    private static let fieldsTheServerWrites = ["Content-Length", "Transfer-Encoding", "Connection"]
-
     /// Status line, the handler's fields (minus the framing ones the server owns), `Date`,
     /// `Server`, the framing, and `Connection`.
     private func head(for response: Response, endsNow: Bool, length: Int?, chunked: Bool, reserving extra: Int = 0,
@@ -217,18 +222,11 @@ public final class Responder: @unchecked Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(256 + extra)
         out.append(contentsOf: StatusLine.bytes(status: response.status, reason: response.reason))
-        let headers = response.headers
-        if headers.containsToken("close", in: "Connection") { connection.markClosing() }
-        headers.forEachRaw(excluding: Self.fieldsTheServerWrites) { name, value in
-            out.append(contentsOf: name)
-            out.append(UInt8(ascii: ":"))
-            out.append(UInt8(ascii: " "))
-            out.append(contentsOf: value)
-            out.append(13)
-            out.append(10)
-        }
-        if !headers.contains("Date") { out.append(contentsOf: home.dateLine) }
-        if !headers.contains("Server") { out.append(contentsOf: home.serverLine) }
+        // The handler's fields less the framing ones, which the server writes itself.
+        let facts = response.headers.appendForResponseHead(to: &out)
+        if facts.asksToClose { connection.markClosing() }
+        if !facts.hasDate { out.append(contentsOf: home.dateLine) }
+        if !facts.hasServer { out.append(contentsOf: home.serverLine) }
         if chunked {
             out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
         } else if let length {

@@ -47,6 +47,8 @@ final class ServerConnection: @unchecked Sendable {
     private var accountedBytes = 0
     /// Who takes the connection once the `101` head is written.
     private var upgrade: ((UpgradedConnection) -> Void)?
+    /// Whether the request being read leaves the connection open (known from its head).
+    private var headKeepsAlive = true
 
     /// A file being sent with `sendfile` after the queued bytes.
     struct FileBody {
@@ -241,6 +243,7 @@ final class ServerConnection: @unchecked Sendable {
     /// the body). False when the request was refused.
     private func headComplete() -> Bool {
         guard let facts = parser?.headFacts() else { return false }
+        headKeepsAlive = facts.keepsAlive
         // Host rules (RFC 9112 §3.2) and framing are HTTPQ's: a head that broke them threw.
         let action = home.streams
             ? core.streamingHeadReceived(now: home.loop.now, framing: facts.framing, expectation: facts.expectation,
@@ -335,7 +338,8 @@ final class ServerConnection: @unchecked Sendable {
         } catch {
             return refuse(error)
         }
-        guard core.requestReceived(keepsAlive: finished.keepsConnectionAlive, shuttingDown: home.isShuttingDown) == .dispatch else { return }
+        // Whether it keeps the connection depends on its head alone, read when the head came in.
+        guard core.requestReceived(keepsAlive: headKeepsAlive, shuttingDown: home.isShuttingDown) == .dispatch else { return }
         let responder = Responder(connection: self, request: finished)
         self.responder = responder
         withUnsafePointer(to: responder.request) { request in // lent to the handler, not copied

@@ -7,7 +7,8 @@ import Sockets
 /// them per response cost a small-file answer about a tenth of the server's CPU. A version is
 /// the inode with its size and modification time; any change makes a new entry. Bounded.
 final class ValidatorCache: Sendable {
-    struct Fields: Sendable {
+    /// A class: the cache hands the same fields to every answer, one retain each.
+    final class Fields: Sendable {
         /// The `ETag` value (quoted).
         let etag: String
         /// The path the fields were made for (a file's type depends on its name, and a file
@@ -15,6 +16,12 @@ final class ValidatorCache: Sendable {
         let path: String
         /// All four fields, for a 200 or 206.
         let headers: Headers
+
+        init(etag: String, path: String, headers: Headers) {
+            self.etag = etag
+            self.path = path
+            self.headers = headers
+        }
     }
 
     private struct Key: Hashable {

@@ -62,4 +62,19 @@ import Testing
         #expect(response.headers.containsToken("close", in: "Connection"))
         #expect(!response.headers.containsToken("keep-alive", in: "Connection"))
     }
+
+    /// A server's one pass over a handler's fields: framing fields left out whatever their
+    /// case, the rest written as given, and Date, Server and `Connection: close` noticed.
+    @Test func responseHeadPassLeavesOutFramingAndNotesTheRest() {
+        let headers: Headers = ["content-LENGTH": "5", "X-A": "1", "Transfer-Encoding": "chunked", "DATE": "d",
+                                "Connection": "keep-alive, Close", "Server": "s", "X-Connection": "close", "Servers": "x"]
+        var out: [UInt8] = []
+        let facts = headers.appendForResponseHead(to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "X-A: 1\r\nDATE: d\r\nServer: s\r\nX-Connection: close\r\nServers: x\r\n")
+        #expect(facts.hasDate && facts.hasServer && facts.asksToClose)
+        var plain: [UInt8] = []
+        let none = (["Content-Type": "text/plain", "Connection": "keep-alive"] as Headers).appendForResponseHead(to: &plain)
+        #expect(!none.hasDate && !none.hasServer && !none.asksToClose)
+        #expect(String(decoding: plain, as: UTF8.self) == "Content-Type: text/plain\r\n")
+    }
 }
