@@ -184,32 +184,47 @@ public final class FileServer: Sendable {
     /// `.` segments; nil for anything that is not an origin-form path or holds NUL.
     /// `..` segments are left for the kernel to refuse (they cannot climb above the root).
     static func relativePath(of target: String) -> String? {
-        // Over UTF-8 (per request: `dropFirst` on a String walks graphemes).
-        let bytes = target.utf8
-        guard bytes.first == UInt8(ascii: "/") else { return nil }
-        let start = bytes.index(after: bytes.startIndex)
-        let end = bytes[start...].firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
-        let path = target[start..<end]
-        // The kernel resolves `.`, `..` and repeated slashes itself, beneath the root.
-        guard path.utf8.contains(UInt8(ascii: "%")) else { return String(path) }
-        return percentDecoded(path)
+        // Over the UTF-8 bytes (per request; Substring and Character work cost ~1,400
+        // instructions for an 11-byte path).
+        var target = target
+        return target.withUTF8 { bytes -> String? in
+            guard bytes.first == UInt8(ascii: "/") else { return nil }
+            var end = 1
+            var escaped = false
+            while end < bytes.count && bytes[end] != UInt8(ascii: "?") {
+                if bytes[end] == UInt8(ascii: "%") { escaped = true }
+                end += 1
+            }
+            let path = UnsafeBufferPointer(rebasing: bytes[1..<end])
+            // The kernel resolves `.`, `..` and repeated slashes itself, beneath the root.
+            return escaped ? percentDecoded(path) : String(decoding: path, as: UTF8.self)
+        }
     }
 
-    private static func percentDecoded(_ text: Substring) -> String? {
+    private static func percentDecoded(_ text: UnsafeBufferPointer<UInt8>) -> String? {
         var bytes: [UInt8] = []
-        var iterator = Array(text.utf8)[...]
-        while let byte = iterator.popFirst() {
-            if byte == UInt8(ascii: "%") {
-                guard iterator.count >= 2,
-                      let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) else { return nil }
-                iterator = iterator.dropFirst(2)
-                bytes.append(value)
-            } else {
-                bytes.append(byte)
-            }
+        bytes.reserveCapacity(text.count)
+        var index = 0
+        while index < text.count {
+            let byte = text[index]
+            index += 1
+            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
+            guard index + 2 <= text.count,
+                  let high = hexValue(text[index]), let low = hexValue(text[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
         }
         guard !bytes.contains(0), bytes.first != UInt8(ascii: "/") else { return nil }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     private static func plain(_ status: Int, _ text: String, extra: Headers = [:]) -> Response {
