@@ -23,6 +23,81 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
     /// (a gateway parses one URL per request: grapheme-level `String` searching cost 8% of
     /// its CPU).
     public init(_ string: String) throws(ClientError) {
+        if let simple = Self.simple(string) {
+            self = simple
+            return
+        }
+        try self.init(general: string)
+    }
+
+    /// The common URL — `http(s)://name[:port]/path?query` whose host is letters, digits,
+    /// `-` and `.`, with no user information, fragment or dot segment — in one scan of its
+    /// bytes, or nil for anything else (the general parser takes it). A gateway parses a URL
+    /// per request; this is what it sends. `HTTPURLTests` check both agree.
+    static func simple(_ string: String) -> HTTPURL? {
+        var string = string
+        return string.withUTF8 { bytes -> HTTPURL? in
+            func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+            guard bytes.count >= 8, lower(bytes[0]) == UInt8(ascii: "h"), lower(bytes[1]) == UInt8(ascii: "t"),
+                  lower(bytes[2]) == UInt8(ascii: "t"), lower(bytes[3]) == UInt8(ascii: "p") else { return nil }
+            var index = 4
+            let usesTLS = lower(bytes[4]) == UInt8(ascii: "s")
+            if usesTLS { index += 1 }
+            guard index + 3 <= bytes.count, bytes[index] == UInt8(ascii: ":"), bytes[index + 1] == UInt8(ascii: "/"),
+                  bytes[index + 2] == UInt8(ascii: "/") else { return nil }
+            index += 3
+            let hostStart = index
+            while index < bytes.count {
+                let byte = bytes[index]
+                let isNameByte = (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+                guard isNameByte else { break }
+                index += 1
+            }
+            let hostEnd = index
+            guard hostEnd > hostStart else { return nil }
+            var port = usesTLS ? 443 : 80
+            if index < bytes.count && bytes[index] == UInt8(ascii: ":") {
+                index += 1
+                var value = 0, digits = 0
+                while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39, digits < 6 {
+                    value = value * 10 + Int(bytes[index] - 0x30)
+                    digits += 1
+                    index += 1
+                }
+                guard digits > 0, (1...65535).contains(value) else { return nil }
+                port = value
+            }
+            guard index == bytes.count || bytes[index] == UInt8(ascii: "/") || bytes[index] == UInt8(ascii: "?") else { return nil }
+            let targetStart = index
+            var previous: UInt8 = 0
+            var inQuery = false
+            while index < bytes.count {
+                let byte = bytes[index]
+                guard byte > 0x20, byte < 0x7F, byte != UInt8(ascii: "#") else { return nil }
+                if byte == UInt8(ascii: "?") { inQuery = true }
+                if !inQuery && byte == UInt8(ascii: ".") && previous == UInt8(ascii: "/") { return nil }
+                previous = byte
+                index += 1
+            }
+            let target = UnsafeBufferPointer(rebasing: bytes[targetStart...])
+            let text = String(decoding: target, as: UTF8.self)
+            return HTTPURL(scheme: usesTLS ? "https" : "http",
+                           host: String(decoding: UnsafeBufferPointer(rebasing: bytes[hostStart..<hostEnd]), as: UTF8.self),
+                           port: port, target: target.isEmpty || target.first == UInt8(ascii: "?") ? "/" + text : text)
+        }
+    }
+
+    private init(scheme: String, host: String, port: Int, target: String) {
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.target = target
+    }
+
+    /// Any URL the type accepts, with every rule (user information, IPv6 literals,
+    /// percent-encoded hosts, fragments, dot segments, `http+unix`).
+    init(general string: String) throws(ClientError) {
         let utf8 = string.utf8
         guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")),
               utf8[colon...].starts(with: "://".utf8) else {
@@ -35,7 +110,7 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
             guard let path = Self.percentDecoded(rest[..<authorityEnd]), SocketAddress(unixPath: path) != nil else {
                 throw .invalidURL(string, reason: "the host of \(scheme):// must be a socket path, percent-encoded (%2Frun%2Fapp.sock), at most \(SocketAddress.maxUnixPathBytes) bytes")
             }
-            self = try HTTPURL("\(scheme.dropLast(5))://localhost\(rest[authorityEnd...])")
+            self = try HTTPURL(general: "\(scheme.dropLast(5))://localhost\(rest[authorityEnd...])")
             socketPath = path
             return
         }
