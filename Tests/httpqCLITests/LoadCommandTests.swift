@@ -55,10 +55,13 @@ import TestSupport
             let corrected = try #require(report["latency_ms"] as? [String: Double])
             let uncorrected = try #require(report["latency_uncorrected_ms"] as? [String: Double])
             // (Bounds loose enough for a machine busy with other tests: the uncorrected p99 is
-            // a few milliseconds when idle.)
+            // a few milliseconds when idle, but reached 510 ms once under the whole suite, so
+            // the two are compared at p90, where a quarter of the run's sends fall behind the
+            // stall: hundreds of milliseconds corrected, a few uncorrected.)
             #expect(try #require(corrected["p99"]) > 600, "\(result.stdoutText)")
             #expect(try #require(corrected["max"]) > 850, "\(result.stdoutText)")
-            #expect(try #require(uncorrected["p99"]) < corrected["p99"]! / 2, "\(result.stdoutText)")
+            #expect(try #require(corrected["p90"]) > 300, "\(result.stdoutText)")
+            #expect(try #require(uncorrected["p90"]) < corrected["p90"]! / 4, "\(result.stdoutText)")
             #expect(try #require(uncorrected["max"]) > 850, "the C requests in flight did wait: \(result.stdoutText)")
             // The rate held: about 400/s over 4 s, the stalled second's requests sent late, not dropped.
             let requests = try #require(report["requests"] as? Int)
