@@ -13,13 +13,22 @@
 #     8. gateway: the obvious async-handler gateway (Examples/Gateway) vs nginx proxy_pass keepalive
 #     9. fetch vs curl -Z on ten workloads (bodies 0.5-64 KiB, 10-2,000 hosts, order, 5k/50k URLs)
 #    10. how cost grows: fetch 5k-200k URLs, parse 1 MiB-1 GiB in 1 B-64 KiB feeds, serve 1k/10k idle connections
+#    11. serve beside nginx sendfile on and off, under wrk, ab -k and h2load --h1, 615 B to 1 MiB
+#    12. user-space instructions per request (callgrind): httpq serve with and without its logs, nginx
 # Starts its own peers on loopback; bounded (fixed durations and URL lists); cleans up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-3}"; seconds="${2:-5}"
 bash scripts/setup.sh
-if ! command -v gnuplot >/dev/null; then
-  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq gnuplot-nox >/dev/null; else echo "install gnuplot-nox for the chart" >&2; fi
+# Tools only the benchmarks use: the chart, two more load generators, callgrind.
+bench_tools=()
+command -v gnuplot >/dev/null || bench_tools+=(gnuplot-nox)
+command -v ab >/dev/null || bench_tools+=(apache2-utils)
+command -v h2load >/dev/null || bench_tools+=(nghttp2-client)
+command -v valgrind >/dev/null || bench_tools+=(valgrind)
+if [ "${#bench_tools[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq --no-install-recommends "${bench_tools[@]}" >/dev/null
+  else echo "install ${bench_tools[*]} for sections 2, 11 and 12" >&2; fi
 fi
 swift build -c release --product httpq >/dev/null
 swift build -c release --product httpq-gateway-example >/dev/null
@@ -51,3 +60,7 @@ echo; echo "## 9. Fetch beside curl, varied (bodies, hosts, order, URL count)"; 
 python3 scripts/bench_fetch_matrix.py .build/release/httpq "$runs"
 echo; echo "## 10. How cost grows with work (fetch, parse, serve; Docs/performance-scaling.png)"; echo
 python3 scripts/bench_scaling.py .build/release/httpq Docs/performance-scaling.png
+echo; echo "## 11. Server beside nginx tuned both ways, three load generators"; echo
+python3 scripts/bench_serve_matrix.py .build/release/httpq "$runs" "$seconds"
+echo; echo "## 12. User-space instructions per request (callgrind)"; echo
+python3 scripts/serve_instructions.py .build/release/httpq

@@ -20,7 +20,8 @@ public struct Request: Sendable {
     /// is `GET /get HTTP/1.1\r\nHost: httpbin.org\r\n\r\n`.
     public init(method: String, target: String, version: String = "HTTP/1.1",
                 headers: Headers = [:], body: [UInt8] = [], trailers: Headers = [:]) {
-        self.init()
+        // Built in a local and stored once (through `self.init()` the whole request was copied).
+        var parser = MessageParser(role: .request, limits: .default, leniency: [])
         parser.method = method
         parser.target = target
         parser.version = version
@@ -30,6 +31,7 @@ public struct Request: Sendable {
         parser.headIsDerived = true // `buffer` serializes on demand: a server or client sending it never asks
         parser.state = .body
         parser.isComplete = true
+        self.parser = parser
     }
 
     /// The method (`GET`, `POST`, ...), case-sensitive as sent.

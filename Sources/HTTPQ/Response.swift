@@ -14,7 +14,8 @@ public struct Response: Sendable {
     /// Creates a complete response from its fields, like httpq's constructor.
     public init(version: String = "HTTP/1.1", status: Int, reason: String,
                 headers: Headers = [:], body: [UInt8] = [], trailers: Headers = [:]) {
-        self.init()
+        // Built in a local and stored once (through `self.init()` the whole response was copied).
+        var parser = MessageParser(role: .response(answering: "GET"), limits: .default, leniency: [])
         parser.version = version
         parser.status = status
         parser.reason = reason
@@ -24,6 +25,7 @@ public struct Response: Sendable {
         parser.headIsDerived = true // `buffer` serializes on demand: a server or client sending it never asks
         parser.state = .body
         parser.isComplete = true
+        self.parser = parser
     }
 
     /// `HTTP/1.1` or `HTTP/1.0`.

@@ -31,7 +31,14 @@ final class ValidatorCache: Sendable {
         let modifiedNanoseconds: Int
     }
 
-    private let entries = Locked([Key: Fields]())
+    /// The table, and the entry found last: a site's hot file is asked for again and again,
+    /// and comparing four integers is cheaper than hashing them.
+    private struct Table {
+        var byKey: [Key: Fields] = [:]
+        var last: (key: Key, fields: Fields)?
+    }
+
+    private let entries = Locked(Table())
     private let capacity: Int
 
     init(capacity: Int = 4096) { self.capacity = capacity }
@@ -40,7 +47,13 @@ final class ValidatorCache: Sendable {
     /// `Content-Type`, looked up only when the fields are made).
     func fields(for info: SystemCalls.FileStatus, path: String) -> Fields {
         let key = Key(inode: info.inode, size: info.size, modified: info.modified, modifiedNanoseconds: info.modifiedNanoseconds)
-        if let found = entries.withLock({ $0[key] }), found.path == path { return found }
+        let found = entries.withLock { table -> Fields? in
+            if let last = table.last, last.key == key { return last.fields }
+            guard let found = table.byKey[key] else { return nil }
+            table.last = (key, found)
+            return found
+        }
+        if let found, found.path == path { return found }
         let etag = FileServer.entityTag(info)
         var headers = Headers()
         headers.add("Content-Type", ContentType.forPath(path))
@@ -49,8 +62,9 @@ final class ValidatorCache: Sendable {
         headers.add("Accept-Ranges", "bytes")
         let made = Fields(etag: etag, path: path, headers: headers)
         entries.withLock { table in
-            if table.count >= capacity { table.removeAll(keepingCapacity: true) } // a crude bound: start over
-            table[key] = made
+            if table.byKey.count >= capacity { table.byKey.removeAll(keepingCapacity: true) } // a crude bound: start over
+            table.byKey[key] = made
+            table.last = (key, made)
         }
         return made
     }

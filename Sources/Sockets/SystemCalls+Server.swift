@@ -123,7 +123,9 @@ extension SystemCalls {
     /// every component, so no race between a check and the open.
     package static func openBeneath(_ root: Int32, _ path: String) -> Outcome<Int32> {
         while true {
-            let fd = clinux_open_beneath(root, path)
+            // withCString: a short path goes on the stack (the implicit String-to-pointer
+            // conversion allocated a C string array per request).
+            let fd = path.withCString { clinux_open_beneath(root, $0) }
             if fd >= 0 { return .ok(fd) }
             if errno == EINTR || errno == EAGAIN { continue }
             return .failed(errno)
@@ -134,7 +136,7 @@ extension SystemCalls {
     /// valgrind): one component at a time, refusing `..` and every symbolic link (EXDEV).
     package static func openBeneathByComponents(_ root: Int32, _ path: String) -> Outcome<Int32> {
         while true {
-            let fd = clinux_open_beneath_by_components(root, path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+            let fd = path.withCString { clinux_open_beneath_by_components(root, $0, O_RDONLY | O_CLOEXEC | O_NOCTTY) }
             if fd >= 0 { return .ok(fd) }
             if errno == EINTR || errno == EAGAIN { continue }
             return .failed(errno)
@@ -144,7 +146,7 @@ extension SystemCalls {
     /// Opens the directory `path` beneath `root` (the same rules as `openBeneath`).
     package static func openDirectoryBeneath(_ root: Int32, _ path: String) -> Outcome<Int32> {
         while true {
-            let fd = clinux_open_directory_beneath(root, path)
+            let fd = path.withCString { clinux_open_directory_beneath(root, $0) }
             if fd >= 0 { return .ok(fd) }
             if errno == EINTR || errno == EAGAIN { continue }
             return .failed(errno)
