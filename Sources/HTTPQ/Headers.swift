@@ -122,12 +122,7 @@ public struct Headers: Sendable {
 
     static func matches(_ entry: Entry, _ name: String, in bytes: [UInt8]) -> Bool {
         guard entry.name.count == name.utf8.count else { return false }
-        var index = entry.name.lowerBound
-        for byte in name.utf8 {
-            if !sameIgnoringCase(bytes[index], byte) { return false }
-            index += 1
-        }
-        return true
+        return bytes.withUnsafeBufferPointer { matches(entry, name, in: $0) }
     }
 
     /// The same over raw storage.

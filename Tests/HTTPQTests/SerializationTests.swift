@@ -51,4 +51,18 @@ import Testing
         request.body = Array("hi".utf8)
         #expect(request.raw == Array("POST / HTTP/1.1\r\nHost: httpbin.org\r\nContent-Length: 2\r\n\r\nhi".utf8))
     }
+
+    /// A built message's `buffer` is its head as it would be sent, made when asked, and it
+    /// follows later changes to the fields; a parsed message's is the bytes received.
+    @Test func aBuiltMessagesBufferIsItsHeadSerializedNow() throws {
+        var response = Response(status: 200, reason: "OK", headers: ["Content-Length": "2"], body: Array("hi".utf8))
+        #expect(String(decoding: response.buffer, as: UTF8.self) == "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+        #expect(response.buffer == response.rawHead)
+        response.headers.add("X-A", "1")
+        #expect(String(decoding: response.buffer, as: UTF8.self) == "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\n\r\n")
+        let request = Request(method: "GET", target: "/", headers: ["Host": "a"])
+        #expect(String(decoding: request.buffer, as: UTF8.self) == "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        let parsed = try Request.parse("GET / HTTP/1.1\r\nhost:  a \r\n\r\n".utf8)
+        #expect(String(decoding: parsed.buffer, as: UTF8.self) == "GET / HTTP/1.1\r\nhost:  a \r\n\r\n", "the bytes as received")
+    }
 }
