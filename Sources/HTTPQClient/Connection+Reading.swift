@@ -107,8 +107,12 @@ extension Connection {
     /// A whole message arrived: an interim one is passed on, a final one ends the request.
     func responseComplete(extraBytes: Bool) {
         guard let request = core.inFlight else { return }
-        let action = core.messageComplete(status: response.status, isInformational: response.isInformational,
-                                          keepsAlive: response.keepsConnectionAlive, extraBytes: extraBytes)
+        // Read in place: each getter called through `self.response` copied the whole response.
+        let (status, isInformational, keepsAlive) = withUnsafeMutablePointer(to: &response) {
+            ($0.pointee.status, $0.pointee.isInformational, $0.pointee.keepsConnectionAlive)
+        }
+        let action = core.messageComplete(status: status, isInformational: isInformational,
+                                          keepsAlive: keepsAlive, extraBytes: extraBytes)
         switch action {
         case .interim:
             delegate?.connection(self, didReceiveInformational: response)
@@ -120,9 +124,10 @@ extension Connection {
             // An answer before the whole body was sent (a 413, a redirect): the rest is not
             // sent, and the connection, its body cut short, is not reused.
             abandonUpload()
-            let finished = response
-            // An idle connection keeps no message: the next request starts a fresh Response.
-            response = Response()
+            // Moved out, not copied; an idle connection keeps no message: the next request
+            // starts a fresh Response.
+            var finished = Response()
+            swap(&finished, &response)
             requestTimer?.cancel(); requestTimer = nil
             // The idle timer stays: it stops itself when it finds no request in flight, and a
             // next request only moves the time of the last read (no timer restart per request).
