@@ -79,6 +79,14 @@ public struct Headers: Sendable {
         entries.contains { matches($0, name) }
     }
 
+    /// The first `name` field's value as bytes: the fields' storage (shared, not copied) and the
+    /// value's range in it. For an access log that formats the value later, on another thread,
+    /// without making a String per request.
+    package func rawValue(_ name: String) -> (storage: [UInt8], range: Range<Int>)? {
+        guard let entry = entries.first(where: { matches($0, name) }) else { return nil }
+        return (bytes, entry.value)
+    }
+
     /// Appends a field, keeping any existing ones of the same name.
     public mutating func add(_ name: String, _ value: String) {
         let nameRange = append(name)

@@ -197,8 +197,9 @@ public final class Responder: @unchecked Sendable {
         if let log = connection.home.accessLog {
             let headers = request.headers
             log(AccessLogEntry(peer: connection.peer, method: request.method, target: request.target, version: request.version,
-                               status: status, bytes: bodyBytes, seconds: Double(elapsed) / 1e9,
-                               time: loop.now, referer: headers["Referer"], userAgent: headers["User-Agent"]))
+                               status: status, bytes: bodyBytes, seconds: Double(elapsed) / 1e9, time: loop.now,
+                               refererText: headers.rawValue("Referer").map(LoggedText.init),
+                               userAgentText: headers.rawValue("User-Agent").map(LoggedText.init)))
         }
     }
 

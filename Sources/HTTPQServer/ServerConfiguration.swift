@@ -64,6 +64,36 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
+/// A logged field value: bytes in a storage array (a request's head, shared) and their range.
+struct LoggedText: Sendable {
+    let storage: [UInt8]
+    let range: Range<Int>
+
+    init(_ text: String) {
+        storage = Array(text.utf8)
+        range = 0..<storage.count
+    }
+
+    /// `storage[range]`, sharing `storage` when it is small (a request head of up to 1 KiB: the
+    /// usual case), copying the value out of a larger one so a queued entry never holds more
+    /// than about 1 KiB of a request alive.
+    init(storage: [UInt8], range: Range<Int>) {
+        if storage.capacity <= 1024 {
+            self.storage = storage
+            self.range = range
+        } else {
+            self.storage = Array(storage[range])
+            self.range = 0..<self.storage.count
+        }
+    }
+
+    var string: String { String(decoding: storage[range], as: UTF8.self) }
+
+    func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+}
+
 /// One line of an access log: who asked for what and what they got. `AccessLogFormat`
 /// turns it into nginx's `combined` line or a JSON object; `AccessLog` writes those off the
 /// loop's thread.
@@ -85,8 +115,18 @@ public struct AccessLogEntry: Sendable, CustomStringConvertible {
     /// When the response ended: seconds since 1970 (the loop's cached wall-clock time).
     public var time: Double
     /// The request's `Referer` and `User-Agent`, if it had them.
-    public var referer: String?
-    public var userAgent: String?
+    public var referer: String? {
+        get { refererText?.string }
+        set { refererText = newValue.map(LoggedText.init) }
+    }
+    public var userAgent: String? {
+        get { userAgentText?.string }
+        set { userAgentText = newValue.map(LoggedText.init) }
+    }
+    /// The same as bytes: the server hands the request's own head storage and a range, so a
+    /// log line costs no String per request for them (the writer formats the bytes).
+    var refererText: LoggedText?
+    var userAgentText: LoggedText?
 
     /// An entry; `time` defaults to 0 (the server sets it).
     public init(peer: SocketAddress?, method: String, target: String, version: String, status: Int, bytes: Int,
@@ -99,8 +139,17 @@ public struct AccessLogEntry: Sendable, CustomStringConvertible {
         self.bytes = bytes
         self.seconds = seconds
         self.time = time
-        self.referer = referer
-        self.userAgent = userAgent
+        self.refererText = referer.map(LoggedText.init)
+        self.userAgentText = userAgent.map(LoggedText.init)
+    }
+
+    /// An entry whose `Referer` and `User-Agent` are bytes of the request's head.
+    init(peer: SocketAddress?, method: String, target: String, version: String, status: Int, bytes: Int,
+         seconds: Double, time: Double, refererText: LoggedText?, userAgentText: LoggedText?) {
+        self.init(peer: peer, method: method, target: target, version: version, status: status, bytes: bytes,
+                  seconds: seconds, time: time)
+        self.refererText = refererText
+        self.userAgentText = userAgentText
     }
 
     /// `127.0.0.1:5555 "GET / HTTP/1.1" 200 1234 0.120ms`: a short line for debugging.

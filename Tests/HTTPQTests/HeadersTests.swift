@@ -77,4 +77,28 @@ import Testing
         #expect(!none.hasDate && !none.hasServer && !none.asksToClose)
         #expect(String(decoding: plain, as: UTF8.self) == "Content-Type: text/plain\r\n")
     }
+
+    /// The one pass against the four it replaced (write every field but the framing ones,
+    /// then ask for Date, Server and Connection: close), over random field sets.
+    @Test func responseHeadPassAgreesWithFourSeparatePasses() {
+        var generator = SystemRandomNumberGenerator()
+        let names = ["Content-Length", "content-length", "Transfer-Encoding", "TRANSFER-ENCODING", "Connection", "connection",
+                     "Date", "date", "Server", "SERVER", "Servers", "X-Date", "Content-Type", "Dat", "Connectio", "ETag"]
+        let values = ["close", "keep-alive", "Close, upgrade", "x", "", "closed", " close ", "5"]
+        for _ in 0..<2_000 {
+            var headers = Headers()
+            for _ in 0..<Int.random(in: 0...8, using: &generator) {
+                headers.add(names.randomElement(using: &generator)!, values.randomElement(using: &generator)!)
+            }
+            var expected: [UInt8] = []
+            headers.forEachRaw(excluding: ["Content-Length", "Transfer-Encoding", "Connection"]) { name, value in
+                expected += name + Array(": ".utf8) + value + [13, 10]
+            }
+            var out: [UInt8] = []
+            let facts = headers.appendForResponseHead(to: &out)
+            #expect(out == expected, "\(headers)")
+            #expect(facts.hasDate == headers.contains("Date") && facts.hasServer == headers.contains("Server"))
+            #expect(facts.asksToClose == headers.containsToken("close", in: "Connection"), "\(headers)")
+        }
+    }
 }

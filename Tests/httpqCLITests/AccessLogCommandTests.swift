@@ -12,6 +12,9 @@ import Glibc
         ["-r", "0-3", "/index.html"],
         ["-I", "/index.html"],
         ["-H", "If-None-Match: *", "/index.html"],
+        // A head over 1 KiB (the log copies the values out of it instead of holding it), and
+        // bytes outside ASCII to escape.
+        ["-H", "Cookie: " + String(repeating: "c", count: 1_500), "-A", "agent/1 \u{E9}", "-e", "http://r.test/\u{E4}", "/index.html"],
     ]
 
     /// Each line without its `[time]` (the rest must be byte for byte nginx's).
