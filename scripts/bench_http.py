@@ -152,16 +152,17 @@ if __name__ == "__main__":
         raise SystemExit(__doc__)
 
 
-def wrk_alternating(ports, pids, paths, runs, seconds, cpu_seconds):
+def wrk_alternating(ports, pids, paths, runs, seconds, cpu_seconds, extra=()):
     """wrk -t1 -c64 against each server in turn, `runs` times per path: for each path, the
-    median requests/s and server CPU µs per request of each server ({name: value} each)."""
+    median requests/s and server CPU µs per request of each server ({name: value} each).
+    `extra`: more wrk arguments (request fields: `-H`, `User-Agent: ...`)."""
     results = []
     for path in paths:
         rps = {n: [] for n in ports}; cpu = {n: [] for n in ports}
         for _ in range(runs):
             for name, port in ports.items():
                 before = cpu_seconds(pids[name])
-                out, _, _ = run(["wrk", "-t1", "-c64", f"-d{seconds}s", f"http://127.0.0.1:{port}/{path}"], timeout=seconds + 30)
+                out, _, _ = run(["wrk", "-t1", "-c64", f"-d{seconds}s", *extra, f"http://127.0.0.1:{port}/{path}"], timeout=seconds + 30)
                 value, count = requests_of(out)
                 rps[name].append(value)
                 cpu[name].append((cpu_seconds(pids[name]) - before) * 1e6 / (count or value * seconds))
