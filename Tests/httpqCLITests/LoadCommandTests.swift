@@ -74,6 +74,30 @@ import TestSupport
         }
     }
 
+    /// The server stops before the end and answers only after the time is up: the answers
+    /// arrive late, each worker is then behind schedule, and the sends it owed but never made
+    /// are unfinished (they were lost from the count: a run 2,026 sends behind said 0).
+    @Test func sendsOwedAtTheEndAreUnfinished() async throws {
+        try await offPool {
+            let served = try ServeCommandTests.Served()
+            let pid = served.process.pid
+            let stopper = Thread {
+                usleep(1_000_000)
+                kill(pid, SIGSTOP)
+                usleep(1_100_000) // past the 2 s run, within its 200 ms of grace
+                kill(pid, SIGCONT)
+            }
+            stopper.start()
+            let result = try ChildProcess.run(CLI.executable, ["load", "-R", "400", "-c", "2", "-d", "2", "--json", served.base + "/index.html"],
+                                              timeout: .seconds(60))
+            kill(pid, SIGCONT)
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any], "\(result.stdoutText)")
+            let requests = try #require(report["requests"] as? Int), unfinished = try #require(report["unfinished"] as? Int)
+            #expect((700...900).contains(requests + unfinished), "\(result.stdoutText)")
+            #expect(unfinished >= 200, "about a second of sends never went: \(result.stdoutText)")
+        }
+    }
+
     /// A server that takes connections and never answers: no latency to report, so the
     /// open loop says what its schedule owed (`unfinished`: in flight at the end, or due and
     /// never sent), and the run still ends on time with exit status 1.
