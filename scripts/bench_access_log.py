@@ -10,11 +10,11 @@ and Referer (which the log writes and wrk does not send); requests/s and server 
 The issue's bar: logging costs httpq at most 5% of its requests/s. Bounded: fixed durations,
 timeouts on every child; starts and stops its servers.
 """
-import os, shutil, subprocess, sys, tempfile
+import os, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_http import free_port, wait_port, wrk_alternating  # noqa: E402
+from bench_http import free_port, wait_port, wrk_alternating, stop_all  # noqa: E402
 from compare_builds import cpu_seconds  # noqa: E402
 
 
@@ -68,9 +68,7 @@ def main():
         lines = sum(1 for _ in open(f"{work}/httpq.log"))
         print(f"\nhttpq wrote {lines:,} combined lines.")
     finally:
-        for s in servers:
-            s.terminate(); s.wait(timeout=30)
-        shutil.rmtree(work)
+        stop_all(servers, work)
 
 
 if __name__ == "__main__":

@@ -11,11 +11,11 @@
 wrk -t1 -c64 against each gateway; requests/s, their ratio, and each gateway's CPU per request.
 Bounded: fixed durations, timeouts on every child; starts and stops its servers.
 """
-import os, shutil, subprocess, sys, tempfile
+import os, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_http import free_port, wait_port, wrk_alternating  # noqa: E402
+from bench_http import free_port, wait_port, wrk_alternating, stop_all  # noqa: E402
 from compare_builds import cpu_seconds  # noqa: E402
 
 
@@ -56,9 +56,7 @@ def main():
             print(f"| {label} | {m['nginx proxy_pass']:,.0f} | {m['httpq async handler']:,.0f} | "
                   f"{m['httpq async handler'] / m['nginx proxy_pass']:.2f}x | {c['nginx proxy_pass']:.1f} / {c['httpq async handler']:.1f} |")
     finally:
-        for s in servers:
-            s.terminate(); s.wait(timeout=30)
-        shutil.rmtree(work)
+        stop_all(servers, work)
 
 
 if __name__ == "__main__":

@@ -152,6 +152,13 @@ if __name__ == "__main__":
         raise SystemExit(__doc__)
 
 
+def stop_all(servers, work):
+    """Stops the servers a benchmark started and removes its working directory."""
+    for server in servers:
+        server.terminate(); server.wait(timeout=30)
+    shutil.rmtree(work)
+
+
 def wrk_alternating(ports, pids, paths, runs, seconds, cpu_seconds, extra=()):
     """wrk -t1 -c64 against each server in turn, `runs` times per path: for each path, the
     median requests/s and server CPU µs per request of each server ({name: value} each).

@@ -15,7 +15,7 @@ import os, re, shutil, statistics, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_http import free_port, wait_port, run  # noqa: E402
+from bench_http import free_port, wait_port, run, stop_all  # noqa: E402
 from compare_builds import cpu_seconds  # noqa: E402
 
 FILES = (("615 B", "index.html", None), ("1 KiB", "1k.bin", 1024), ("100 KiB", "100k.bin", 100 * 1024), ("1 MiB", "1m.bin", 1 << 20))
@@ -96,9 +96,7 @@ def main():
                       + f" | {m['httpq'] / off if off else 0:.2f} | {m['httpq'] / on if on else 0:.2f} | "
                       + " / ".join(f"{c[n]:.1f}" for n in names) + " |", flush=True)
     finally:
-        for s in servers:
-            s.terminate(); s.wait(timeout=30)
-        shutil.rmtree(work)
+        stop_all(servers, work)
 
 
 if __name__ == "__main__":
