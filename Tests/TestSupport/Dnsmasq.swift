@@ -14,12 +14,24 @@ public final class Dnsmasq: @unchecked Sendable {
     /// `records` adds names with addresses of their own (`["two.httpq": ["127.0.0.2", "127.0.0.1"]]`);
     /// dnsmasq answers them in reverse (the last given first).
     public init(records: [String: [String]] = [:]) throws {
-        port = freePort()
         let extra = records.flatMap { name, addresses in addresses.map { "--address=/\(name)/\($0)" } }
-        process = try ChildProcess("/usr/sbin/dnsmasq", ["--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-                             "--listen-address=127.0.0.1", "--bind-interfaces", "--port=\(port)",
-                             "--address=/test.httpq/127.0.0.1", "--user=root", "--pid-file="] + extra)
-        usleep(200_000) // dnsmasq binds at once; give it a moment (no readiness signal on UDP)
+        // dnsmasq binds at once and exits when it cannot (a port from `freePort()` may be
+        // taken by then): still running after a moment means it holds the port (there is no
+        // readiness signal on UDP); otherwise another port is tried.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = freePort()
+            let process = try ChildProcess("/usr/sbin/dnsmasq", ["--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+                                 "--listen-address=127.0.0.1", "--bind-interfaces", "--port=\(port)",
+                                 "--address=/test.httpq/127.0.0.1", "--user=root", "--pid-file="] + extra)
+            usleep(200_000)
+            if process.isRunning || attempt == 3 {
+                self.port = port
+                self.process = process
+                return
+            }
+        }
     }
 
     deinit {

@@ -28,24 +28,37 @@ public final class Tinyproxy: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-tinyproxy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         chmod(directory.path, 0o777) // it may drop to nobody to write its log
-        port = freePort()
-        let config = """
-        Port \(port)
-        Listen 127.0.0.1
-        Timeout 30
-        MaxClients 200
-        LogFile "\(directory.path)/tinyproxy.log"
-        LogLevel Connect
-        PidFile "\(directory.path)/tinyproxy.pid"
-        Allow 127.0.0.1
-        \(credentials.map { "BasicAuth \($0.user) \($0.password)" } ?? "")
-        """
-        let file = directory.appendingPathComponent("tinyproxy.conf")
-        try config.write(to: file, atomically: true, encoding: .utf8)
-        process = try ChildProcess("/usr/bin/tinyproxy", ["-d", "-c", file.path])
-        for _ in 0..<500 {
-            if canConnect(port: port) { return }
-            usleep(10_000)
+        // As `Nginx`: the pid file is written once the port is bound, so a pid file and a
+        // connection mean this tinyproxy listens there (not another test's server that took the
+        // port first); a bind failure ends the process, and another port is tried.
+        let pidFile = directory.appendingPathComponent("tinyproxy.pid").path
+        for _ in 0..<3 {
+            let port = freePort()
+            let config = """
+            Port \(port)
+            Listen 127.0.0.1
+            Timeout 30
+            MaxClients 200
+            LogFile "\(directory.path)/tinyproxy.log"
+            LogLevel Connect
+            PidFile "\(pidFile)"
+            Allow 127.0.0.1
+            \(credentials.map { "BasicAuth \($0.user) \($0.password)" } ?? "")
+            """
+            let file = directory.appendingPathComponent("tinyproxy.conf")
+            try config.write(to: file, atomically: true, encoding: .utf8)
+            unlink(pidFile)
+            let process = try ChildProcess("/usr/bin/tinyproxy", ["-d", "-c", file.path])
+            for _ in 0..<500 where process.isRunning {
+                if access(pidFile, F_OK) == 0 && canConnect(port: port) {
+                    self.port = port
+                    self.process = process
+                    return
+                }
+                usleep(10_000)
+            }
+            process.kill()
+            _ = process.wait(timeout: .seconds(5))
         }
         throw PeerError.didNotStart("tinyproxy", readTextFile(directory.appendingPathComponent("tinyproxy.log").path))
     }
