@@ -2,13 +2,15 @@ import Locks
 
 /// Swift concurrency on the loop: the loop as an executor, and awaiting work done on it.
 extension EventLoop: SerialExecutor, TaskExecutor {
-    /// Runs a job on the loop's thread, in submission order.
+    /// Runs a job on the loop's thread, in submission order (queued as it is: no closure
+    /// is allocated per job).
     public func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        execute {
-            job.runSynchronously(isolatedTo: self.asUnownedSerialExecutor(),
-                                 taskExecutor: self.asUnownedTaskExecutor())
-        }
+        submit(.job(UnownedJob(job)))
+    }
+
+    /// Runs a queued job on this loop, as its serial and its task executor.
+    func runJob(_ job: UnownedJob) {
+        job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
     }
 
     /// This loop as an unowned serial executor (for an actor's `unownedExecutor`).

@@ -11,7 +11,7 @@ extension EventLoop {
     /// Loop's thread only. A host calls `runOnce(blocking: false)` again after this long.
     public var timeUntilNextTimer: Double? {
         preconditionInLoop()
-        if tasks.withLock({ !$0.pending.isEmpty }) { return 0 }
+        if !tasks.isEmpty { return 0 }
         var earliest: Double?
         active.forEach { watcher in
             guard let timer = watcher as? ScheduledTimer else { return }

@@ -18,15 +18,13 @@ public final class EventLoop: @unchecked Sendable {
     /// The backend libev chose or was told to use.
     public let backend: Backend
 
-    let tasks = Locked(TaskQueue())
-    /// The loop's half of the task queue's double buffer (loop-confined).
-    var spareTasks: [@Sendable () -> Void] = []
+    let tasks = TaskQueue()
     let wakeup: UnsafeMutablePointer<ev_async>
     /// `pthread_self()` of the thread running the loop, 0 when nobody runs it.
     let owner = Atomic<UInt>(0)
     let stopRequested = Atomic<Bool>(false)
     /// Active watchers, strongly held: the loop keeps what it will call alive.
-    var active = WatcherList()
+    let active = WatcherList()
     /// Set when a `HostedEventLoop` polls this loop for a host thread.
     weak var hosted: HostedEventLoop?
     private var readBuffer: UnsafeMutableRawBufferPointer?

@@ -15,13 +15,13 @@ public final class IOWatcher: Watcher, @unchecked Sendable {
         self.fileDescriptor = fileDescriptor
         self.events = events
         self.handler = handler
-        io = .allocate(capacity: 1)
+        io = allocateWatcherStruct(ev_io.self)
         super.init(loop: loop)
         cev_io_init(io, ioCallback, fileDescriptor, events.rawValue)
         cev_set_data(io, Unmanaged.passUnretained(self).toOpaque())
     }
 
-    deinit { io.deallocate() }
+    deinit { freeWatcherStruct(io) }
 
     /// What the descriptor is watched for. Setting an empty set pauses the watcher;
     /// setting a non-empty one resumes it (unless cancelled).

@@ -4,20 +4,20 @@ import CEv
 /// A timer cancelled before it fires never runs.
 public final class ScheduledTimer: Watcher, @unchecked Sendable {
     let timer: UnsafeMutablePointer<ev_timer>
-    private var handler: (@Sendable () -> Void)?
+    private var handler: PendingWork?
     /// Whether the timer fires again after each period.
     public let isRepeating: Bool
 
-    init(loop: EventLoop, after: Duration, repeating: Duration?, handler: @escaping @Sendable () -> Void) {
+    init(loop: EventLoop, after: Duration, repeating: Duration?, handler: PendingWork) {
         self.handler = handler
         isRepeating = repeating != nil
-        timer = .allocate(capacity: 1)
+        timer = allocateWatcherStruct(ev_timer.self)
         super.init(loop: loop)
         cev_timer_init(timer, timerCallback, after.seconds, repeating?.seconds ?? 0)
         cev_set_data(timer, Unmanaged.passUnretained(self).toOpaque())
     }
 
-    deinit { timer.deallocate() }
+    deinit { freeWatcherStruct(timer) }
 
     override func startWatcher() { ev_timer_start(loop.raw, timer) }
     override func stopWatcher() { ev_timer_stop(loop.raw, timer) }
@@ -29,15 +29,24 @@ public final class ScheduledTimer: Watcher, @unchecked Sendable {
     }
 
     func fire() {
-        // libev has already stopped a one-shot timer; let go of it after the callback.
-        defer {
-            if !isRepeating {
-                loop.active.remove(self)
-                handler = nil // a one-shot timer never fires again
-            }
+        guard !isRepeating else {
+            guard !isCancelled, let handler else { return }
+            Self.run(handler, on: loop)
+            return
         }
-        guard !isCancelled, let handler else { return }
-        handler()
+        // A one-shot timer, which libev has already stopped: its handler is taken out (it
+        // never fires again; no copy to retain), and the loop lets go of the timer after the
+        // callback (which may cancel it: then it is already gone from the list).
+        if let handler = handler.take(), !isCancelled { Self.run(handler, on: loop) }
+        loop.active.remove(self)
+    }
+
+    private static func run(_ work: consuming PendingWork, on loop: EventLoop) {
+        switch consume work {
+        case .closure(let body): body()
+        case .task(let task): task.run()
+        case .job(let job): loop.runJob(job)
+        }
     }
 
     override func releaseHandler() {
@@ -51,8 +60,21 @@ extension EventLoop {
     @discardableResult
     public func schedule(after delay: Duration, repeating period: Duration? = nil,
                          _ body: @escaping @Sendable () -> Void) -> ScheduledTimer {
+        schedule(after: delay, repeating: period, work: .closure(body))
+    }
+
+    /// Runs `task.run()` on the loop's thread after `delay`, and then every `period` if
+    /// given, with no closure to allocate (see `LoopTask`). Safe from any thread; returns a
+    /// handle to cancel it.
+    @discardableResult
+    public func schedule(after delay: Duration, repeating period: Duration? = nil,
+                         _ task: some LoopTask) -> ScheduledTimer {
+        schedule(after: delay, repeating: period, work: .task(task))
+    }
+
+    private func schedule(after delay: Duration, repeating period: Duration?, work: PendingWork) -> ScheduledTimer {
         precondition(period.map { $0 > .zero } ?? true, "a repeating timer needs a positive period")
-        let timer = ScheduledTimer(loop: self, after: max(delay, .zero), repeating: period, handler: body)
+        let timer = ScheduledTimer(loop: self, after: max(delay, .zero), repeating: period, handler: work)
         if isInLoopOrIdle {
             timer.activate()
         } else {
@@ -65,8 +87,13 @@ extension EventLoop {
 extension Duration {
     /// The duration in seconds, as libev's `ev_tstamp` and the loop's `now` count time;
     /// shared by the package's modules (one conversion, not one per module).
+    /// (From the 128-bit count of attoseconds by its two halves: `components` divides
+    /// 128-bit integers and `Double(Int128)` takes a generic path, each a fifth of a
+    /// zero-delay timer's cost; this is a dozen instructions.)
     package var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) * 1e-18
+        let attoseconds = self.attoseconds
+        let high = Double(Int64(truncatingIfNeeded: attoseconds >> 64))
+        let low = Double(UInt64(truncatingIfNeeded: attoseconds))
+        return (high * 18_446_744_073_709_551_616.0 + low) * 1e-18
     }
 }

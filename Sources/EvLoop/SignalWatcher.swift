@@ -11,13 +11,13 @@ public final class SignalWatcher: Watcher, @unchecked Sendable {
     init(loop: EventLoop, signal: Int32, handler: @escaping @Sendable (Int32) -> Void) {
         self.signal = signal
         self.handler = handler
-        watcher = .allocate(capacity: 1)
+        watcher = allocateWatcherStruct(ev_signal.self)
         super.init(loop: loop)
         cev_signal_init(watcher, signalCallback, signal)
         cev_set_data(watcher, Unmanaged.passUnretained(self).toOpaque())
     }
 
-    deinit { watcher.deallocate() }
+    deinit { freeWatcherStruct(watcher) }
 
     override func startWatcher() { ev_signal_start(loop.raw, watcher) }
     override func stopWatcher() { ev_signal_stop(loop.raw, watcher) }

@@ -1,39 +1,131 @@
 import CEv
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Closures submitted from any thread, waiting for the loop. Guarded by `EventLoop.tasks`.
-struct TaskQueue {
-    var pending: [@Sendable () -> Void] = []
-    /// Whether an `ev_async_send` is already on its way; one wake-up serves a whole batch.
-    var wakeupPending = false
+/// One piece of work waiting for the loop. A closure, an object or a job sit in the queue
+/// as they are: an enum's payload keeps a closure's own representation, where an array of
+/// bare closures would wrap each one in a reabstraction thunk (a second allocation).
+enum PendingWork: Sendable {
+    case closure(@Sendable () -> Void)
+    case task(any LoopTask)
+    case job(UnownedJob)
+}
+
+/// Work submitted from any thread, waiting for the loop: a buffer behind a pthread mutex
+/// (ThreadSanitizer sees it), and the loop's own buffer, which trade places at each
+/// drain, so a steady stream of `execute` reuses their storage instead of allocating.
+///
+/// Plain buffers rather than arrays: submitting is a lock, a store and an unlock, as in C;
+/// draining moves each item out once (an array's iteration copies each item and destroys
+/// it twice, and every append checks uniqueness). That halved an `execute`.
+final class TaskQueue: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    // Guarded by `mutex`.
+    private var pending: UnsafeMutablePointer<PendingWork>
+    private var count = 0
+    private var capacity: Int
+    private var wakeupPending = false
+    // The loop's buffer (loop-confined); absent while a drain runs, so a drain nested in
+    // a task (a hosted loop invoked from a task) takes a buffer of its own.
+    private var spare: (buffer: UnsafeMutablePointer<PendingWork>, capacity: Int)?
+
+    private static let initialCapacity = 64
+    /// A batch buffer grown past this is freed after its drain instead of kept.
+    private static let keptCapacity = 4_096
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pending = .allocate(capacity: Self.initialCapacity)
+        capacity = Self.initialCapacity
+        spare = (.allocate(capacity: Self.initialCapacity), Self.initialCapacity)
+    }
+
+    deinit {
+        pending.deinitialize(count: count)
+        pending.deallocate()
+        spare?.buffer.deallocate()
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Queues `work`; true when the loop must be woken (no wake-up is on its way: one
+    /// wake-up serves a whole batch). Any thread.
+    @inline(__always)
+    func append(_ work: consuming PendingWork) -> Bool {
+        pthread_mutex_lock(mutex)
+        if count == capacity { grow() }
+        (pending + count).initialize(to: work)
+        count += 1
+        let mustWake = !wakeupPending
+        wakeupPending = true
+        pthread_mutex_unlock(mutex)
+        return mustWake
+    }
+
+    /// Whether work is waiting (for a host deciding how long to sleep). Any thread.
+    var isEmpty: Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return count == 0
+    }
+
+    /// Runs everything queued so far, in order, each exactly once; work queued meanwhile
+    /// waits for the next drain. Loop's thread.
+    func drain(_ run: (consuming PendingWork) -> Void) {
+        let replacement = spare ?? (.allocate(capacity: Self.initialCapacity), Self.initialCapacity)
+        spare = nil
+        pthread_mutex_lock(mutex)
+        let batch = pending, batchCount = count, batchCapacity = capacity
+        (pending, capacity, count) = (replacement.buffer, replacement.capacity, 0)
+        wakeupPending = false
+        pthread_mutex_unlock(mutex)
+        for index in 0..<batchCount { run((batch + index).move()) }
+        if batchCapacity <= Self.keptCapacity, spare == nil {
+            spare = (batch, batchCapacity)
+        } else {
+            batch.deallocate()
+        }
+    }
+
+    /// Doubles the submitters' buffer (the lock is held).
+    private func grow() {
+        let larger = UnsafeMutablePointer<PendingWork>.allocate(capacity: capacity * 2)
+        larger.moveInitialize(from: pending, count: count)
+        pending.deallocate()
+        pending = larger
+        capacity *= 2
+    }
 }
 
 extension EventLoop {
     /// Runs `task` on the loop's thread, soon. Safe from any thread; closures submitted
     /// from one thread run in the order submitted, each exactly once.
     public func execute(_ task: @escaping @Sendable () -> Void) {
-        let mustWake = tasks.withLock { queue in
-            queue.pending.append(task)
-            if queue.wakeupPending { return false }
-            queue.wakeupPending = true
-            return true
-        }
-        if mustWake { ev_async_send(raw, wakeup) }
+        submit(.closure(task))
+    }
+
+    /// Runs `task.run()` on the loop's thread, soon, without allocating (see `LoopTask`).
+    /// Safe from any thread; ordered with closures and other tasks submitted from the same
+    /// thread.
+    public func execute(_ task: some LoopTask) {
+        submit(.task(task))
+    }
+
+    /// Queues `work` and wakes the loop if no wake-up is on its way.
+    @inline(__always)
+    func submit(_ work: consuming PendingWork) {
+        if tasks.append(work) { ev_async_send(raw, wakeup) }
     }
 
     /// Runs everything submitted so far, in one batch; what is submitted meanwhile runs in the next.
-    /// Two arrays take turns (the submitters' and the loop's), so a steady stream of
-    /// `execute` reuses their storage instead of growing a new array for every batch.
     func drainTasks() {
-        var batch = spareTasks
-        spareTasks = []
-        tasks.withLock { queue in
-            queue.wakeupPending = false
-            swap(&queue.pending, &batch)
-        }
-        for task in batch { task() }
-        if batch.capacity <= 4_096 {
-            batch.removeAll(keepingCapacity: true)
-            spareTasks = batch
+        tasks.drain { work in
+            switch consume work {
+            case .closure(let body): body()
+            case .task(let task): task.run()
+            case .job(let job): runJob(job)
+            }
         }
     }
 

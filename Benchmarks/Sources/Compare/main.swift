@@ -84,8 +84,18 @@ let executeResults = medians([
     ("C", { precondition(peer_libev_execute(operations) == operations) }),
     ("NIO", { ReactorWork.nioExecute(nio.next(), count: operations) }),
 ])
+let executeTaskResults = medians([
+    ("EvLoop", { ReactorWork.evLoopExecuteTasks(evThread.loop, count: operations) }),
+    ("C", { precondition(peer_libev_execute(operations) == operations) }),
+    ("NIO", { ReactorWork.nioExecute(nio.next(), count: operations) }),
+])
 let timerResults = medians([
     ("EvLoop", { ReactorWork.evLoopTimers(count: operations) }),
+    ("C", { precondition(peer_libev_timers(operations) == operations) }),
+    ("NIO", { ReactorWork.nioTimers(nio.next(), count: operations) }),
+])
+let timerTaskResults = medians([
+    ("EvLoop", { ReactorWork.evLoopTimerTasks(count: operations) }),
     ("C", { precondition(peer_libev_timers(operations) == operations) }),
     ("NIO", { ReactorWork.nioTimers(nio.next(), count: operations) }),
 ])
@@ -94,8 +104,10 @@ let pingResults = medians([
     ("C", { precondition(peer_libev_pingpong(pingRounds) == pingRounds) }),
 ])
 let reactorRows: [(String, [(String, Double)], Int)] = [
-    ("execute (hop from another thread)", executeResults, operations),
-    ("timers (schedule + fire, zero delay)", timerResults, operations),
+    ("execute, closure (hop from another thread)", executeResults, operations),
+    ("execute, LoopTask (hop from another thread)", executeTaskResults, operations),
+    ("timers, closure (schedule + fire, zero delay)", timerResults, operations),
+    ("timers, LoopTask (schedule + fire, zero delay)", timerTaskResults, operations),
     ("socketpair ping-pong (round trips)", pingResults, pingRounds),
 ]
 for (name, results, count) in reactorRows {

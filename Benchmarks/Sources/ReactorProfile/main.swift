@@ -11,9 +11,15 @@ case "execute":
     let thread = try EventLoopThread()
     ReactorWork.evLoopExecute(thread.loop, count: count)
     try thread.shutdown()
+case "execute-tasks":
+    let thread = try EventLoopThread()
+    ReactorWork.evLoopExecuteTasks(thread.loop, count: count)
+    try thread.shutdown()
 case "timers":
     ReactorWork.evLoopTimers(count: count)
+case "timer-tasks":
+    ReactorWork.evLoopTimerTasks(count: count)
 default:
-    fatalError("usage: ReactorProfile execute|timers [COUNT]")
+    fatalError("usage: ReactorProfile execute|execute-tasks|timers|timer-tasks [COUNT]")
 }
 print("\(work): \(count)")

@@ -15,6 +15,14 @@ public enum ReactorWork {
         done.wait()
     }
 
+    /// The same work as `LoopTask`s: one object submitted `count` times (C's function and
+    /// argument), so no closure context is allocated per call.
+    public static func evLoopExecuteTasks(_ loop: EvLoop.EventLoop, count: Int) {
+        let task = CountingTask(target: count)
+        for _ in 0..<count { loop.execute(task) }
+        task.done.wait()
+    }
+
     /// The same with a NIO loop.
     public static func nioExecute(_ loop: any NIOCore.EventLoop, count: Int) {
         let counter = Counter(), done = DispatchSemaphore(value: 0)
@@ -26,6 +34,14 @@ public enum ReactorWork {
     public static func evLoopTimers(count: Int) {
         let loop = try! EvLoop.EventLoop(), counter = Counter()
         for _ in 0..<count { loop.schedule(after: .zero) { if counter.increment() == count { loop.stop() } } }
+        loop.run()
+    }
+
+    /// The same with one `LoopTask` for every timer (C's callback and box), so the timer
+    /// object is the only allocation per timer besides libev's.
+    public static func evLoopTimerTasks(count: Int) {
+        let loop = try! EvLoop.EventLoop(), task = CountingTask(target: count, stopping: loop)
+        for _ in 0..<count { loop.schedule(after: .zero, task) }
         loop.run()
     }
 
@@ -61,6 +77,20 @@ public enum ReactorWork {
         loop.run()
         sideA.cancel(); sideB.cancel()
         close(a); close(b)
+    }
+}
+
+/// Counts its runs on the loop; at `target`, signals `done` or stops `stopping`.
+final class CountingTask: LoopTask, @unchecked Sendable {
+    let target: Int
+    let done = DispatchSemaphore(value: 0)
+    let stopping: EvLoop.EventLoop?
+    private var runs = 0
+    init(target: Int, stopping: EvLoop.EventLoop? = nil) { self.target = target; self.stopping = stopping }
+    func run() {
+        runs += 1
+        guard runs == target else { return }
+        if let stopping { stopping.stop() } else { done.signal() }
     }
 }
 
