@@ -31,8 +31,8 @@ extension Headers {
     /// trimmed), without building a String: the per-message keep-alive check
     /// (`containsToken("close", in: "Connection")`).
     public func containsToken(_ token: String, in name: String) -> Bool {
-        var token = token // a small literal: its bytes on the stack, no array per call
-        return token.withUTF8 { wanted in
+        var token = token, name = name // small literals: their bytes on the stack, no array per call
+        return token.withUTF8 { wanted in name.withUTF8 { name in
             bytes.withUnsafeBufferPointer { bytes in
                 for entry in entries where Self.matches(entry, name, in: bytes) {
                     var start = entry.value.lowerBound
@@ -56,7 +56,7 @@ extension Headers {
                 }
                 return false
             }
-        }
+        } }
     }
 
     /// Comma-separated list items of a list-valued field, trimmed and lowercased.

@@ -54,7 +54,7 @@ public struct Headers: Sendable {
     /// The first value of `name` (case-insensitive). Setting replaces every field of that
     /// name with one at the position of the first (or appends it); setting nil removes them.
     public subscript(name: String) -> String? {
-        get { entries.first { matches($0, name) }.map { text($0.value) } }
+        get { withMatcher(name) { entries.first(where: $0) }.map { text($0.value) } }
         set {
             guard let newValue else { remove(name); return }
             guard let first = entries.firstIndex(where: { matches($0, name) }) else {
@@ -71,19 +71,19 @@ public struct Headers: Sendable {
 
     /// Every value of `name` (case-insensitive), in order, one per field line.
     public func values(for name: String) -> [String] {
-        entries.compactMap { matches($0, name) ? text($0.value) : nil }
+        withMatcher(name) { matches in entries.compactMap { matches($0) ? text($0.value) : nil } }
     }
 
     /// Whether a field named `name` (case-insensitive) is present.
     public func contains(_ name: String) -> Bool {
-        entries.contains { matches($0, name) }
+        withMatcher(name) { entries.contains(where: $0) }
     }
 
     /// The first `name` field's value as bytes: the fields' storage (shared, not copied) and the
     /// value's range in it. For an access log that formats the value later, on another thread,
     /// without making a String per request.
     package func rawValue(_ name: String) -> (storage: [UInt8], range: Range<Int>)? {
-        guard let entry = entries.first(where: { matches($0, name) }) else { return nil }
+        guard let entry = withMatcher(name, { entries.first(where: $0) }) else { return nil }
         return (bytes, entry.value)
     }
 
@@ -111,7 +111,8 @@ public struct Headers: Sendable {
 
     private mutating func append(_ string: String) -> Range<Int> {
         let start = bytes.count
-        bytes.append(contentsOf: string.utf8)
+        var string = string // contiguous UTF-8 (a copy only for a bridged string): one memcpy
+        string.withUTF8 { bytes.append(contentsOf: $0) }
         return start..<bytes.count
     }
 
@@ -126,6 +127,30 @@ public struct Headers: Sendable {
     /// Whether the entry's name equals `name`, ASCII case-insensitively, without making a String.
     private func matches(_ entry: Entry, _ name: String) -> Bool {
         Self.matches(entry, name, in: bytes)
+    }
+
+    /// Calls `body` with a test for "this entry is named `name`" (ASCII case-insensitive)
+    /// that reads the name's UTF-8 bytes once: iterating `name.utf8` again for every entry
+    /// was most of a keep-alive check (700 instructions for a response's eight fields).
+    func withMatcher<R>(_ name: String, _ body: ((Entry) -> Bool) -> R) -> R {
+        var name = name
+        return name.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { storage in
+                body { entry in Self.matches(entry, wanted, in: storage) }
+            }
+        }
+    }
+
+    /// Whether the entry's name is `name`'s bytes, ASCII case-insensitively.
+    @inline(__always)
+    static func matches(_ entry: Entry, _ name: UnsafeBufferPointer<UInt8>, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard entry.name.count == name.count else { return false }
+        var index = entry.name.lowerBound
+        for byte in name {
+            if !sameIgnoringCase(bytes[index], byte) { return false }
+            index += 1
+        }
+        return true
     }
 
     static func matches(_ entry: Entry, _ name: String, in bytes: [UInt8]) -> Bool {

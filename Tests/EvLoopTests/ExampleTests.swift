@@ -24,8 +24,29 @@ func example() throws {
     try thread.shutdown()
 }
 
+/// Docs/EventLoop.md, "Work without allocating: LoopTask", as written there.
+final class Flush: LoopTask, @unchecked Sendable {
+    var runs = 0                 // touched on the loop's thread only
+    func run() { runs += 1 }
+}
+
+func loopTaskExample(_ loop: EventLoop) {
+    let flush = Flush()
+    loop.execute(flush)                                  // from any thread
+    loop.schedule(after: .milliseconds(5), flush)        // a timer running the same object
+    loop.schedule(after: .milliseconds(20)) { loop.stop() }
+    loop.run()
+    precondition(flush.runs == 2, "the task ran \(flush.runs) times")
+}
+
 @Suite struct ExampleTests {
     @Test func issueExampleRunsAsWritten() throws {
         try example()
+    }
+
+    @Test func loopTaskExampleRunsAsWritten() throws {
+        let loop = try EventLoop()
+        loopTaskExample(loop)
+        loop.releaseWatchers()
     }
 }
