@@ -31,14 +31,9 @@ public final class Nginx: @unchecked Sendable {
             "ssl_certificate \($0.certificate); ssl_certificate_key \($0.key); ssl_protocols TLSv1.2 TLSv1.3;"
         } ?? ""
         let pidFile = prefix.appendingPathComponent("nginx.pid").path
-        // A port from `freePort()` is free only until someone binds it: another test's server
-        // may take it before nginx does, and a connection to the port would then reach that
-        // server. nginx writes its pid file only after it has bound every `listen`, so a pid
-        // file and a connection mean this nginx is the one listening; a bind failure (the
-        // process gone, or no pid file within the wait) takes another port, up to three times.
-        var log = ""
-        for _ in 0..<3 {
-            let port = freePort()
+        let (prefix, rootPath) = (self.prefix, root.path) // not `self` in the closure: it is not all set yet
+        // Started on a port it is seen to hold (see `startHoldingAFreePort`).
+        let started = try startHoldingAFreePort(pidFile: pidFile, host: addresses[0]) { port in
             let config = """
             worker_processes 1;
             daemon off;
@@ -55,29 +50,19 @@ public final class Nginx: @unchecked Sendable {
                     \(addresses.map { "listen \($0):\(port)\(ssl);" }.joined(separator: " "))
                     \(ipv6 ? "listen [::1]:\(port)\(ssl);" : "")
                     \(tlsConfig)
-                    root \(root.path)\(rootPerAddress ? "/$server_addr" : "");
+                    root \(rootPath)\(rootPerAddress ? "/$server_addr" : "");
                     location = /chunked { chunked_transfer_encoding on; gzip off; return 200 "chunk"; }
                     \(extraConfig)
                 }
             }
             """
             try config.write(to: prefix.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
-            unlink(pidFile)
-            let process = try ChildProcess("/usr/sbin/nginx", ["-p", p, "-c", prefix.appendingPathComponent("nginx.conf").path])
-            // Wait until it has bound and accepts (bounded: 5 s).
-            for _ in 0..<500 where process.isRunning {
-                if access(pidFile, F_OK) == 0 && canConnect(port: port, host: addresses[0]) {
-                    self.port = port
-                    self.process = process
-                    return
-                }
-                usleep(10_000)
-            }
-            process.kill()
-            _ = process.wait(timeout: .seconds(5))
-            log = readTextFile(prefix.appendingPathComponent("error.log").path)
+            return try ChildProcess("/usr/sbin/nginx", ["-p", p, "-c", prefix.appendingPathComponent("nginx.conf").path])
         }
-        throw PeerError.didNotStart("nginx", log)
+        guard let started else {
+            throw PeerError.didNotStart("nginx", readTextFile(prefix.appendingPathComponent("error.log").path))
+        }
+        (port, process) = (started.port, started.process)
     }
 
     deinit {

@@ -28,12 +28,10 @@ public final class Tinyproxy: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-tinyproxy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         chmod(directory.path, 0o777) // it may drop to nobody to write its log
-        // As `Nginx`: the pid file is written once the port is bound, so a pid file and a
-        // connection mean this tinyproxy listens there (not another test's server that took the
-        // port first); a bind failure ends the process, and another port is tried.
+        // Started on a port it is seen to hold (see `startHoldingAFreePort`).
         let pidFile = directory.appendingPathComponent("tinyproxy.pid").path
-        for _ in 0..<3 {
-            let port = freePort()
+        let directory = self.directory // not `self` in the closure: it is not all set yet
+        let started = try startHoldingAFreePort(pidFile: pidFile) { port in
             let config = """
             Port \(port)
             Listen 127.0.0.1
@@ -47,20 +45,12 @@ public final class Tinyproxy: @unchecked Sendable {
             """
             let file = directory.appendingPathComponent("tinyproxy.conf")
             try config.write(to: file, atomically: true, encoding: .utf8)
-            unlink(pidFile)
-            let process = try ChildProcess("/usr/bin/tinyproxy", ["-d", "-c", file.path])
-            for _ in 0..<500 where process.isRunning {
-                if access(pidFile, F_OK) == 0 && canConnect(port: port) {
-                    self.port = port
-                    self.process = process
-                    return
-                }
-                usleep(10_000)
-            }
-            process.kill()
-            _ = process.wait(timeout: .seconds(5))
+            return try ChildProcess("/usr/bin/tinyproxy", ["-d", "-c", file.path])
         }
-        throw PeerError.didNotStart("tinyproxy", readTextFile(directory.appendingPathComponent("tinyproxy.log").path))
+        guard let started else {
+            throw PeerError.didNotStart("tinyproxy", readTextFile(directory.appendingPathComponent("tinyproxy.log").path))
+        }
+        (port, process) = (started.port, started.process)
     }
 
     deinit {
