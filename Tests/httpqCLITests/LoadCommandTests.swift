@@ -77,24 +77,47 @@ import TestSupport
     /// The server stops before the end and answers only after the time is up: the answers
     /// arrive late, each worker is then behind schedule, and the sends it owed but never made
     /// are unfinished (they were lost from the count: a run 2,026 sends behind said 0).
+    ///
+    /// The stall is timed from the moment the load's first connection is up, not from when
+    /// the process was spawned: under the whole parallel suite a start 0.3 s late put the
+    /// server's return well before the end, the workers caught up, and only 172 were owed.
     @Test func sendsOwedAtTheEndAreUnfinished() async throws {
         try await offPool {
             let served = try ServeCommandTests.Served()
             let pid = served.process.pid
-            let stopper = Thread {
-                usleep(1_000_000)
-                kill(pid, SIGSTOP)
-                usleep(1_100_000) // past the 2 s run, within its 200 ms of grace
-                kill(pid, SIGCONT)
-            }
-            stopper.start()
-            let result = try ChildProcess.run(CLI.executable, ["load", "-R", "400", "-c", "2", "-d", "2", "--json", served.base + "/index.html"],
-                                              timeout: .seconds(60))
+            let port = Int(served.base.split(separator: ":").last ?? "") ?? 0
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-load-\(UUID().uuidString).json").path
+            let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            defer { unlink(output) }
+            let load = try ChildProcess(CLI.executable, ["load", "-R", "400", "-c", "2", "-d", "2", "--json", served.base + "/index.html"], stdout: fd)
+            close(fd)
+            let spawned = ContinuousClock.now
+            while !Self.hasConnection(toLoopbackPort: port), ContinuousClock.now - spawned < .seconds(10) { usleep(2_000) }
+            let started = ContinuousClock.now
+            usleep(1_000_000)
+            kill(pid, SIGSTOP)
+            let resume = started + .milliseconds(2_100) // past the 2 s run, within its 200 ms of grace
+            let left = resume - ContinuousClock.now
+            if left > .zero { usleep(UInt32(left.components.seconds) * 1_000_000 + UInt32(left.components.attoseconds / 1_000_000_000_000)) }
             kill(pid, SIGCONT)
-            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any], "\(result.stdoutText)")
+            _ = load.wait(timeout: .seconds(60))
+            let text = readTextFile(output)
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text)")
             let requests = try #require(report["requests"] as? Int), unfinished = try #require(report["unfinished"] as? Int)
-            #expect((700...900).contains(requests + unfinished), "\(result.stdoutText)")
-            #expect(unfinished >= 200, "about a second of sends never went: \(result.stdoutText)")
+            #expect((700...900).contains(requests + unfinished), "\(text)")
+            // About a second of sends never went (400 when the machine is quiet; 122 and 172 under
+            // the whole parallel suite, where part of the backlog is still answered in the grace
+            // period); before the fix, 0.
+            #expect(unfinished >= 50, "the sends owed at the end never went: \(text)")
+        }
+    }
+
+    /// Whether a connection to 127.0.0.1:`port` is established (/proc/net/tcp, state 01).
+    static func hasConnection(toLoopbackPort port: Int) -> Bool {
+        let remote = String(format: "0100007F:%04X", port)
+        return readTextFile("/proc/net/tcp").split(separator: "\n").contains { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 3 && fields[2] == remote && fields[3] == "01"
         }
     }
 
