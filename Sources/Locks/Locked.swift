@@ -2,9 +2,9 @@
 import Glibc
 #endif
 
-/// A value behind a pthread mutex, for the package's own shared state (the loop's task
-/// queue, the server's lifecycle, the client's stream buffers, the command-line tool's
-/// counters).
+/// A value behind a pthread mutex, for the package's own shared state (the server's
+/// lifecycle, the client's stream buffers, the command-line tool's counters; the loop's task
+/// queue has a mutex of its own, see EvLoop's `TaskQueue`).
 ///
 /// Why not `Synchronization.Mutex`: on Linux it locks through futexes inside the standard
 /// library, which ThreadSanitizer cannot see, so every contended `withLock` is reported as a
