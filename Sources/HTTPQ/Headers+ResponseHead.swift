@@ -17,23 +17,26 @@ extension Headers {
     package func appendForResponseHead(to out: inout [UInt8]) -> ResponseHeadFacts {
         var facts = ResponseHeadFacts()
         bytes.withUnsafeBufferPointer { bytes in
+            func named(_ entry: Entry, _ name: [UInt8]) -> Bool {
+                name.withUnsafeBufferPointer { Self.matches(entry, $0, in: bytes) }
+            }
             for entry in entries {
-                let name = UnsafeBufferPointer(rebasing: bytes[entry.name])
-                switch name.count {
-                case 4 where Self.equalsLowercased(name, Self.date):
+                switch entry.name.count {
+                case 4 where named(entry, Self.date):
                     facts.hasDate = true
-                case 6 where Self.equalsLowercased(name, Self.server):
+                case 6 where named(entry, Self.server):
                     facts.hasServer = true
-                case 10 where Self.equalsLowercased(name, Self.connection):
-                    if containsToken("close", in: "Connection") { facts.asksToClose = true }
+                case 10 where named(entry, Self.connection):
+                    if Self.close.withUnsafeBufferPointer({ Self.list(entry.value, in: bytes, contains: $0) }) {
+                        facts.asksToClose = true
+                    }
                     continue
-                case 14 where Self.equalsLowercased(name, Self.contentLength),
-                     17 where Self.equalsLowercased(name, Self.transferEncoding):
+                case 14 where named(entry, Self.contentLength), 17 where named(entry, Self.transferEncoding):
                     continue
                 default:
                     break
                 }
-                out.append(contentsOf: name)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[entry.name]))
                 out.append(UInt8(ascii: ":"))
                 out.append(UInt8(ascii: " "))
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[entry.value]))
@@ -46,14 +49,5 @@ extension Headers {
 
     private static let date = Array("date".utf8), server = Array("server".utf8), connection = Array("connection".utf8)
     private static let contentLength = Array("content-length".utf8), transferEncoding = Array("transfer-encoding".utf8)
-
-    /// Whether `name` equals `lowercased` (ASCII lowercase), ignoring case; lengths are equal.
-    private static func equalsLowercased(_ name: UnsafeBufferPointer<UInt8>, _ lowercased: [UInt8]) -> Bool {
-        for index in 0..<name.count {
-            let byte = name[index]
-            let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-            if folded != lowercased[index] { return false }
-        }
-        return true
-    }
+    private static let close = Array("close".utf8)
 }

@@ -31,32 +31,14 @@ extension Headers {
     /// trimmed), without building a String: the per-message keep-alive check
     /// (`containsToken("close", in: "Connection")`).
     public func containsToken(_ token: String, in name: String) -> Bool {
-        var token = token, name = name // small literals: their bytes on the stack, no array per call
-        return token.withUTF8 { wanted in name.withUTF8 { name in
-            bytes.withUnsafeBufferPointer { bytes in
-                for entry in entries where Self.matches(entry, name, in: bytes) {
-                    var start = entry.value.lowerBound
-                    let end = entry.value.upperBound
-                    while start <= end {
-                        var stop = start
-                        while stop < end && bytes[stop] != UInt8(ascii: ",") { stop += 1 }
-                        var low = start, high = stop
-                        while low < high && (bytes[low] == 0x20 || bytes[low] == 0x09) { low += 1 }
-                        while high > low && (bytes[high - 1] == 0x20 || bytes[high - 1] == 0x09) { high -= 1 }
-                        if high - low == wanted.count {
-                            var same = true
-                            for offset in 0..<wanted.count where !Self.sameIgnoringCase(bytes[low + offset], wanted[offset]) {
-                                same = false
-                                break
-                            }
-                            if same { return true }
-                        }
-                        start = stop + 1
-                    }
+        var token = token // a small literal: its bytes on the stack, no array per call
+        return token.withUTF8 { token in
+            withMatcher(name) { named in
+                bytes.withUnsafeBufferPointer { bytes in
+                    entries.contains { named($0) && Self.list($0.value, in: bytes, contains: token) }
                 }
-                return false
             }
-        } }
+        }
     }
 
     /// Comma-separated list items of a list-valued field, trimmed and lowercased.

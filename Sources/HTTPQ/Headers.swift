@@ -153,20 +153,35 @@ public struct Headers: Sendable {
         return true
     }
 
+    /// The same for a name as a String (the rarer lookups: setting and removing fields).
     static func matches(_ entry: Entry, _ name: String, in bytes: [UInt8]) -> Bool {
         guard entry.name.count == name.utf8.count else { return false }
-        return bytes.withUnsafeBufferPointer { matches(entry, name, in: $0) }
+        var name = name
+        return name.withUTF8 { name in bytes.withUnsafeBufferPointer { matches(entry, name, in: $0) } }
     }
 
-    /// The same over raw storage.
-    static func matches(_ entry: Entry, _ name: String, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard entry.name.count == name.utf8.count else { return false }
-        var index = entry.name.lowerBound
-        for byte in name.utf8 {
-            if !sameIgnoringCase(bytes[index], byte) { return false }
-            index += 1
+    /// Whether the comma-separated list in `value` holds `token` (ASCII case-insensitive,
+    /// items trimmed of spaces and tabs): `Connection: keep-alive, Close`.
+    static func list(_ value: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>, contains token: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = value.lowerBound
+        let end = value.upperBound
+        while start <= end {
+            var stop = start
+            while stop < end && bytes[stop] != UInt8(ascii: ",") { stop += 1 }
+            var low = start, high = stop
+            while low < high && (bytes[low] == 0x20 || bytes[low] == 0x09) { low += 1 }
+            while high > low && (bytes[high - 1] == 0x20 || bytes[high - 1] == 0x09) { high -= 1 }
+            if high - low == token.count {
+                var same = true
+                for offset in 0..<token.count where !sameIgnoringCase(bytes[low + offset], token[offset]) {
+                    same = false
+                    break
+                }
+                if same { return true }
+            }
+            start = stop + 1
         }
-        return true
+        return false
     }
 
     @inline(__always)
