@@ -31,22 +31,14 @@ public final class ScheduledTimer: Watcher, @unchecked Sendable {
     func fire() {
         guard !isRepeating else {
             guard !isCancelled, let handler else { return }
-            Self.run(handler, on: loop)
+            handler.run(on: loop)
             return
         }
         // A one-shot timer, which libev has already stopped: its handler is taken out (it
         // never fires again; no copy to retain), and the loop lets go of the timer after the
         // callback (which may cancel it: then it is already gone from the list).
-        if let handler = handler.take(), !isCancelled { Self.run(handler, on: loop) }
+        if let handler = handler.take(), !isCancelled { handler.run(on: loop) }
         loop.active.remove(self)
-    }
-
-    private static func run(_ work: consuming PendingWork, on loop: EventLoop) {
-        switch consume work {
-        case .closure(let body): body()
-        case .task(let task): task.run()
-        case .job(let job): loop.runJob(job)
-        }
     }
 
     override func releaseHandler() {
@@ -88,8 +80,8 @@ extension Duration {
     /// The duration in seconds, as libev's `ev_tstamp` and the loop's `now` count time;
     /// shared by the package's modules (one conversion, not one per module).
     /// (From the 128-bit count of attoseconds by its two halves: `components` divides
-    /// 128-bit integers and `Double(Int128)` takes a generic path, each a fifth of a
-    /// zero-delay timer's cost; this is a dozen instructions.)
+    /// 128-bit integers (about 230 instructions) and `Double(Int128)` takes a generic path
+    /// (about 500); this is a dozen.)
     package var seconds: Double {
         let attoseconds = self.attoseconds
         let high = Double(Int64(truncatingIfNeeded: attoseconds >> 64))

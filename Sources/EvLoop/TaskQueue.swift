@@ -10,6 +10,15 @@ enum PendingWork: Sendable {
     case closure(@Sendable () -> Void)
     case task(any LoopTask)
     case job(UnownedJob)
+
+    /// Does the work, on `loop`'s thread.
+    consuming func run(on loop: EventLoop) {
+        switch consume self {
+        case .closure(let body): body()
+        case .task(let task): task.run()
+        case .job(let job): loop.runJob(job)
+        }
+    }
 }
 
 /// Work submitted from any thread, waiting for the loop: a buffer behind a pthread mutex
@@ -120,13 +129,7 @@ extension EventLoop {
 
     /// Runs everything submitted so far, in one batch; what is submitted meanwhile runs in the next.
     func drainTasks() {
-        tasks.drain { work in
-            switch consume work {
-            case .closure(let body): body()
-            case .task(let task): task.run()
-            case .job(let job): runJob(job)
-            }
-        }
+        tasks.drain { $0.run(on: self) }
     }
 
     /// Called by the async watcher: stop requests and submitted closures.

@@ -70,7 +70,7 @@ public class Watcher: @unchecked Sendable {
 /// The loop's active watchers: an intrusive doubly linked list, O(1) in and out, which
 /// holds each watcher strongly while it is active. A class, not a struct in a `var` of the
 /// loop: mutating a struct stored in a class takes the runtime's dynamic exclusivity check
-/// on every insert and remove (a tenth of a timer's cost); the list's own fields are
+/// on every insert and remove (about 5% of a timer's cost); the list's own fields are
 /// simple loads and stores. Loop-confined.
 final class WatcherList {
     private(set) var head: Watcher?
@@ -114,7 +114,7 @@ final class WatcherList {
 }
 
 /// Storage for one libev watcher struct, from `malloc`: `UnsafeMutablePointer.allocate`
-/// went through `posix_memalign` here, a fifth of a zero-delay timer's cost. Freed with
+/// went through `posix_memalign` here, a tenth of a zero-delay timer's cost. Freed with
 /// `freeWatcherStruct`.
 func allocateWatcherStruct<T>(_ type: T.Type) -> UnsafeMutablePointer<T> {
     guard let raw = malloc(MemoryLayout<T>.stride) else { fatalError("out of memory for a libev watcher") }

@@ -14,8 +14,7 @@ package final class Locked<Value>: @unchecked Sendable {
     @usableFromInline let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     /// The value, behind a pointer rather than in a stored `var`: the mutex already makes
     /// each access exclusive, and a stored property would add the runtime's dynamic
-    /// exclusivity check (two calls into the runtime) to every `withLock` — on the loop's
-    /// task queue, that was a fifth of an `execute`.
+    /// exclusivity check (two calls into the runtime) to every `withLock`.
     @usableFromInline let value: UnsafeMutablePointer<Value>
 
     /// A lock around `value`.
