@@ -191,16 +191,9 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
 
     /// `%XX` sequences decoded (UTF-8); nil for a broken one.
     private static func percentDecoded(_ text: Substring) -> String? {
-        guard text.contains("%") else { return String(text) }
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8)[...]
-        while let byte = iterator.popFirst() {
-            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
-            guard iterator.count >= 2, let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(value)
-            iterator = iterator.dropFirst(2)
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
+        var text = String(text)
+        return text.withUTF8 { PercentDecoding.decode($0) }.map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// `text` (a URL as given) with the password of its user information masked, for

@@ -201,30 +201,10 @@ public final class FileServer: Sendable {
         }
     }
 
+    /// The decoded path; nil for a broken escape, a NUL, or a leading `/` (an absolute path).
     private static func percentDecoded(_ text: UnsafeBufferPointer<UInt8>) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.count)
-        var index = 0
-        while index < text.count {
-            let byte = text[index]
-            index += 1
-            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
-            guard index + 2 <= text.count,
-                  let high = hexValue(text[index]), let low = hexValue(text[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        guard !bytes.contains(0), bytes.first != UInt8(ascii: "/") else { return nil }
+        guard let bytes = PercentDecoding.decode(text), !bytes.contains(0), bytes.first != UInt8(ascii: "/") else { return nil }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     private static func plain(_ status: Int, _ text: String, extra: Headers = [:]) -> Response {

@@ -20,7 +20,8 @@ import Testing
         #expect(!url.isSameOrigin(as: try HTTPURL("http://localhost/a/b")))
     }
 
-    @Test(arguments: ["http+unix:///x", "http+unix://%2F" + String(repeating: "a", count: 120) + "/x", "http+unix://%zz/x"])
+    @Test(arguments: ["http+unix:///x", "http+unix://%2F" + String(repeating: "a", count: 120) + "/x", "http+unix://%zz/x",
+                      "http+unix://%2Ftmp%+2f/x", "http://ann:%+1@h/"]) // a sign is not a hex digit (UInt8(_:radix:) took it)
     func unusablePathsAreRefused(_ text: String) {
         #expect(throws: ClientError.self) { try HTTPURL(text) }
     }
