@@ -22,7 +22,7 @@ struct LineBuffer: ~Copyable {
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         if count + bytes.count > capacity { grow(to: count + bytes.count) }
-        (start + count).update(from: base, count: bytes.count)
+        (start + count).initialize(from: base, count: bytes.count)
         count += bytes.count
     }
 
@@ -55,7 +55,7 @@ struct LineBuffer: ~Copyable {
         var larger = capacity * 2
         while larger < needed { larger *= 2 }
         let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
-        fresh.update(from: start, count: count)
+        fresh.initialize(from: start, count: count)
         start.deallocate()
         start = fresh
         capacity = larger
