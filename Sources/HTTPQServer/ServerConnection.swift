@@ -10,43 +10,44 @@ import Glibc
 /// an HTTPQ `Request`, hands each complete one to the handler, writes the answers in order.
 /// Its rules (phases, deadlines, when to close) are `ServerConnectionCore`'s: this class
 /// performs the actions the core returns, and holds what has identity — the socket, its
-/// watcher, the TLS session, the parser, queued bytes, the responder.
+/// watcher, the TLS session, the parser, queued bytes, the responder. Reading is here;
+/// writing, in ServerConnection+Writing.swift.
 /// Confined to its loop's thread.
 final class ServerConnection: @unchecked Sendable {
     let fd: Int32
     /// The client's address, asked of the kernel once (for the access log), not per request.
     lazy var peer: SocketAddress? = SystemCalls.peerAddress(fd)
     unowned let home: LoopServer
-    private var watcher: IOWatcher?
+    var watcher: IOWatcher?
     /// The TLS session, when the server speaks TLS.
-    private var tls: TLSStream?
+    var tls: TLSStream?
     /// Readiness over plain or TLS (want-read/want-write crossing), shared with the client.
-    private var driver = ReadinessDriver()
+    var driver = ReadinessDriver()
     /// The socket as the reading and writing code sees it.
-    private var channel: Channel { Channel(fd: fd, tls: tls) }
+    var channel: Channel { Channel(fd: fd, tls: tls) }
     /// The parser of the request being read: taken from the loop's pool when a request
     /// starts and given back when the connection goes idle, so an idle keep-alive
     /// connection holds no parser (it is most of a connection's memory).
     private var parser: RequestParser?
     /// Where the connection is and what it waits for.
-    private var core: ServerConnectionCore
-    private var phase: ServerConnectionCore.Phase { core.phase }
+    var core: ServerConnectionCore
+    var phase: ServerConnectionCore.Phase { core.phase }
     /// Loop time at which the current wait gives up (the loop server's sweeper reads it).
     var deadline: Double { core.deadline }
     private var pending: [UInt8] = []
-    private var writes = WriteQueue()
-    private var file: FileBody?
+    var writes = WriteQueue()
+    var file: FileBody?
     private var responder: Responder?
     /// The body a streaming handler reads, while it is being read.
     private var body: RequestBody?
     /// Body bytes of the streamed request so far (against `maxStreamedBodyBytes`).
     private var streamedBytes = 0
     /// `process` is on the stack: a response finished inside it must not process again.
-    private var processing = false
+    var processing = false
     /// What this connection counts in its loop's `bufferedBytes`.
     private var accountedBytes = 0
     /// Who takes the connection once the `101` head is written.
-    private var upgrade: ((UpgradedConnection) -> Void)?
+    var upgrade: ((UpgradedConnection) -> Void)?
     /// Whether the request being read leaves the connection open (known from its head).
     private var headKeepsAlive = true
 
@@ -369,7 +370,7 @@ final class ServerConnection: @unchecked Sendable {
     }
 
     /// Performs what the core decided.
-    private func perform(_ action: ServerConnectionCore.Action) {
+    func perform(_ action: ServerConnectionCore.Action) {
         switch action {
         case .none, .dispatch, .dispatchHead:
             break // dispatching needs the request: `dispatch()` and `dispatchHead()` do it
@@ -401,130 +402,12 @@ final class ServerConnection: @unchecked Sendable {
         }
     }
 
-    private func setReading(_ on: Bool) {
+    func setReading(_ on: Bool) {
         guard let watcher else { return }
         var interest = watcher.interest
         if on { interest.insert(.read) } else { interest.remove(.read) }
         watcher.interest = interest
         if on && channel.hasBufferedInput { readLater() }
-    }
-
-    // MARK: Writing (called by the Responder)
-
-    /// Whether `closing` must be forced on the response being started (server shutdown or a
-    /// client that asked for it).
-    /// `endsNow`: the answer's head comes with its whole body (`send`, `sendFile`).
-    func mustClose(endsNow: Bool) -> Bool { core.answerMustClose(endsNow: endsNow) || home.isShuttingDown }
-
-    func markClosing() { core.mustCloseAfterResponse() }
-
-    /// The responder queued the answer's head: errors can no longer be answered.
-    func responseHeadQueued() { core.responseHeadQueued() }
-
-    /// Whether everything queued so far is written.
-    var isDrained: Bool { writes.isEmpty && file == nil }
-
-    /// Queues `bytes`; when nothing waits ahead of them they go straight to the socket from
-    /// the caller's buffer, and only what the socket did not take is copied.
-    func enqueue(_ bytes: [UInt8]) {
-        guard file == nil, phase != .closed else { return writes.append(bytes) }
-        channel.sendOrQueue(bytes, &writes)
-    }
-
-    func enqueueFile(_ body: FileBody) {
-        file = body
-    }
-
-    /// Writes what the socket takes; waits for writability for the rest. Once everything
-    /// is out: the next request (or the close) if the response has ended, else the
-    /// responder hears it may write more.
-    func flush() {
-        guard phase != .closed else { return }
-        guard flushQueue() else { return }
-        if tls != nil, file != nil {
-            guard sendFileThroughTLS() else { return }
-        }
-        if writes.isEmpty, var body = file {
-            while body.remaining > 0 {
-                switch SystemCalls.sendfile(to: fd, from: body.descriptor, offset: &body.offset, count: min(body.remaining, 1 << 20)) {
-                case .ok(0):
-                    body.remaining = 0 // the file shrank under us: the body is short, so close
-                    core.mustCloseAfterResponse()
-                case .ok(let sent):
-                    body.remaining -= sent
-                case .wouldBlock:
-                    file = body
-                    return waitForWritable()
-                case .failed:
-                    return close()
-                }
-            }
-            SystemCalls.close(body.descriptor)
-            file = nil
-        }
-        guard writes.isEmpty else { return waitForWritable() }
-        if let watcher, watcher.interest.contains(.write) {
-            watcher.interest.remove(.write)
-        }
-        if let handOver = upgrade {
-            // Inside `process`, the bytes behind the request are not yet set aside: after it.
-            guard !processing else {
-                // (Closed meanwhile — a reset, the grace period's end — there is nothing to hand
-                // over: its descriptor is gone, and its number may already be another socket's.)
-                return home.loop.execute { [self] in if let handOver = upgrade, phase != .closed { detach(handOver) } }
-            }
-            return detach(handOver)
-        }
-        perform(core.drained(now: home.loop.now))
-    }
-
-    /// Writes the queue; false when the connection closed on a failure.
-    private func flushQueue() -> Bool {
-        let outcome = channel.flush(&writes)
-        driver.noteFlush(outcome)
-        switch outcome {
-        case .done, .wouldBlock: return true
-        case .needsReadable:
-            setReading(true)
-            return true
-        case .failed:
-            close()
-            return false
-        }
-    }
-
-    /// TLS cannot use `sendfile`: the file goes through the queue in 64 KiB pieces, read as
-    /// the socket drains (one piece queued at a time). False when the connection closed.
-    private func sendFileThroughTLS() -> Bool {
-        guard var body = file else { return true }
-        while writes.isEmpty && body.remaining > 0 {
-            guard let count = writes.appendFile(body.descriptor, offset: body.offset, count: min(body.remaining, 65_536)),
-                  count > 0 else {
-                body.remaining = 0 // the file shrank (or failed) under us: the body is short, so close
-                core.mustCloseAfterResponse()
-                break
-            }
-            body.offset += count
-            body.remaining -= count
-            guard flushQueue() else { return false }
-        }
-        if body.remaining == 0 && writes.isEmpty {
-            SystemCalls.close(body.descriptor)
-            file = nil
-        } else {
-            file = body
-        }
-        return true
-    }
-
-    private func waitForWritable() {
-        perform(core.writeBlocked(now: home.loop.now))
-    }
-
-    /// The responder has queued its last byte.
-    func responseEnded() {
-        core.responseEnded()
-        flush()
     }
 
     /// The response is written and the connection is idle again: the next request.
@@ -586,7 +469,7 @@ final class ServerConnection: @unchecked Sendable {
 
     /// Hands the socket, its TLS session and the bytes read ahead to `handOver`, and forgets
     /// the connection without closing it: no more deadlines, reads or writes here.
-    private func detach(_ handOver: (UpgradedConnection) -> Void) {
+    func detach(_ handOver: (UpgradedConnection) -> Void) {
         upgrade = nil
         watcher?.cancel()
         watcher = nil
