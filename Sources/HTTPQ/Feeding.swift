@@ -1,14 +1,9 @@
-/// The shared `feed` loop of `Request` and `Response`: consume events until the input is
-/// used up or the message is complete.
+/// The shared `feed` of `Request` and `Response`: consume until the input is used up or the
+/// message is complete.
 extension MessageParser {
     /// Feeds `bytes`, returning how many belong to this message.
     mutating func feedAll(_ bytes: UnsafeRawBufferPointer) throws(HTTPQError) -> Int {
-        var offset = 0
-        while true {
-            let (used, event) = try consume(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
-            offset += used
-            if event == nil || event == .complete { return offset }
-        }
+        try consumeThroughEvents(bytes).consumed
     }
 
     /// Feeds any byte sequence, through contiguous storage when it has one.

@@ -26,17 +26,60 @@ enum FieldLine {
             throw HTTPQError(.invalidFieldValue, at: base + bad)
         }
 
-        let name = UnsafeRawBufferPointer(rebasing: bytes[start..<colon])
-        let value = UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd])
+        try recordFraming(name: UnsafeRawBufferPointer(rebasing: bytes[start..<colon]),
+                          value: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]),
+                          base: base + valueStart, facts: &facts)
+        return Headers.Entry(name: start..<colon, value: valueStart..<valueEnd)
+    }
+
+    /// A well-formed field line ending in CRLF at `start` in `bytes`, in one pass: the name's
+    /// tokens, the colon, the value checked eight bytes at a time up to its CR. Returns the
+    /// entry and the index of the line's LF, or nil for anything else (a line not yet whole,
+    /// the empty line, bare LF, a bad byte anywhere): the line-at-a-time path then finds the
+    /// line's end and reports its error at the byte, exactly as before. The caller records
+    /// the framing fields (`recordFraming`), as `parse` does.
+    ///
+    /// Finding the line's LF first and validating the value afterwards read every value byte
+    /// twice, with a call and a bookkeeping pass per line in between.
+    @inline(__always)
+    /// `lineEndLimit` is the greatest index the line's LF may have (the line and head limits):
+    /// a line past it is left to the other path, which reports the limit.
+    static func scanWhole(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, lineEndLimit: Int
+    ) -> (entry: Headers.Entry, lineFeed: Int)? {
+        guard let pointer = bytes.baseAddress else { return nil }
+        let count = bytes.count
+        var index = start
+        while index < count && Grammar.isToken(pointer.load(fromByteOffset: index, as: UInt8.self)) { index &+= 1 }
+        guard index > start, index < count, pointer.load(fromByteOffset: index, as: UInt8.self) == Grammar.colon else { return nil }
+        let colon = index
+        index &+= 1
+        while index < count && Grammar.isWhitespace(pointer.load(fromByteOffset: index, as: UInt8.self)) { index &+= 1 }
+        let valueStart = index
+        guard let carriageReturn = Grammar.firstControlOrDelete(bytes, from: index),
+              carriageReturn &+ 1 < count,
+              pointer.load(fromByteOffset: carriageReturn, as: UInt8.self) == Grammar.cr,
+              pointer.load(fromByteOffset: carriageReturn &+ 1, as: UInt8.self) == Grammar.lf,
+              carriageReturn &+ 1 <= lineEndLimit else { return nil }
+        var valueEnd = carriageReturn
+        while valueEnd > valueStart && Grammar.isWhitespace(pointer.load(fromByteOffset: valueEnd &- 1, as: UInt8.self)) { valueEnd &-= 1 }
+        return (Headers.Entry(name: start..<colon, value: valueStart..<valueEnd), carriageReturn &+ 1)
+    }
+
+    /// Records the fields that decide framing and the request's host as they are seen.
+    /// `base` is the message offset of the value.
+    @inline(__always)
+    static func recordFraming(
+        name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, base: Int, facts: inout FramingFacts
+    ) throws(HTTPQError) {
         if name.count == 14 && Grammar.equalsLowercase(name, "content-length") {
-            try recordContentLength(value, base: base + valueStart, facts: &facts)
+            try recordContentLength(value, base: base, facts: &facts)
         } else if name.count == 17 && Grammar.equalsLowercase(name, "transfer-encoding") {
             recordTransferEncoding(value, facts: &facts)
         } else if name.count == 4 && Grammar.equalsLowercase(name, "host") {
             facts.hostCount += 1
             if !Authority.isValid(value) { facts.hostIsInvalid = true }
         }
-        return Headers.Entry(name: start..<colon, value: valueStart..<valueEnd)
     }
 
     /// `Content-Length = 1*DIGIT`, allowing a list of identical values (RFC 9110 §8.6).

@@ -53,6 +53,41 @@ enum Grammar {
         return nil
     }
 
+    /// The index of the first byte at or after `start` that is a control other than HTAB, or
+    /// DEL (in a well-formed field line: the CR that ends it), or nil. Eight bytes per step.
+    @inline(__always)
+    static func firstControlOrDelete(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        let end = bytes.count
+        var index = start
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        while index &+ 8 <= end {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let low = (word &- ones &* 0x20) & ~word & highs
+            let del = word ^ (ones &* 0x7F)
+            let isDel = (del &- ones) & ~del & highs
+            let found = low | isDel
+            if found != 0 {
+                // The first flagged byte is exact (borrows only run upwards); a tab is allowed.
+                let at = index &+ (found.trailingZeroBitCount >> 3)
+                if base.load(fromByteOffset: at, as: UInt8.self) != tab { return at }
+                return firstControlOrDeleteByteByByte(base, from: at &+ 1, end: end)
+            }
+            index &+= 8
+        }
+        return firstControlOrDeleteByteByByte(base, from: index, end: end)
+    }
+
+    private static func firstControlOrDeleteByteByByte(_ base: UnsafeRawPointer, from start: Int, end: Int) -> Int? {
+        var index = start
+        while index < end {
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
+            if !fieldValue.contains(byte) { return index }
+            index &+= 1
+        }
+        return nil
+    }
+
     /// `field-vchar / SP / HTAB` including obs-text: everything but controls and DEL.
     static let fieldValue = ByteSet(
         w0: 0xFFFF_FFFF_0000_0200, w1: 0x7FFF_FFFF_FFFF_FFFF,
