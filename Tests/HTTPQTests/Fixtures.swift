@@ -47,6 +47,21 @@ enum Fixtures {
         Case(name: "space before colon", bytes: bytes("GET / HTTP/1.1\r\nHost : x\r\n\r\n"), isRequest: true),
         Case(name: "NUL in value", bytes: bytes("HTTP/1.1 200 OK\r\nX: a\u{0}b\r\n\r\n")),
         Case(name: "truncated body", bytes: bytes("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")),
+        // The shapes at the edges of the one-pass field scan (whole input) and the line-at-a-time
+        // path (pieces): tabs, trailing and missing whitespace, obs-text, every tchar, names
+        // longer than eight bytes, and bad bytes before and after an eight-byte step.
+        Case(name: "field value shapes", bytes: bytes(
+            "HTTP/1.1 200 OK\r\nX-Tab:\ta\tb\t\r\nX-Empty:\r\nX-Trail: v  \r\nX-Obs: caf\u{E9} \u{80}\r\n"
+            + "Access-Control-Allow-Credentials:true\r\nx!#$%&'*+.^_`|~0aZ: t\r\nCONTENT-LENGTH: 2 \r\n\r\nok")),
+        Case(name: "DEL in a long value", bytes: bytes("HTTP/1.1 200 OK\r\nServer: abcdefghij\u{7F}k\r\n\r\n")),
+        Case(name: "CR inside a value", bytes: bytes("HTTP/1.1 200 OK\r\nX-Long-Name: a\rb\r\n\r\n")),
+        Case(name: "bare LF ends a field", bytes: bytes("HTTP/1.1 200 OK\r\nServer: x\nContent-Length: 0\r\n\r\n")),
+        Case(name: "bad Content-Length after fields", bytes: bytes("HTTP/1.1 200 OK\r\nServer: x\r\nContent-Length: 1x\r\n\r\n")),
+        Case(name: "long name without a colon", bytes: bytes("HTTP/1.1 200 OK\r\nAccess-Control-Allow\r\n\r\n")),
+        Case(name: "non-token after eight name bytes", bytes: bytes("HTTP/1.1 200 OK\r\nAccess-Control(Allow: x\r\n\r\n")),
+        Case(name: "chunked named in capitals", bytes: bytes(
+            "POST / HTTP/1.1\r\nHost: example.com\r\nTRANSFER-ENCODING: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"), isRequest: true),
+        Case(name: "invalid host", bytes: bytes("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), isRequest: true),
     ]
 }
 
