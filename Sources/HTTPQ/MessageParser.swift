@@ -201,6 +201,10 @@ struct MessageParser: Sendable {
                 if stops { return (i + take, .body(i..<(i + take))) }
                 i += take
 
+            case .chunkData(let remaining) where !stops:
+                guard i < count else { return (i, nil) }
+                i = try wholeChunks(input, from: i, remaining: remaining)
+
             case .chunkData(let remaining):
                 guard i < count else { return (i, nil) }
                 let take = min(remaining, count - i)
@@ -406,18 +410,50 @@ struct MessageParser: Sendable {
             phase = .chunkSize(value: 0, sawDigit: false)
             chunkLineBytes = 0
         }
-        guard case .chunkSize(0, false) = phase, chunkLineBytes == 0 else { return i == start ? nil : i }
+        guard case .chunkSize(0, false) = phase, chunkLineBytes == 0,
+              let (value, end) = Self.wholeSizeLine(input, at: i, maxLineBytes: limits.maxLineBytes) else { return i == start ? nil : i }
+        chunkSizeLineDone(value)
+        return end
+    }
+
+    /// A size line of hex digits and CRLF (no extension) whole at `start`: its value and the
+    /// index after it, or nil.
+    @inline(__always)
+    private static func wholeSizeLine(_ input: UnsafeRawBufferPointer, at start: Int, maxLineBytes: Int) -> (UInt64, Int)? {
+        let count = input.count
         var value: UInt64 = 0
-        var j = i
+        var j = start
         // At most 15 digits: the value stays below 2^60, well inside the size limit.
-        while j < count, j - i < 15, let digit = Grammar.hexValue(input[j]) {
+        while j < count, j - start < 15, let digit = Grammar.hexValue(input[j]) {
             value = value << 4 | digit
             j += 1
         }
-        guard j > i, j + 1 < count, input[j] == Grammar.cr, input[j + 1] == Grammar.lf,
-              j + 2 - i <= limits.maxLineBytes else { return i == start ? nil : i }
-        chunkSizeLineDone(value)
-        return j + 2
+        guard j > start, j + 1 < count, input[j] == Grammar.cr, input[j + 1] == Grammar.lf,
+              j + 2 - start <= maxLineBytes else { return nil }
+        return (value, j + 2)
+    }
+
+    /// For `feed`: chunk data from `start`, and while a chunk ends with its CRLF and the next
+    /// size line whole in `input`, the chunks after it, without a turn of the machine per
+    /// chunk. Leaves the phase where the input or the common form ran out; returns the index.
+    private mutating func wholeChunks(_ input: UnsafeRawBufferPointer, from start: Int, remaining: Int) throws(HTTPQError) -> Int {
+        let count = input.count
+        var i = start, left = remaining
+        while true {
+            let take = min(left, count - i)
+            try keep(input, i..<(i + take))
+            i += take
+            guard take == left else { phase = .chunkData(remaining: left - take); return i }
+            guard i + 1 < count, input[i] == Grammar.cr, input[i + 1] == Grammar.lf,
+                  let (value, end) = Self.wholeSizeLine(input, at: i + 2, maxLineBytes: limits.maxLineBytes) else {
+                phase = .chunkDataCarriageReturn
+                return i
+            }
+            i = end
+            chunkLineBytes = 0
+            guard value > 0 else { phase = .trailers; return i }
+            left = Int(value)
+        }
     }
 
     /// One byte of chunk framing: size line, extensions, and the CRLF after data.
