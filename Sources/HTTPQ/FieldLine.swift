@@ -56,7 +56,7 @@ enum FieldLine {
         index &+= 1
         while index < count && Grammar.isWhitespace(pointer.load(fromByteOffset: index, as: UInt8.self)) { index &+= 1 }
         let valueStart = index
-        guard let carriageReturn = Grammar.firstControlOrDelete(bytes, from: index),
+        guard let carriageReturn = Grammar.firstInvalidFieldValueByte(bytes, index..<count),
               carriageReturn &+ 1 < count,
               pointer.load(fromByteOffset: carriageReturn, as: UInt8.self) == Grammar.cr,
               pointer.load(fromByteOffset: carriageReturn &+ 1, as: UInt8.self) == Grammar.lf,

@@ -26,7 +26,9 @@ enum Grammar {
     static func isToken(_ byte: UInt8) -> Bool { tokenTable.utf8Start[Int(byte)] == 0x31 }
 
     /// The index of the first byte in `bytes[range]` that may not appear in a field value
-    /// (controls other than HTAB, and DEL), or nil. Eight bytes per step.
+    /// (controls other than HTAB, and DEL), or nil: in a well-formed field line scanned to
+    /// its end, the CR. Eight bytes per step.
+    @inline(__always)
     static func firstInvalidFieldValueByte(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
         guard let base = bytes.baseAddress else { return nil }
         var index = range.lowerBound
@@ -34,55 +36,22 @@ enum Grammar {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         while index &+ 8 <= end {
             let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            // A byte below 0x20 (with its high bit clear), or equal to 0x7F.
-            let low = (word &- ones &* 0x20) & ~word & highs
-            let del = word ^ (ones &* 0x7F)
-            let isDel = (del &- ones) & ~del & highs
-            if low | isDel != 0 {
-                // Something suspicious (often just a tab): look at these eight bytes one by one.
-                for offset in 0..<8 where !fieldValue.contains(base.load(fromByteOffset: index &+ offset, as: UInt8.self)) {
-                    return index &+ offset
-                }
-            }
-            index &+= 8
-        }
-        while index < end {
-            if !fieldValue.contains(base.load(fromByteOffset: index, as: UInt8.self)) { return index }
-            index &+= 1
-        }
-        return nil
-    }
-
-    /// The index of the first byte at or after `start` that is a control other than HTAB, or
-    /// DEL (in a well-formed field line: the CR that ends it), or nil. Eight bytes per step.
-    @inline(__always)
-    static func firstControlOrDelete(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        guard let base = bytes.baseAddress else { return nil }
-        let end = bytes.count
-        var index = start
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        while index &+ 8 <= end {
-            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            // A byte below 0x20 (with its high bit clear), or equal to 0x7F. The lowest flagged
+            // byte is exact (borrows only run upwards); a tab is allowed, so go on after it.
             let low = (word &- ones &* 0x20) & ~word & highs
             let del = word ^ (ones &* 0x7F)
             let isDel = (del &- ones) & ~del & highs
             let found = low | isDel
             if found != 0 {
-                // The first flagged byte is exact (borrows only run upwards); a tab is allowed.
                 let at = index &+ (found.trailingZeroBitCount >> 3)
                 if base.load(fromByteOffset: at, as: UInt8.self) != tab { return at }
-                return firstControlOrDeleteByteByByte(base, from: at &+ 1, end: end)
+                index = at &+ 1
+                continue
             }
             index &+= 8
         }
-        return firstControlOrDeleteByteByByte(base, from: index, end: end)
-    }
-
-    private static func firstControlOrDeleteByteByByte(_ base: UnsafeRawPointer, from start: Int, end: Int) -> Int? {
-        var index = start
         while index < end {
-            let byte = base.load(fromByteOffset: index, as: UInt8.self)
-            if !fieldValue.contains(byte) { return index }
+            if !fieldValue.contains(base.load(fromByteOffset: index, as: UInt8.self)) { return index }
             index &+= 1
         }
         return nil
