@@ -42,10 +42,8 @@ enum FieldLine {
     /// Finding the line's LF first and validating the value afterwards read every value byte
     /// twice, with a call and a bookkeeping pass per line in between.
     @inline(__always)
-    /// `lineEndLimit` is the greatest index the line's LF may have (the line and head limits):
-    /// a line past it is left to the other path, which reports the limit.
     static func scanWhole(
-        _ bytes: UnsafeRawBufferPointer, from start: Int, lineEndLimit: Int
+        _ bytes: UnsafeRawBufferPointer, from start: Int
     ) -> (entry: Headers.Entry, lineFeed: Int)? {
         guard let pointer = bytes.baseAddress else { return nil }
         let count = bytes.count
@@ -59,8 +57,7 @@ enum FieldLine {
         guard let carriageReturn = Grammar.firstInvalidFieldValueByte(bytes, index..<count),
               carriageReturn &+ 1 < count,
               pointer.load(fromByteOffset: carriageReturn, as: UInt8.self) == Grammar.cr,
-              pointer.load(fromByteOffset: carriageReturn &+ 1, as: UInt8.self) == Grammar.lf,
-              carriageReturn &+ 1 <= lineEndLimit else { return nil }
+              pointer.load(fromByteOffset: carriageReturn &+ 1, as: UInt8.self) == Grammar.lf else { return nil }
         var valueEnd = carriageReturn
         while valueEnd > valueStart && Grammar.isWhitespace(pointer.load(fromByteOffset: valueEnd &- 1, as: UInt8.self)) { valueEnd &-= 1 }
         return (Headers.Entry(name: start..<colon, value: valueStart..<valueEnd), carriageReturn &+ 1)

@@ -282,9 +282,11 @@ struct MessageParser: Sendable {
         do {
             while event == nil {
                 if state == .headers, headerEntries.count < limits.maxFieldCount {
-                    // A whole, well-formed field line in one pass; anything else goes below.
-                    let lineEndLimit = min(position + limits.maxLineBytes, limits.maxHeadBytes - headBase - head.count + first - 1)
-                    if let (entry, lineFeed) = FieldLine.scanWhole(input, from: position, lineEndLimit: lineEndLimit) {
+                    // A whole, well-formed field line within the limits in one pass; anything
+                    // else goes below (the limits as `checkHeadLimits` reckons them).
+                    if let (entry, lineFeed) = FieldLine.scanWhole(input, from: position),
+                       lineFeed - position <= limits.maxLineBytes,
+                       headBase + head.count + lineFeed + 1 - first <= limits.maxHeadBytes {
                         received = lineFeed + 1
                         let nameLength = entry.name.count
                         if nameLength == 14 || nameLength == 17 || nameLength == 4 {

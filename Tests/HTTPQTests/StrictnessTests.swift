@@ -157,6 +157,45 @@ import Testing
         }
     }
 
+    /// The one-pass field scan (whole input) and the line-at-a-time path (one byte at a time)
+    /// draw the line and head limits at the same byte: a field line of exactly the limit is
+    /// taken, one byte more is refused, with the same kind of error. (Where the error is said
+    /// to be, and how much of the refused line `buffer` keeps, differ by split: the line's start
+    /// whole, the first byte over in pieces. Older than the one-pass scan; not changed here.)
+    @Test(arguments: [0, 1])
+    func limitsAreDrawnAtTheSameByteWholeAndInPieces(over: Int) throws {
+        let head = "HTTP/1.1 200 OK\r\n", field = "X-Field: abcdefgh\r\n", end = "Content-Length: 0\r\n\r\n"
+        let bytes = Array((head + field + end).utf8)
+        let fieldLine = field.utf8.count - 1 // as the limit counts: the CR, not the LF
+        let limitSets = [
+            Limits(maxLineBytes: fieldLine - over),
+            Limits(maxHeadBytes: head.utf8.count + field.utf8.count + end.utf8.count - over),
+        ]
+        for limits in limitSets {
+            var whole = Response(limits: limits)
+            let wholeError = Result { () throws(HTTPQError) in try whole.feed(bytes) }.failureValue
+            var pieces = Response(limits: limits)
+            var piecesError: HTTPQError?
+            for byte in bytes where piecesError == nil {
+                do { try pieces.feed([byte]) } catch { piecesError = error }
+            }
+            #expect(wholeError?.kind == piecesError?.kind, "\(limits)")
+            #expect((wholeError == nil) == (over == 0), "\(limits): \(String(describing: wholeError))")
+            if over == 0 { #expect(whole.headers == pieces.headers && whole.isComplete && pieces.isComplete) }
+        }
+    }
+
+    /// Limits set as high as they go (no limit) do not overflow the arithmetic that checks them.
+    @Test func unboundedLimitsParse() throws {
+        let limits = Limits(maxHeadBytes: .max, maxFieldCount: .max, maxLineBytes: .max, maxBodyBytes: .max)
+        var request = Request(limits: limits)
+        try request.feed(Array("\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok".utf8))
+        #expect(request.isComplete && request.body == Array("ok".utf8))
+        var response = Response(limits: limits)
+        try response.feed(Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n".utf8))
+        #expect(response.isComplete && response.body == Array("hi".utf8))
+    }
+
     @Test func endlessHeaderLineIsCutAtTheLimitWithoutBuffering() throws {
         var request = Request()
         try request.feed("GET / HTTP/1.1\r\nX: ".utf8)
@@ -181,4 +220,9 @@ import Testing
         let input = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" + String(repeating: "x", count: 200)
         #expect(throws: HTTPQError(.lineTooLong(limit: 100), at: 147)) { try response.feed(Array(input.utf8)) }
     }
+}
+
+extension Result {
+    /// The error, if this is a failure.
+    var failureValue: Failure? { if case .failure(let error) = self { error } else { nil } }
 }
