@@ -25,6 +25,18 @@ struct MessageParser: Sendable {
         case trailers
         case untilClose
         case done
+
+        /// Takes `count` bytes off a `Content-Length` body or a chunk's data when more than
+        /// that remain (so nothing ends); false, and no change, otherwise.
+        @inline(__always)
+        mutating func takeBodyBytes(_ count: Int) -> Bool {
+            switch self {
+            case .lengthBody(let remaining) where count < remaining: self = .lengthBody(remaining: remaining - count)
+            case .chunkData(let remaining) where count < remaining: self = .chunkData(remaining: remaining - count)
+            default: return false
+            }
+            return true
+        }
     }
 
     let role: Role
@@ -116,19 +128,10 @@ struct MessageParser: Sendable {
             // Body bytes that end neither the body nor a chunk, the common case of a body
             // arriving in pieces: no pass through the machine.
             let count = input.count
-            switch phase {
-            case .lengthBody(let remaining) where count < remaining && count > 0:
-                try keep(input, 0..<count)
-                phase = .lengthBody(remaining: remaining - count)
+            if count > 0, phase.takeBodyBytes(count) {
+                try keep(input, 0..<count) // (a body over its limit fails the parser: the phase no longer matters)
                 consumed += count
                 return (count, stops ? .body(0..<count) : nil)
-            case .chunkData(let remaining) where count < remaining && count > 0:
-                try keep(input, 0..<count)
-                phase = .chunkData(remaining: remaining - count)
-                consumed += count
-                return (count, stops ? .body(0..<count) : nil)
-            default:
-                break
             }
             let result = try step(input, stopsAtEvents: stops)
             consumed += result.consumed
@@ -288,17 +291,11 @@ struct MessageParser: Sendable {
                        lineFeed - position <= limits.maxLineBytes,
                        headBase + head.count + lineFeed + 1 - first <= limits.maxHeadBytes {
                         received = lineFeed + 1
-                        let nameLength = entry.name.count
-                        if nameLength == 14 || nameLength == 17 || nameLength == 4 {
-                            try FieldLine.recordFraming(
-                                name: UnsafeRawBufferPointer(rebasing: input[entry.name]),
-                                value: UnsafeRawBufferPointer(rebasing: input[entry.value]),
-                                base: headBase + toHead + entry.value.lowerBound, facts: &facts)
-                        }
-                        if headerEntries.isEmpty { headerEntries.reserveCapacity(16) }
-                        headerEntries.append(Headers.Entry(
-                            name: (entry.name.lowerBound + toHead)..<(entry.name.upperBound + toHead),
-                            value: (entry.value.lowerBound + toHead)..<(entry.value.upperBound + toHead)))
+                        try FieldLine.recordFraming(
+                            name: UnsafeRawBufferPointer(rebasing: input[entry.name]),
+                            value: UnsafeRawBufferPointer(rebasing: input[entry.value]),
+                            base: headBase + toHead + entry.value.lowerBound, facts: &facts)
+                        appendField(entry, shiftedBy: toHead)
                         position = lineFeed + 1
                         continue
                     }
@@ -368,16 +365,21 @@ struct MessageParser: Sendable {
             if headerEntries.count >= limits.maxFieldCount {
                 throw HTTPQError(.tooManyFields(limit: limits.maxFieldCount), at: base + start)
             }
-            var entry = try FieldLine.parse(bytes, start..<contentEnd, base: base, facts: &facts)
-            entry.name = (entry.name.lowerBound + toHead)..<(entry.name.upperBound + toHead)
-            entry.value = (entry.value.lowerBound + toHead)..<(entry.value.upperBound + toHead)
-            if headerEntries.isEmpty { headerEntries.reserveCapacity(16) }
-            headerEntries.append(entry)
+            appendField(try FieldLine.parse(bytes, start..<contentEnd, base: base, facts: &facts), shiftedBy: toHead)
             return nil
 
         case .body:
             preconditionFailure("head line after the head was complete")
         }
+    }
+
+    /// Adds a parsed field, its ranges moved from the bytes it was parsed in to `head`.
+    @inline(__always)
+    private mutating func appendField(_ entry: Headers.Entry, shiftedBy toHead: Int) {
+        if headerEntries.isEmpty { headerEntries.reserveCapacity(16) }
+        headerEntries.append(Headers.Entry(
+            name: (entry.name.lowerBound + toHead)..<(entry.name.upperBound + toHead),
+            value: (entry.value.lowerBound + toHead)..<(entry.value.upperBound + toHead)))
     }
 
     /// The empty line after the fields: decide the framing and enter `.body`.
@@ -453,8 +455,9 @@ struct MessageParser: Sendable {
             }
             i = end
             chunkLineBytes = 0
-            guard value > 0 else { phase = .trailers; return i }
-            left = Int(value)
+            chunkSizeLineDone(value)
+            guard case .chunkData(let next) = phase else { return i } // the last chunk: trailers
+            left = next
         }
     }
 
