@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Codings
 import HTTPQ
 import TLS
@@ -65,14 +68,14 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .connectionRefused(let host, let port): "connection refused by \(host):\(port)"
-        case .unreachable(let host, let port, let code): "\(host):\(port) unreachable (errno \(code))"
+        case .connectionRefused(let host, let port): "connection refused by \(Self.endpoint(host, port))"
+        case .unreachable(let host, let port, let code): "\(Self.endpoint(host, port)) unreachable: \(Self.describe(code))"
         case .resolveFailed(let host, let reason): "could not resolve \(host): \(reason)"
         case .timedOut(let which): "timed out (\(which.rawValue) timeout)"
         case .closedBeforeHead: "connection closed before the response head was complete"
         case .closedMidBody: "connection closed in the middle of the response body"
         case .protocolError(let error): "malformed response: \(error)"
-        case .systemCallFailed(let call, let code): "\(call) failed (errno \(code))"
+        case .systemCallFailed(let call, let code): "\(call) failed: \(Self.describe(code))"
         case .invalidURL(let url, let reason): "invalid URL \(url): \(reason)"
         case .tls(let error): error.description
         case .unexpectedSwitchingProtocols: "the server switched protocols (101) though the request asked for no upgrade"
@@ -89,6 +92,16 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .decodingFailed(let error): "cannot decode the body: \(error)"
         case .redirectNeedsBody(let status): "a \(status) redirect asks for the request body again, and a streamed body cannot be sent twice"
         }
+    }
+
+    /// `host:port`, or a Unix socket's `unix:PATH` alone (its port is a placeholder 0).
+    private static func endpoint(_ host: String, _ port: Int) -> String {
+        host.hasPrefix("unix:") ? host : "\(host):\(port)"
+    }
+
+    /// The system's words for an errno and its number (`No such file or directory (errno 2)`).
+    private static func describe(_ code: Int32) -> String {
+        "\(String(cString: strerror(code))) (errno \(code))"
     }
 
     /// A short kind for summaries (`refused`, `timeout`, ...).

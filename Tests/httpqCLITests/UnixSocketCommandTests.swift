@@ -54,6 +54,23 @@ import Glibc
         }
     }
 
+    @Test func aSocketFileNobodyListensOnIsARefusal() async throws {
+        try await offPool {
+            let path = Self.socketPath("nobody")
+            let stale = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.utf8) }
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+            close(stale)
+            defer { unlink(path) }
+            let fetched = try ChildProcess.run(CLI.executable, ["fetch", "--json", "--unix-socket", path, "http://localhost/"])
+            #expect(fetched.status == 1 && fetched.stdoutText.contains("connection refused by unix:\(path)\""),
+                    "\(fetched.stdoutText)\(fetched.stderrText)")
+        }
+    }
+
     @Test func fetchGoesThroughNginxOnAUnixSocket() async throws {
         try await offPool {
             let path = Self.socketPath("nginx")
@@ -66,7 +83,8 @@ import Glibc
             #expect(viaURL.status == 0 && viaURL.stdoutText.contains(#""status": 200, "bytes": 19"#), "\(viaURL.stdoutText)")
             // No socket there: a failure naming it, not a hang.
             let missing = try ChildProcess.run(CLI.executable, ["fetch", "--json", "--unix-socket", path + ".gone", "http://localhost/"])
-            #expect(missing.status == 1 && missing.stdoutText.contains(".gone"), "\(missing.stdoutText)")
+            #expect(missing.status == 1 && missing.stdoutText.contains("unix:\(path).gone unreachable: No such file or directory"),
+                    "the path and the system's reason, no port: \(missing.stdoutText)")
             withExtendedLifetime(nginx) {}
         }
     }
