@@ -11,6 +11,13 @@ func timerCallback(_ loop: OpaquePointer?, _ timer: UnsafeMutablePointer<ev_time
     Unmanaged<ScheduledTimer>.fromOpaque(cev_get_data(timer)!).takeUnretainedValue().fire()
 }
 
+/// A pooled timer (`scheduleCallback`): the slot is found from the struct's address, the
+/// loop from libev's user data.
+func slotTimerCallback(_ loop: OpaquePointer?, _ timer: UnsafeMutablePointer<ev_timer>?, _ revents: Int32) {
+    Unmanaged<EventLoop>.fromOpaque(ev_userdata(loop)!).takeUnretainedValue()
+        .fireCallback(TimerSlots.slot(holding: timer!))
+}
+
 func signalCallback(_ loop: OpaquePointer?, _ signal: UnsafeMutablePointer<ev_signal>?, _ revents: Int32) {
     Unmanaged<SignalWatcher>.fromOpaque(cev_get_data(signal)!).takeUnretainedValue().fire()
 }

@@ -18,6 +18,10 @@ extension EventLoop {
             let remaining = max(0, cev_timer_remaining(raw, timer.timer))
             earliest = min(earliest ?? remaining, remaining)
         }
+        timerSlots.forEachActive { slot in
+            let remaining = max(0, cev_timer_remaining(raw, TimerSlots.timer(in: slot)))
+            earliest = min(earliest ?? remaining, remaining)
+        }
         return earliest
     }
 }

@@ -25,6 +25,8 @@ public final class EventLoop: @unchecked Sendable {
     let stopRequested = Atomic<Bool>(false)
     /// Active watchers, strongly held: the loop keeps what it will call alive.
     let active = WatcherList()
+    /// Timers made by `scheduleCallback`, owned by the loop.
+    let timerSlots = TimerSlots()
     /// Set when a `HostedEventLoop` polls this loop for a host thread.
     weak var hosted: HostedEventLoop?
     private var readBuffer: UnsafeMutableRawBufferPointer?
@@ -45,6 +47,7 @@ public final class EventLoop: @unchecked Sendable {
     deinit {
         readBuffer?.deallocate()
         active.stopAll(on: self)
+        cancelAllCallbacks()
         ev_async_stop(raw, wakeup)
         wakeup.deallocate()
         ev_loop_destroy(raw)
@@ -118,12 +121,14 @@ public final class EventLoop: @unchecked Sendable {
         var all: [Watcher] = []
         active.forEach { all.append($0) }
         for watcher in all { watcher.cancel() }
+        cancelAllCallbacks()
     }
 
-    /// How many watchers are active (I/O, timers, signals); for tests and diagnostics.
+    /// How many watchers are active (I/O, timers, signals, and timers from
+    /// `scheduleCallback`); for tests and diagnostics.
     public var activeWatcherCount: Int {
         preconditionInLoop()
-        return active.count
+        return active.count + timerSlots.activeCount
     }
 
     func enter() {

@@ -45,15 +45,15 @@ final class TaskQueue: @unchecked Sendable {
 
     init() {
         pthread_mutex_init(mutex, nil)
-        pending = .allocate(capacity: Self.initialCapacity)
+        pending = Self.allocateBuffer(Self.initialCapacity)
         capacity = Self.initialCapacity
-        spare = (.allocate(capacity: Self.initialCapacity), Self.initialCapacity)
+        spare = (Self.allocateBuffer(Self.initialCapacity), Self.initialCapacity)
     }
 
     deinit {
         pending.deinitialize(count: count)
-        pending.deallocate()
-        spare?.buffer.deallocate()
+        free(pending)
+        if let spare { free(spare.buffer) }
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
     }
@@ -82,7 +82,7 @@ final class TaskQueue: @unchecked Sendable {
     /// Runs everything queued so far, in order, each exactly once; work queued meanwhile
     /// waits for the next drain. Loop's thread.
     func drain(_ run: (consuming PendingWork) -> Void) {
-        let replacement = spare ?? (.allocate(capacity: Self.initialCapacity), Self.initialCapacity)
+        let replacement = spare ?? (Self.allocateBuffer(Self.initialCapacity), Self.initialCapacity)
         spare = nil
         pthread_mutex_lock(mutex)
         let batch = pending, batchCount = count, batchCapacity = capacity
@@ -93,16 +93,26 @@ final class TaskQueue: @unchecked Sendable {
         if batchCapacity <= Self.keptCapacity, spare == nil {
             spare = (batch, batchCapacity)
         } else {
-            batch.deallocate()
+            free(batch)
         }
     }
 
-    /// Doubles the submitters' buffer (the lock is held).
+    /// A buffer from `malloc` (so that `grow` can `realloc` it; freed with `free`).
+    private static func allocateBuffer(_ capacity: Int) -> UnsafeMutablePointer<PendingWork> {
+        guard let raw = malloc(MemoryLayout<PendingWork>.stride * capacity) else {
+            fatalError("out of memory for the loop's task queue")
+        }
+        return raw.bindMemory(to: PendingWork.self, capacity: capacity)
+    }
+
+    /// Doubles the submitters' buffer (the lock is held), with `realloc`, which often grows
+    /// in place (a new buffer and a copy cost a tenth of an `execute` when the loop lags
+    /// behind its submitters). `PendingWork` moves bitwise: a closure, an object reference
+    /// with its witness table, or a job pointer.
     private func grow() {
-        let larger = UnsafeMutablePointer<PendingWork>.allocate(capacity: capacity * 2)
-        larger.moveInitialize(from: pending, count: count)
-        pending.deallocate()
-        pending = larger
+        let bytes = MemoryLayout<PendingWork>.stride * capacity * 2
+        guard let larger = realloc(pending, bytes) else { fatalError("out of memory for the loop's task queue") }
+        pending = larger.bindMemory(to: PendingWork.self, capacity: capacity * 2)
         capacity *= 2
     }
 }

@@ -199,8 +199,8 @@ final class PendingRequest: @unchecked Sendable {
     var aborted = false
     /// When the whole request must be over (nil: no such limit).
     var deadline: ContinuousClock.Instant?
-    /// Fires at `deadline` (loop-confined).
-    var timer: ScheduledTimer?
+    /// Fires at `deadline` (loop-confined; a pooled timer: one per request, no allocation).
+    var timer: ScheduledCallback?
     /// The pooled connection running the request, while it runs.
     weak var runningOn: PooledConnection?
 

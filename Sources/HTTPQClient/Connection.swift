@@ -70,7 +70,8 @@ public final class Connection: @unchecked Sendable {
     /// after which the next address joins.
     var attempts: [Int: (fd: Int32, watcher: IOWatcher)] = [:]
     var attemptTimer: ScheduledTimer?
-    var requestTimer: ScheduledTimer?
+    /// Per request, so a pooled timer (no object or libev struct allocated each time).
+    var requestTimer: ScheduledCallback?
     var idleTimer: ScheduledTimer?
 
     /// The delegate it had when it closed (weak: closing breaks any cycle through it), for a
@@ -338,7 +339,7 @@ public final class Connection: @unchecked Sendable {
         response = Response(answering: request.method, limits: options.limits)
         response.keepsBody = options.keepsBody
         if let limit = options.requestTimeout {
-            requestTimer = loop.schedule(after: limit) { [weak self] in self?.fail(.timedOut(.request)) }
+            requestTimer = loop.scheduleCallback(after: limit) { [weak self] in self?.fail(.timedOut(.request)) }
         }
         if idleTimer == nil { armIdleTimer(after: options.idleReadTimeout) }
         let bytes = body == nil ? request.raw : request.rawHead

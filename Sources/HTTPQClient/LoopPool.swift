@@ -186,7 +186,7 @@ final class LoopPool: @unchecked Sendable {
     private func armDeadline(_ task: PendingRequest, _ key: HostKey) {
         guard let deadline = task.deadline, task.timer == nil else { return }
         let delay = max(.zero, deadline - .now)
-        task.timer = loop.schedule(after: delay) { [weak self, weak task] in
+        task.timer = loop.scheduleCallback(after: delay) { [weak self, weak task] in
             guard let self, let task else { return }
             self.abort(task, with: .timedOut(.request))
         }

@@ -206,7 +206,7 @@ final class LoopDriver: @unchecked Sendable {
 /// last one's; a request that cannot go then (the last answer is late) goes as soon as it
 /// can, and its latency still counts from when it should have gone (wrk2's correction for
 /// coordinated omission).
-final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
+final class LoadWorker: ConnectionDelegate, LoopTask, @unchecked Sendable {
     /// The driver owns its workers and outlives them (no reference counting per access).
     unowned(unsafe) let driver: LoopDriver
     private var connections: [Connection?]
@@ -233,7 +233,7 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
         if let period {
             let phase = period * Double.random(in: 0..<1)
             intendedAt = .now + phase
-            driver.loop.schedule(after: phase) { [self] in sendNext() }
+            driver.loop.scheduleCallback(after: phase, self)
         } else {
             sendNext()
         }
@@ -283,8 +283,11 @@ final class LoadWorker: ConnectionDelegate, @unchecked Sendable {
         intendedAt += period
         let wait = intendedAt - .now
         if wait <= .zero { return sendNext() }
-        driver.loop.schedule(after: wait) { [self] in sendNext() }
+        driver.loop.scheduleCallback(after: wait, self) // pooled: a timer per request allocates nothing
     }
+
+    /// The open loop's timer: the next send is due.
+    func run() { sendNext() }
 
     func stop() {
         guard !stopped else { return }

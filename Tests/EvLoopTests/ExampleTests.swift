@@ -1,4 +1,6 @@
 import Testing
+import TestSupport
+import Foundation
 import EvLoop
 import Dispatch
 
@@ -39,7 +41,44 @@ func loopTaskExample(_ loop: EventLoop) {
     precondition(flush.runs == 2, "the task ran \(flush.runs) times")
 }
 
+/// Docs/EventLoop.md, "Pooled timers: scheduleCallback", as written there.
+final class Resend: LoopTask, @unchecked Sendable {
+    let loop: EventLoop
+    var sends = 0                // touched on the loop's thread only
+    init(loop: EventLoop) { self.loop = loop }
+    func run() {
+        sends += 1
+        if sends < 3 { loop.scheduleCallback(after: .milliseconds(1), self) } // from its own run
+    }
+}
+
+func scheduledCallbackExample(_ loop: EventLoop) {
+    let resend = Resend(loop: loop)
+    loop.scheduleCallback(after: .milliseconds(1), resend)  // on the loop's thread (or before run)
+    let never = loop.scheduleCallback(after: .milliseconds(2)) { fatalError("cancelled") }
+    never.cancel()                                          // from any thread
+    loop.scheduleCallback(after: .milliseconds(30)) { loop.stop() }
+    loop.run()
+    precondition(resend.sends == 3, "the task ran \(resend.sends) times")
+}
+
 @Suite struct ExampleTests {
+    @Test func scheduledCallbackExampleRunsAsWritten() throws {
+        let loop = try EventLoop()
+        scheduledCallbackExample(loop)
+        #expect(loop.activeWatcherCount == 0)
+        loop.releaseWatchers()
+    }
+
+    /// The checked block of Docs/EventLoop.md appears in this file, line by line.
+    @Test func theCheckedDocBlockIsInThisFile() throws {
+        let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
+        let blocks = try checkedDocBlocks("EventLoop.md", marker: "ExampleTests.scheduledCallbackExample")
+        #expect(blocks.count == 1)
+        for line in linesMissing(from: source, in: blocks) { Issue.record("not compiled by a test: \(line)") }
+    }
+
+
     @Test func issueExampleRunsAsWritten() throws {
         try example()
     }

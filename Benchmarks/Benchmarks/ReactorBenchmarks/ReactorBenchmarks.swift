@@ -22,6 +22,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("execute NIO") { ReactorWork.nioExecute(nio.next(), count: $0.scaledIterations.count) }
     Benchmark("timers EvLoop") { ReactorWork.evLoopTimers(count: $0.scaledIterations.count) }
     Benchmark("timers libev C") { precondition(peer_libev_timers($0.scaledIterations.count) == $0.scaledIterations.count) }
+    Benchmark("pooled timers EvLoop") { ReactorWork.evLoopCallbackTasks(count: $0.scaledIterations.count) }
     Benchmark("timers NIO") { ReactorWork.nioTimers(nio.next(), count: $0.scaledIterations.count) }
     Benchmark("pingpong EvLoop") { ReactorWork.evLoopPingPong(rounds: $0.scaledIterations.count) }
     Benchmark("pingpong libev C") { precondition(peer_libev_pingpong($0.scaledIterations.count) == $0.scaledIterations.count) }

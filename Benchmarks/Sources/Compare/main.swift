@@ -99,6 +99,16 @@ let timerTaskResults = medians([
     ("C", { precondition(peer_libev_timers(operations) == operations) }),
     ("NIO", { ReactorWork.nioTimers(nio.next(), count: operations) }),
 ])
+let callbackResults = medians([
+    ("EvLoop", { ReactorWork.evLoopCallbacks(count: operations) }),
+    ("C", { precondition(peer_libev_timers(operations) == operations) }),
+    ("NIO", { ReactorWork.nioTimers(nio.next(), count: operations) }),
+])
+let callbackTaskResults = medians([
+    ("EvLoop", { ReactorWork.evLoopCallbackTasks(count: operations) }),
+    ("C", { precondition(peer_libev_timers(operations) == operations) }),
+    ("NIO", { ReactorWork.nioTimers(nio.next(), count: operations) }),
+])
 let pingResults = medians([
     ("EvLoop", { ReactorWork.evLoopPingPong(rounds: pingRounds) }),
     ("C", { precondition(peer_libev_pingpong(pingRounds) == pingRounds) }),
@@ -108,6 +118,8 @@ let reactorRows: [(String, [(String, Double)], Int)] = [
     ("execute, LoopTask (hop from another thread)", executeTaskResults, operations),
     ("timers, closure (schedule + fire, zero delay)", timerResults, operations),
     ("timers, LoopTask (schedule + fire, zero delay)", timerTaskResults, operations),
+    ("pooled timers (scheduleCallback), closure", callbackResults, operations),
+    ("pooled timers (scheduleCallback), LoopTask", callbackTaskResults, operations),
     ("socketpair ping-pong (round trips)", pingResults, pingRounds),
 ]
 for (name, results, count) in reactorRows {

@@ -19,7 +19,11 @@ case "timers":
     ReactorWork.evLoopTimers(count: count)
 case "timer-tasks":
     ReactorWork.evLoopTimerTasks(count: count)
+case "callbacks":
+    ReactorWork.evLoopCallbacks(count: count)
+case "callback-tasks":
+    ReactorWork.evLoopCallbackTasks(count: count)
 default:
-    fatalError("usage: ReactorProfile execute|execute-tasks|timers|timer-tasks [COUNT]")
+    fatalError("usage: ReactorProfile execute|execute-tasks|timers|timer-tasks|callbacks|callback-tasks [COUNT]")
 }
 print("\(work): \(count)")

@@ -45,6 +45,21 @@ public enum ReactorWork {
         loop.run()
     }
 
+    /// `count` zero-delay pooled timers (`scheduleCallback`), each with a closure.
+    public static func evLoopCallbacks(count: Int) {
+        let loop = try! EvLoop.EventLoop(), counter = Counter()
+        for _ in 0..<count { loop.scheduleCallback(after: .zero) { if counter.increment() == count { loop.stop() } } }
+        loop.run()
+    }
+
+    /// `count` zero-delay pooled timers running one `LoopTask`: no allocation per timer once
+    /// the pool has grown (C allocates its box per timer).
+    public static func evLoopCallbackTasks(count: Int) {
+        let loop = try! EvLoop.EventLoop(), task = CountingTask(target: count, stopping: loop)
+        for _ in 0..<count { loop.scheduleCallback(after: .zero, task) }
+        loop.run()
+    }
+
     /// `count` zero-delay `scheduleTask`s on a NIO loop, scheduled from the loop itself.
     public static func nioTimers(_ loop: any NIOCore.EventLoop, count: Int) {
         let done = DispatchSemaphore(value: 0)
