@@ -198,14 +198,4 @@ import Glibc
         soon.cancel()
         #expect((loop.timeUntilNextTimer ?? 0) > 0.4)
     }
-
-    @Test func schedulingOffTheLoopsThreadTraps() async {
-        await #expect(processExitsWith: .failure) {
-            let thread = try EventLoopThread()
-            let running = DispatchSemaphore(value: 0)
-            thread.loop.execute { running.signal() }
-            running.wait()
-            thread.loop.scheduleCallback(after: .seconds(1)) {}
-        }
-    }
 }
