@@ -104,6 +104,27 @@ struct MessageParser: Sendable {
         self.leniency = leniency
     }
 
+    /// The parser for the next message, as `init` makes it (same limits and leniency, and
+    /// `keepsBody` kept: it is a setting), except that the head bytes, the field index and
+    /// the body keep the storage they grew to: a connection parsing message after message
+    /// allocates nothing for them. Storage still shared with a copy (a caller kept the last
+    /// message, or its `headers`) is left to that copy, and the next message gets its own.
+    mutating func reset(role: Role) {
+        var head: [UInt8] = [], entries: [Headers.Entry] = [], body: [UInt8] = []
+        swap(&head, &self.head)
+        swap(&entries, &headerEntries)
+        swap(&body, &self.body)
+        head.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
+        body.removeAll(keepingCapacity: true)
+        let keepsBody = self.keepsBody
+        self = MessageParser(role: role, limits: limits, leniency: leniency)
+        self.head = head
+        self.headerEntries = entries
+        self.body = body
+        self.keepsBody = keepsBody
+    }
+
     /// Consumes bytes from the front of `input` up to and including the next event.
     ///
     /// Returns how many bytes were consumed and the event, or nil when all of `input` was

@@ -14,6 +14,15 @@ public struct Request: Sendable {
         parser = MessageParser(role: .request, limits: limits, leniency: leniency)
     }
 
+    /// Makes this an empty request to be fed the next message of a connection (state
+    /// `.top`), with the same limits, leniency and `keepsBody`. Unlike a fresh `Request()`, it
+    /// keeps the storage its head, fields and body grew to, so parsing message after message
+    /// into one value allocates nothing for them (storage a copy still shares stays with the
+    /// copy).
+    public mutating func reset() {
+        parser.reset(role: .request)
+    }
+
     /// Creates a complete request from its fields, like httpq's constructor.
     ///
     /// `Request(method: "GET", target: "/get", version: "HTTP/1.1", headers: ["Host": "httpbin.org"]).raw`

@@ -11,6 +11,15 @@ public struct Response: Sendable {
         parser = MessageParser(role: .response(answering: method), limits: limits, leniency: leniency)
     }
 
+    /// Makes this an empty response to be fed the next message of a connection (state
+    /// `.top`), answering `method`, with the same limits, leniency and `keepsBody`. Unlike a
+    /// fresh `Response(answering:)`, it keeps the storage its head, fields and body grew to,
+    /// so parsing message after message into one value allocates nothing for them (storage
+    /// a copy still shares stays with the copy).
+    public mutating func reset(answering method: String = "GET") {
+        parser.reset(role: .response(answering: method))
+    }
+
     /// Creates a complete response from its fields, like httpq's constructor.
     public init(version: String = "HTTP/1.1", status: Int, reason: String,
                 headers: Headers = [:], body: [UInt8] = [], trailers: Headers = [:]) {

@@ -26,8 +26,13 @@ struct MessageStream {
         startNext()
     }
 
+    /// The next message, in the same value (its storage reused: `reset`).
     private mutating func startNext() {
-        if parsesRequests { request = Request(limits: limits) } else { response = Response(answering: method, limits: limits) }
+        if parsesRequests {
+            if request != nil { request!.reset() } else { request = Request(limits: limits) }
+        } else {
+            if response != nil { response!.reset(answering: method) } else { response = Response(answering: method, limits: limits) }
+        }
     }
 
     /// Feeds bytes; emits each message that completes or fails. Returns false on an error.
