@@ -1,3 +1,4 @@
+import Testing
 import Locks
 import TestSupport
 import EvLoop
@@ -44,3 +45,38 @@ func readByte(_ fd: Int32) -> UInt8? {
 
 /// The calling thread's pthread id.
 func currentThread() -> UInt { UInt(pthread_self()) }
+
+/// 100,000 timers at random deadlines within 50 ms, made by `schedule` (a timer API under
+/// test): each fires once, in deadline order, and none is left active. `schedule` gets the
+/// loop, the delay and the body to run.
+func expectHundredThousandTimersFireOnceInOrder(
+    _ schedule: (EventLoop, Duration, @escaping @Sendable () -> Void) -> Void
+) throws {
+    let loop = try EventLoop()
+    defer { retire(loop) }
+    let count = 100_000
+    let state = Shared((fired: 0, lastDeadline: 0, outOfOrder: 0))
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<count {
+        let deadline = Int.random(in: 0..<50, using: &generator)
+        schedule(loop, .milliseconds(deadline)) {
+            state.update { value in
+                value.fired += 1
+                if deadline < value.lastDeadline { value.outOfOrder += 1 }
+                value.lastDeadline = max(value.lastDeadline, deadline)
+            }
+        }
+    }
+    #expect(loop.activeWatcherCount == count)
+    schedule(loop, .milliseconds(80)) { loop.stop() }
+    loop.run()
+    #expect(state.value.fired == count)
+    #expect(state.value.outOfOrder == 0)
+    #expect(loop.activeWatcherCount == 0)
+}
+
+/// A task that counts its runs (loop's thread only).
+final class CountingTask: LoopTask, @unchecked Sendable {
+    var runs = 0
+    func run() { runs += 1 }
+}

@@ -72,9 +72,8 @@ final class RecordingTask: LoopTask, @unchecked Sendable {
     }
 
     @Test func workStillQueuedWhenALoopIsDroppedIsReleased() throws {
-        final class Counting: LoopTask, @unchecked Sendable { var runs = 0; func run() { runs += 1 } }
         weak var weakLoop: EventLoop?
-        var task = Counting()
+        var task = CountingTask()
         do {
             let loop = try EventLoop()
             weakLoop = loop

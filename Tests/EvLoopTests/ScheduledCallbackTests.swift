@@ -126,27 +126,10 @@ import Glibc
     }
 
     @Test func hundredThousandCallbacksAllFireOnceInOrderAndTheSlotsComeBack() throws {
+        try expectHundredThousandTimersFireOnceInOrder { loop, delay, body in loop.scheduleCallback(after: delay, body) }
         let loop = try EventLoop()
         defer { retire(loop) }
         let count = 100_000
-        let state = Shared((fired: 0, lastDeadline: 0, outOfOrder: 0))
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<count {
-            let deadline = Int.random(in: 0..<50, using: &generator)
-            loop.scheduleCallback(after: .milliseconds(deadline)) {
-                state.update { value in
-                    value.fired += 1
-                    if deadline < value.lastDeadline { value.outOfOrder += 1 }
-                    value.lastDeadline = max(value.lastDeadline, deadline)
-                }
-            }
-        }
-        #expect(loop.activeWatcherCount == count)
-        loop.scheduleCallback(after: .milliseconds(80)) { loop.stop() }
-        loop.run()
-        #expect(state.value.fired == count)
-        #expect(state.value.outOfOrder == 0)
-        #expect(loop.activeWatcherCount == 0)
         // A second round reuses the pool (and still fires everything once).
         let again = Shared(0)
         for _ in 0..<count { loop.scheduleCallback(after: .zero) { again.update { $0 += 1 } } }
@@ -156,9 +139,8 @@ import Glibc
     }
 
     @Test func aDroppedLoopLetsGoOfCallbacksItNeverRan() throws {
-        final class Counting: LoopTask, @unchecked Sendable { var runs = 0; func run() { runs += 1 } }
         weak var weakLoop: EventLoop?
-        var task = Counting()
+        var task = CountingTask()
         do {
             let loop = try EventLoop()
             weakLoop = loop

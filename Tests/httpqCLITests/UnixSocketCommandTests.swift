@@ -13,6 +13,17 @@ import Glibc
         FileManager.default.temporaryDirectory.appendingPathComponent("httpq-\(getpid())-\(name).sock").path
     }
 
+    /// Binds a Unix socket at `path` and closes it without listening: the file stays.
+    static func leaveASocketFileNobodyListensOn(at path: String) {
+        let stale = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.utf8) }
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        close(stale)
+    }
+
     @Test func curlReachesServeOnAUnixSocketAndTheFileGoesWithIt() async throws {
         try await offPool {
             let path = Self.socketPath("serve")
@@ -36,14 +47,7 @@ import Glibc
     @Test func aStaleSocketFileIsReplacedAndALiveOneRefused() async throws {
         try await offPool {
             let path = Self.socketPath("stale")
-            // A socket file nobody listens on, as a killed server leaves.
-            let stale = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.utf8) }
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
-            close(stale)
+            Self.leaveASocketFileNobodyListensOn(at: path) // as a killed server leaves
             #expect(access(path, F_OK) == 0)
             let served = try ServeCommandTests.Served(extra: ["--listen", "unix:\(path)"])
             #expect(served.output.contains("http+unix://"))
@@ -57,13 +61,7 @@ import Glibc
     @Test func aSocketFileNobodyListensOnIsARefusal() async throws {
         try await offPool {
             let path = Self.socketPath("nobody")
-            let stale = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.utf8) }
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
-            close(stale)
+            Self.leaveASocketFileNobodyListensOn(at: path)
             defer { unlink(path) }
             let fetched = try ChildProcess.run(CLI.executable, ["fetch", "--json", "--unix-socket", path, "http://localhost/"])
             #expect(fetched.status == 1 && fetched.stdoutText.contains("connection refused by unix:\(path)\""),
