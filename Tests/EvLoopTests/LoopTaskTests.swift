@@ -99,7 +99,13 @@ final class RecordingTask: LoopTask, @unchecked Sendable {
         let ticker = loop.schedule(after: .milliseconds(1), repeating: .milliseconds(2), repeating)
         let cancelled = loop.schedule(after: .milliseconds(3), RecordingTask("cancelled", log: log, loop: loop))
         cancelled.cancel()
-        loop.schedule(after: .milliseconds(30)) { ticker.cancel(); loop.stop() }
+        // Stops once the ticker has run three times and the one-shot once (not at a fixed time:
+        // a loop thread starved past a fixed stop saw one tick; a late timer fires once).
+        loop.schedule(after: .milliseconds(5), repeating: .milliseconds(5)) {
+            let runs = log.value
+            if runs.filter({ $0 == "repeating" }).count >= 3 && runs.contains("once") { ticker.cancel(); loop.stop() }
+        }
+        loop.schedule(after: .seconds(10)) { ticker.cancel(); loop.stop() } // a bound, if it never gets there
         loop.run()
         let runs = log.value
         #expect(runs.filter { $0 == "once" }.count == 1)

@@ -110,12 +110,12 @@ import Glibc
         let made = DispatchSemaphore(value: 0)
         let handle = Shared<ScheduledCallback?>(nil)
         thread.loop.execute {
-            handle.update { $0 = thread.loop.scheduleCallback(after: .milliseconds(30)) { fired.update { $0 = true } } }
+            handle.update { $0 = thread.loop.scheduleCallback(after: .seconds(5)) { fired.update { $0 = true } } }
             made.signal()
         }
         made.wait()
-        handle.value?.cancel()
-        usleep(60_000)
+        handle.value?.cancel() // off the loop's thread: queued for the loop
+        // Queued after the cancel from the same thread, so it runs after it: the timer is gone.
         let count = Shared(-1)
         let counted = DispatchSemaphore(value: 0)
         thread.loop.execute { count.update { $0 = thread.loop.activeWatcherCount }; counted.signal() }

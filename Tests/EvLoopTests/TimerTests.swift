@@ -1,6 +1,7 @@
 import Testing
 import TestSupport
 import EvLoop
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,11 +45,17 @@ import Glibc
     @Test func cancelFromAnotherThreadBeforeItFires() throws {
         let thread = try EventLoopThread()
         let fired = Shared(false)
-        let timer = thread.loop.schedule(after: .milliseconds(30)) { fired.update { $0 = true } }
+        // Long enough that a starved test thread cannot see it fire before cancelling.
+        let timer = thread.loop.schedule(after: .seconds(5)) { fired.update { $0 = true } }
         timer.cancel()
-        usleep(60_000)
+        // Queued after the cancel from this thread, so it runs after it: the timer is gone.
+        let count = Shared(-1)
+        let counted = DispatchSemaphore(value: 0)
+        thread.loop.execute { count.update { $0 = thread.loop.activeWatcherCount }; counted.signal() }
+        counted.wait()
         try thread.shutdown()
         #expect(!fired.value)
+        #expect(count.value == 0)
     }
 
     @Test func loopTimeAdvances() throws {
