@@ -63,15 +63,16 @@ public final class AccessLog: @unchecked Sendable {
         }
     }
 
-    /// Records `entry` (any thread): appended to the queue, nothing more.
-    public func record(_ entry: AccessLogEntry) {
+    /// Records `entry` (any thread): moved into the queue, nothing more.
+    public func record(_ entry: consuming AccessLogEntry) {
         condition.lock()
         if pending.count >= maxPending { dropped += 1 } else { pending.append(entry) }
         condition.unlock()
     }
 
-    /// What `ServerConfiguration.accessLog` takes.
-    public var sink: @Sendable (AccessLogEntry) -> Void { { [self] entry in record(entry) } }
+    /// What `ServerConfiguration.accessLog` takes. The entry is handed over, not copied (a
+    /// copy, and its destruction, were a third of the log's cost on the loop's thread).
+    public var sink: @Sendable (consuming AccessLogEntry) -> Void { { [self] entry in record(entry) } }
 
     /// Opens the path again before the next batch (after the file was moved away).
     public func reopen() {

@@ -21,7 +21,7 @@ final class LoopServer: @unchecked Sendable {
     /// Read per request, so held here rather than read out of `configuration` each time (a
     /// field of a struct this large, read through the class, was copied whole: two copies of
     /// `ServerConfiguration` per request, 2% of the server's CPU with a log on).
-    let accessLog: (@Sendable (AccessLogEntry) -> Void)?
+    let accessLog: (@Sendable (consuming AccessLogEntry) -> Void)?
     let maxBodyBytes: Int
     let maxStreamedBodyBytes: Int
     let maxBufferedBytesPerLoop: Int

@@ -32,7 +32,7 @@ public struct ServerConfiguration: Sendable {
     /// The `Server` field sent with every response (nil: none).
     public var serverName: String?
     /// Called on the loop's thread once per finished response (nil: no log).
-    public var accessLog: (@Sendable (AccessLogEntry) -> Void)?
+    public var accessLog: (@Sendable (consuming AccessLogEntry) -> Void)?
     /// Where server events go (listening, accept failures, malformed requests, failed TLS
     /// handshakes, shutdown); nil logs nothing and costs nothing.
     public var logger: Logger?
@@ -47,7 +47,7 @@ public struct ServerConfiguration: Sendable {
     public init(addresses: [SocketAddress] = [SocketAddress(ip: "127.0.0.1", port: 8080)!],
                 headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
                 limits: Limits = .default, maxBodyBytes: Int = 1 << 20, backlog: Int32 = 1024,
-                serverName: String? = "httpq", accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil,
+                serverName: String? = "httpq", accessLog: (@Sendable (consuming AccessLogEntry) -> Void)? = nil,
                 tls: TLSServerContext? = nil, maxBufferedBytesPerLoop: Int = 64 << 20,
                 maxStreamedBodyBytes: Int = 8 << 30) {
         self.tls = tls
@@ -143,11 +143,18 @@ public struct AccessLogEntry: Sendable, CustomStringConvertible {
         self.userAgentText = userAgent.map(LoggedText.init)
     }
 
-    /// An entry whose `Referer` and `User-Agent` are bytes of the request's head.
+    /// An entry whose `Referer` and `User-Agent` are bytes of the request's head. Each field
+    /// set once (delegating to the public init built the entry and then copied it twice).
     init(peer: SocketAddress?, method: String, target: String, version: String, status: Int, bytes: Int,
          seconds: Double, time: Double, refererText: LoggedText?, userAgentText: LoggedText?) {
-        self.init(peer: peer, method: method, target: target, version: version, status: status, bytes: bytes,
-                  seconds: seconds, time: time)
+        self.peer = peer
+        self.method = method
+        self.target = target
+        self.version = version
+        self.status = status
+        self.bytes = bytes
+        self.seconds = seconds
+        self.time = time
         self.refererText = refererText
         self.userAgentText = userAgentText
     }

@@ -15,6 +15,56 @@ import TestSupport
         #expect(line.range(of: pattern, options: .regularExpression) != nil, "\(line)")
     }
 
+    /// nginx's rule, byte by byte: `"`, `\` and bytes outside 0x20...0x7E as `\xHH`.
+    static func nginxEscaped(_ bytes: [UInt8]) -> String {
+        bytes.map { byte in
+            byte == 0x22 || byte == 0x5C || byte < 0x20 || byte > 0x7E
+                ? "\\x" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2) : String(UnicodeScalar(byte))
+        }.joined()
+    }
+
+    /// The log scans eight bytes at a time: a byte to escape at every position of fields of
+    /// every length up to 40 (the words' edges, the tail shorter than a word), each kind of
+    /// byte, in the User-Agent (the request's own bytes) and the target (a String).
+    @Test func escapesAgreeWithNginxsRuleAtEveryPosition() {
+        let specials: [UInt8] = [0x00, 0x01, 0x1F, 0x22, 0x5C, 0x7F, 0x20, 0x7E, 0x21, 0x5B, 0x5D, 0x41]
+        for length in 1...40 {
+            for position in 0..<length {
+                for special in specials {
+                    var bytes = Array(repeating: UInt8(ascii: "a"), count: length)
+                    bytes[position] = special
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    var entry = Self.entry
+                    entry.userAgent = text
+                    entry.target = "/" + text
+                    let line = AccessLogFormat.combined.line(for: entry)
+                    let expected = Self.nginxEscaped(bytes)
+                    #expect(line.hasSuffix("\"\(expected)\""), "user agent, byte \(special) at \(position) of \(length): \(line)")
+                    #expect(line.contains("\"GET /\(expected) HTTP/1.1\""), "target, byte \(special) at \(position) of \(length): \(line)")
+                }
+            }
+        }
+        // JSON's escapes (RFC 8259) over the same fields: parsed back, the text comes back whole.
+        for length in [1, 7, 8, 9, 15, 16, 17, 33] {
+            for position in 0..<length {
+                for special: UInt8 in [0x00, 0x09, 0x0A, 0x0D, 0x1F, 0x22, 0x5C, 0x7F, 0x41] {
+                    var bytes = Array(repeating: UInt8(ascii: "a"), count: length)
+                    bytes[position] = special
+                    var entry = Self.entry
+                    entry.userAgent = String(decoding: bytes, as: UTF8.self)
+                    let line = AccessLogFormat.json.line(for: entry)
+                    let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                    #expect(object?["user_agent"] as? String == entry.userAgent, "byte \(special) at \(position) of \(length): \(line)")
+                }
+            }
+        }
+        // Bytes past 0x7F: a String holds them as UTF-8 (é is C3 A9), escaped byte by byte.
+        var entry = Self.entry
+        entry.userAgent = "agent/1.0 (é; ü) " + String(repeating: "x", count: 9) + "ß"
+        let line = AccessLogFormat.combined.line(for: entry)
+        #expect(line.hasSuffix("\"" + Self.nginxEscaped(Array(entry.userAgent!.utf8)) + "\""), "\(line)")
+    }
+
     @Test func jsonIsOneObjectWithEveryField() throws {
         let line = AccessLogFormat.json.line(for: Self.entry)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -97,4 +147,8 @@ import TestSupport
         for _ in 0..<3 { _ = try? AccessLog(path: "/nonexistent-dir/access.log") }
         #expect(fcntl(STDOUT_FILENO, F_GETFD) != -1, "standard output was closed")
     }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
