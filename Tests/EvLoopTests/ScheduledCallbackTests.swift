@@ -169,6 +169,28 @@ import Glibc
         #expect(weakLoop == nil, "the cycle loop -> timer -> task -> loop is broken by releaseWatchers")
     }
 
+    @Test func aHostedLoopFiresThemOnTheHostThreadAndLetsGoAtShutdown() throws {
+        let wake = DispatchSemaphore(value: 0)
+        let hosted = try HostedEventLoop { wake.signal() }
+        let host = currentThread()
+        let firedOn = Shared<[UInt]>([])
+        weak var weakHeld: CountingTask?
+        hosted.withLoop { loop in
+            loop.scheduleCallback(after: .milliseconds(2)) { firedOn.update { $0.append(currentThread()) } }
+            loop.scheduleCallback(after: .milliseconds(4), repeating: .milliseconds(4)) { firedOn.update { $0.append(currentThread()) } }
+            let held = CountingTask()
+            weakHeld = held
+            loop.scheduleCallback(after: .seconds(60), held) // never due: shutdown must let it go
+        }
+        while firedOn.value.count < 3 {
+            try #require(wake.wait(timeout: .now() + 5) == .success)
+            hosted.invokePending()
+        }
+        #expect(Set(firedOn.value) == [host], "every pooled timer ran on the host's thread")
+        hosted.shutdown()
+        #expect(weakHeld == nil, "shutdown released the timers still pending")
+    }
+
     @Test func timeUntilNextTimerSeesPooledTimers() throws {
         let loop = try EventLoop()
         defer { retire(loop) }
