@@ -47,6 +47,19 @@ import Glibc
 
         var output: String { readTextFile(log.path) }
 
+        /// The output once it contains `text` (serve prints one line per address as each
+        /// starts: the first line alone is no sign that the others are there), or as it is
+        /// after `limit`.
+        func output(containing text: String, within limit: Duration = .seconds(10)) -> String {
+            let deadline = ContinuousClock.now + limit
+            var current = output
+            while !current.contains(text) && ContinuousClock.now < deadline {
+                usleep(10_000)
+                current = output
+            }
+            return current
+        }
+
         deinit {
             process.kill()
             try? FileManager.default.removeItem(at: root.deletingLastPathComponent())
