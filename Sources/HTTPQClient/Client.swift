@@ -85,7 +85,7 @@ public final class Client: Sendable {
     /// made if needed). `inline`: the caller is a task job on some loop, not a pool callback,
     /// so on the pool's own loop the first hop is queued at once instead of on the next turn.
     @discardableResult
-    func start(_ request: Request, body: UploadBody? = nil, to url: HTTPURL, deadline: ContinuousClock.Instant?,
+    func start(_ request: consuming Request, body: UploadBody? = nil, to url: HTTPURL, deadline: ContinuousClock.Instant?,
                options: RequestOptions? = nil, delegate: RequestDelegate, abort given: CancelOnce? = nil,
                inline: Bool = false) -> @Sendable (ClientError) -> Void {
         let redirects = options?.redirects ?? configuration.redirects
@@ -95,7 +95,6 @@ public final class Client: Sendable {
             given?.set(end)
             return end
         }
-        var request = request
         var delegate = delegate
         let abort = given ?? CancelOnce()
         // A request with its own Accept-Encoding asked for the coded bytes: it gets them.
@@ -118,9 +117,9 @@ public final class Client: Sendable {
     }
 
     /// Sends one request to `url` (the first, or a redirect's next hop) and returns what ends it.
-    func startHop(_ request: Request, body: UploadBody? = nil, to url: HTTPURL, deadline: ContinuousClock.Instant?,
+    func startHop(_ request: consuming Request, body: UploadBody? = nil, to url: HTTPURL, deadline: ContinuousClock.Instant?,
                   delegate: RequestDelegate, inline: Bool = false) -> @Sendable (ClientError) -> Void {
-        var request = request
+        // Taken, not borrowed: the caller's request is changed and queued without a copy.
         request.target = url.target
         if !request.headers.contains("Host") { request.headers.add("Host", url.authority) }
         Self.addCredentials(of: url, to: &request)

@@ -147,7 +147,7 @@ public final class Connection: @unchecked Sendable {
 
     /// Sends `request` now, or after the ones before it; with `body`, that body is sent
     /// as it is produced (framed by its length, or chunked) instead of `request.body`.
-    public func send(_ request: Request, body: UploadBody? = nil) {
+    public func send(_ request: consuming Request, body: UploadBody? = nil) {
         loop.preconditionInLoop()
         guard !isClosed else {
             // The delegate was let go when the connection closed; the one it had still hears
@@ -330,8 +330,8 @@ public final class Connection: @unchecked Sendable {
 
     /// Puts `request` on the wire and prepares to read its response; a streamed body
     /// follows its head as the socket takes it.
-    func start(_ request: Request, body: UploadBody? = nil) {
-        let request = body.map { Self.framed(request, for: $0) } ?? request
+    func start(_ request: consuming Request, body: UploadBody? = nil) {
+        if let body { request = Self.framed(request, for: body) } // taken, not copied, when there is none
         let headers = request.headers
         core.requestSent(method: request.method, asksUpgrade: headers.containsToken("upgrade", in: "Connection"),
                          asksToClose: headers.containsToken("close", in: "Connection"), now: loop.now)
