@@ -1,9 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Codings
 import HTTPQ
 import TLS
+import Sockets
 
 /// Everything that can end a request without a response, with what to do about it.
 public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -101,7 +99,7 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// The system's words for an errno and its number (`No such file or directory (errno 2)`).
     private static func describe(_ code: Int32) -> String {
-        "\(String(cString: strerror(code))) (errno \(code))"
+        "\(SystemCalls.describe(code)) (errno \(code))"
     }
 
     /// A short kind for summaries (`refused`, `timeout`, ...).

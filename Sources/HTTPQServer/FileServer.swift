@@ -219,7 +219,7 @@ public enum FileServerError: Error, Sendable, CustomStringConvertible {
     case cannotOpenRoot(String, errno: Int32)
     public var description: String {
         switch self {
-        case .cannotOpenRoot(let path, let code): "cannot serve \(path): \(String(cString: strerror(code)))"
+        case .cannotOpenRoot(let path, let code): "cannot serve \(path): \(SystemCalls.describe(code))"
         }
     }
 }

@@ -98,7 +98,7 @@ final class LoopServer: @unchecked Sendable {
             case .wouldBlock:
                 return
             case .failed(let code) where code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM:
-                configuration.logger?.warning("accept failed; pausing 100 ms", metadata: ["error": "\(String(cString: strerror(code)))"])
+                configuration.logger?.warning("accept failed; pausing 100 ms", metadata: ["error": "\(SystemCalls.describe(code))"])
                 pauseAccepting()
                 return
             case .failed:

@@ -131,20 +131,14 @@ public struct AccessLogEntry: Sendable, CustomStringConvertible {
     /// An entry; `time` defaults to 0 (the server sets it).
     public init(peer: SocketAddress?, method: String, target: String, version: String, status: Int, bytes: Int,
                 seconds: Double, time: Double = 0, referer: String? = nil, userAgent: String? = nil) {
-        self.peer = peer
-        self.method = method
-        self.target = target
-        self.version = version
-        self.status = status
-        self.bytes = bytes
-        self.seconds = seconds
-        self.time = time
-        self.refererText = referer.map(LoggedText.init)
-        self.userAgentText = userAgent.map(LoggedText.init)
+        self.init(peer: peer, method: method, target: target, version: version, status: status, bytes: bytes,
+                  seconds: seconds, time: time, refererText: referer.map(LoggedText.init),
+                  userAgentText: userAgent.map(LoggedText.init))
     }
 
-    /// An entry whose `Referer` and `User-Agent` are bytes of the request's head. Each field
-    /// set once (delegating to the public init built the entry and then copied it twice).
+    /// An entry whose `Referer` and `User-Agent` are bytes of the request's head; every field
+    /// set once (the server's path: delegating the other way built the entry and then copied
+    /// it twice).
     init(peer: SocketAddress?, method: String, target: String, version: String, status: Int, bytes: Int,
          seconds: Double, time: Double, refererText: LoggedText?, userAgentText: LoggedText?) {
         self.peer = peer

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Sockets
 
 /// Why a server (or its access log) could not start.
 public enum ServerError: Error, Sendable, CustomStringConvertible, Equatable {
@@ -14,11 +15,11 @@ public enum ServerError: Error, Sendable, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .cannotListen(let address, let call, let code):
-            "cannot listen on \(address): \(call) failed: \(String(cString: strerror(code)))"
+            "cannot listen on \(address): \(call) failed: \(SystemCalls.describe(code))"
         case .alreadyStarted:
             "the server was already started"
         case .cannotOpenLog(let path, let code):
-            "cannot open the access log \(path): \(String(cString: strerror(code)))"
+            "cannot open the access log \(path): \(SystemCalls.describe(code))"
         }
     }
 }

@@ -1,4 +1,5 @@
 import COpenSSL
+import Sockets
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -129,7 +130,7 @@ package final class TLSStream {
         case SSL_ERROR_SYSCALL where savedErrno != 0:
             OpenSSLErrors.clear()
             sessions?.forget(sessionKey)
-            return .failed(.handshakeFailed(reason: "\(String(cString: strerror(savedErrno))) during the handshake"))
+            return .failed(.handshakeFailed(reason: "\(SystemCalls.describe(savedErrno)) during the handshake"))
         default:
             sessions?.forget(sessionKey)
             OpenSSLErrors.clear()
