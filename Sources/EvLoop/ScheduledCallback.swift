@@ -62,7 +62,6 @@ extension EventLoop {
         let timer = TimerSlots.timer(in: slot)
         cev_timer_init(timer, slotTimerCallback, max(0, delay.seconds), period?.seconds ?? 0)
         slot.pointee.work = consume work
-        slot.pointee.isRepeating = period != nil
         ev_timer_start(raw, timer)
         return ScheduledCallback(loop: self, index: slot.pointee.index, generation: slot.pointee.generation)
     }

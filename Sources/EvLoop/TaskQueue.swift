@@ -99,10 +99,7 @@ final class TaskQueue: @unchecked Sendable {
 
     /// A buffer from `malloc` (so that `grow` can `realloc` it; freed with `free`).
     private static func allocateBuffer(_ capacity: Int) -> UnsafeMutablePointer<PendingWork> {
-        guard let raw = malloc(MemoryLayout<PendingWork>.stride * capacity) else {
-            fatalError("out of memory for the loop's task queue")
-        }
-        return raw.bindMemory(to: PendingWork.self, capacity: capacity)
+        mallocated(PendingWork.self, count: capacity, for: "the loop's task queue")
     }
 
     /// Doubles the submitters' buffer (the lock is held), with `realloc`, which often grows

@@ -11,11 +11,13 @@ struct TimerSlot {
     /// Bumped each time the slot is freed: a handle from an earlier use no longer matches.
     var generation: UInt32 = 0
     var index: Int32
-    var isRepeating = false
     /// The next free slot while this one is free (-1: none).
     var nextFree: Int32 = -1
 
     init(index: Int32) { self.index = index }
+
+    /// A repeating timer: libev's struct keeps its period (0 for a one-shot).
+    var isRepeating: Bool { timer.repeat > 0 }
 }
 
 /// The loop's timer slots (`scheduleCallback`): chunks of `TimerSlot` that never move (libev

@@ -117,8 +117,14 @@ final class WatcherList {
 /// went through `posix_memalign` here, a tenth of a zero-delay timer's cost. Freed with
 /// `freeWatcherStruct`.
 func allocateWatcherStruct<T>(_ type: T.Type) -> UnsafeMutablePointer<T> {
-    guard let raw = malloc(MemoryLayout<T>.stride) else { fatalError("out of memory for a libev watcher") }
-    return raw.bindMemory(to: T.self, capacity: 1)
+    mallocated(T.self, count: 1, for: "a libev watcher")
+}
+
+/// Uninitialised storage for `count` values from `malloc` (so it can be `realloc`ed, and is
+/// given back with `free`); traps, naming `what`, when memory is out.
+func mallocated<T>(_ type: T.Type, count: Int, for what: String) -> UnsafeMutablePointer<T> {
+    guard let raw = malloc(MemoryLayout<T>.stride * count) else { fatalError("out of memory for \(what)") }
+    return raw.bindMemory(to: T.self, capacity: count)
 }
 
 /// Frees what `allocateWatcherStruct` made.
