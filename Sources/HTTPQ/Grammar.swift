@@ -33,15 +33,11 @@ enum Grammar {
         guard let base = bytes.baseAddress else { return nil }
         var index = range.lowerBound
         let end = range.upperBound
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         while index &+ 8 <= end {
             let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            // A byte below 0x20 (with its high bit clear), or equal to 0x7F. The lowest flagged
-            // byte is exact (borrows only run upwards); a tab is allowed, so go on after it.
-            let low = (word &- ones &* 0x20) & ~word & highs
-            let del = word ^ (ones &* 0x7F)
-            let isDel = (del &- ones) & ~del & highs
-            let found = low | isDel
+            // A byte below 0x20, or DEL. The lowest flagged byte is exact; a tab is allowed, so
+            // go on after it.
+            let found = ByteLanes.below(word, 0x20) | ByteLanes.equal(word, 0x7F)
             if found != 0 {
                 let at = index &+ (found.trailingZeroBitCount >> 3)
                 if base.load(fromByteOffset: at, as: UInt8.self) != tab { return at }

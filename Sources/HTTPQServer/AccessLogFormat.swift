@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+@_spi(ByteScanning) import HTTPQ
 
 /// How an access log line looks.
 public enum AccessLogFormat: String, Sendable, CaseIterable {
@@ -136,12 +137,9 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
     /// Whether an eight-byte word holds a byte `plainWords` stops for (exact as to whether).
     @inline(__always)
     static func mayNeedEscape(_ word: UInt64, escapingHighBytes: Bool) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
-        let suspect = (word &- ones &* 0x20) & ~word & highs != 0 // a byte below 0x20
-            || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
-        guard escapingHighBytes else { return suspect }
-        return suspect || word & highs != 0 || hasZeroByte(word ^ (ones &* 0x7F))
+        let suspect = ByteLanes.below(word, 0x20) | ByteLanes.equal(word, 0x22) | ByteLanes.equal(word, 0x5C)
+        guard escapingHighBytes else { return suspect != 0 }
+        return suspect | ByteLanes.high(word) | ByteLanes.equal(word, 0x7F) != 0
     }
 
     /// A JSON string literal (RFC 8259 escapes; UTF-8 passes as it is). Runs of plain bytes
