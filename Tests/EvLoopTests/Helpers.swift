@@ -80,3 +80,27 @@ final class CountingTask: LoopTask, @unchecked Sendable {
     var runs = 0
     func run() { runs += 1 }
 }
+
+/// A timer repeating every millisecond, made by `schedule` (a timer API under test), cancels
+/// itself from inside its fifth run: it runs exactly five times and is no longer active.
+func expectARepeatingTimerStopsWhenCancelledInsideItsWork<Handle: Sendable>(
+    schedule: @escaping @Sendable (EventLoop, Duration, Duration?, @escaping @Sendable () -> Void) -> Handle,
+    cancel: @escaping @Sendable (Handle) -> Void,
+    isActive: (Handle) -> Bool
+) throws {
+    let loop = try EventLoop()
+    defer { retire(loop) }
+    let ticks = Shared(0)
+    let holder = Shared<Handle?>(nil)
+    let timer = schedule(loop, .milliseconds(1), .milliseconds(1)) {
+        if ticks.update({ $0 += 1; return $0 }) == 5 {
+            if let handle = holder.value { cancel(handle) }
+            _ = schedule(loop, .milliseconds(20), nil) { loop.stop() }
+        }
+    }
+    holder.update { $0 = timer }
+    loop.run()
+    #expect(ticks.value == 5)
+    #expect(!isActive(timer))
+    #expect(loop.activeWatcherCount == 0)
+}

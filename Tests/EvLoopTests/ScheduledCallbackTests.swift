@@ -64,21 +64,9 @@ import Glibc
     }
 
     @Test func aRepeatingCallbackRunsUntilCancelledInsideItsOwnRun() throws {
-        let loop = try EventLoop()
-        defer { retire(loop) }
-        let ticks = Shared(0)
-        let holder = Shared<ScheduledCallback?>(nil)
-        let timer = loop.scheduleCallback(after: .milliseconds(1), repeating: .milliseconds(1)) {
-            if ticks.update({ $0 += 1; return $0 }) == 5 {
-                holder.value?.cancel()
-                loop.scheduleCallback(after: .milliseconds(20)) { loop.stop() }
-            }
-        }
-        holder.update { $0 = timer }
-        loop.run()
-        #expect(ticks.value == 5)
-        #expect(!timer.isActive)
-        #expect(loop.activeWatcherCount == 0)
+        try expectARepeatingTimerStopsWhenCancelledInsideItsWork(
+            schedule: { loop, delay, period, body in loop.scheduleCallback(after: delay, repeating: period, body) },
+            cancel: { $0.cancel() }, isActive: { $0.isActive })
     }
 
     @Test func tasksAreHeldUntilFiredOrCancelledAndThenLetGo() throws {

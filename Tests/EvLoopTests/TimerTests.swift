@@ -22,20 +22,9 @@ import Glibc
     }
 
     @Test func repeatingTimerRunsUntilCancelledInsideItsCallback() throws {
-        let loop = try EventLoop()
-        defer { retire(loop) }
-        let ticks = Shared(0)
-        let holder = Shared<ScheduledTimer?>(nil)
-        let timer = loop.schedule(after: .milliseconds(1), repeating: .milliseconds(1)) {
-            if ticks.update({ $0 += 1; return $0 }) == 5 {
-                holder.value?.cancel()
-                loop.schedule(after: .milliseconds(20)) { loop.stop() }
-            }
-        }
-        holder.update { $0 = timer }
-        loop.run()
-        #expect(ticks.value == 5)
-        #expect(!timer.isActive)
+        try expectARepeatingTimerStopsWhenCancelledInsideItsWork(
+            schedule: { loop, delay, period, body in loop.schedule(after: delay, repeating: period, body) },
+            cancel: { $0.cancel() }, isActive: { $0.isActive })
     }
 
     @Test func hundredThousandTimersAllFireOnceInOrder() throws {
