@@ -104,3 +104,24 @@ func expectARepeatingTimerStopsWhenCancelledInsideItsWork<Handle: Sendable>(
     #expect(!isActive(timer))
     #expect(loop.activeWatcherCount == 0)
 }
+
+/// Five timers at 10–50 ms made by `schedule` (a timer API under test), the third cancelled at
+/// once: four are active, they fire in deadline order, the cancelled one never, and none is
+/// left active.
+func expectTimersFireInDeadlineOrderAndCancelledNeverRun<Handle>(
+    schedule: (EventLoop, Duration, @escaping @Sendable () -> Void) -> Handle,
+    cancel: (Handle) -> Void
+) throws {
+    let loop = try EventLoop()
+    defer { retire(loop) }
+    let fired = Shared<[Int]>([])
+    for (index, delay) in [50, 10, 40, 20, 30].enumerated() {
+        let timer = schedule(loop, .milliseconds(delay)) { fired.update { $0.append(delay) } }
+        if index == 2 { cancel(timer) }
+    }
+    #expect(loop.activeWatcherCount == 4)
+    _ = schedule(loop, .milliseconds(60)) { loop.stop() }
+    loop.run()
+    #expect(fired.value == [10, 20, 30, 50])
+    #expect(loop.activeWatcherCount == 0)
+}

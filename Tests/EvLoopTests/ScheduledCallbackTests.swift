@@ -11,18 +11,8 @@ import Glibc
 /// its own run gets a slot, a dropped loop lets go of what it never ran.
 @Suite struct ScheduledCallbackTests {
     @Test func callbacksFireInDeadlineOrderAndCancelledNeverRun() throws {
-        let loop = try EventLoop()
-        defer { retire(loop) }
-        let fired = Shared<[Int]>([])
-        for (index, delay) in [50, 10, 40, 20, 30].enumerated() {
-            let timer = loop.scheduleCallback(after: .milliseconds(delay)) { fired.update { $0.append(delay) } }
-            if index == 2 { timer.cancel() }
-        }
-        #expect(loop.activeWatcherCount == 4)
-        loop.scheduleCallback(after: .milliseconds(60)) { loop.stop() }
-        loop.run()
-        #expect(fired.value == [10, 20, 30, 50])
-        #expect(loop.activeWatcherCount == 0)
+        try expectTimersFireInDeadlineOrderAndCancelledNeverRun(
+            schedule: { loop, delay, body in loop.scheduleCallback(after: delay, body) }, cancel: { $0.cancel() })
     }
 
     @Test func aStaleHandleCancelsNothingOnceItsSlotServesAnotherTimer() throws {

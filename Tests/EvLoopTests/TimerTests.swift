@@ -8,17 +8,8 @@ import Glibc
 
 @Suite struct TimerTests {
     @Test func timersFireInDeadlineOrderAndCancelledNeverRun() throws {
-        let loop = try EventLoop()
-        defer { retire(loop) }
-        let fired = Shared<[Int]>([])
-        for (index, delay) in [50, 10, 40, 20, 30].enumerated() {
-            let timer = loop.schedule(after: .milliseconds(delay)) { fired.update { $0.append(delay) } }
-            if index == 2 { timer.cancel() }
-        }
-        loop.schedule(after: .milliseconds(60)) { loop.stop() }
-        loop.run()
-        #expect(fired.value == [10, 20, 30, 50])
-        #expect(loop.activeWatcherCount == 0)
+        try expectTimersFireInDeadlineOrderAndCancelledNeverRun(
+            schedule: { loop, delay, body in loop.schedule(after: delay, body) }, cancel: { $0.cancel() })
     }
 
     @Test func repeatingTimerRunsUntilCancelledInsideItsCallback() throws {
