@@ -43,19 +43,22 @@ struct MessageParser: Sendable {
     let limits: Limits
     let leniency: Leniency
 
-    // What has been parsed.
+    // What has been parsed. The fields `init(completeResponse:)` sets have no defaults: each
+    // init sets each of them once (a field set over its default made the compiler copy the
+    // whole parser out of the initializer, every field retained and released: ~430
+    // instructions per `Response`, since the parser is too large for it to see through).
     var method = ""
     var target = ""
-    var version = ""
-    var status = 0
-    var reason = ""
+    var version: String
+    var status: Int
+    var reason: String
     /// Fields found so far: ranges into `head` (no strings are made while parsing).
     var headerEntries: [Headers.Entry] = []
     /// Set when a caller replaces the headers; wins over the parsed ones.
-    var headersOverride: Headers?
+    var headersOverride: Optional<Headers> // spelled out: `Headers?` would default to nil (see above)
     var trailerEntries: [Headers.Entry] = []
-    var trailersOverride: Headers?
-    var body: [UInt8] = []
+    var trailersOverride: Optional<Headers>
+    var body: [UInt8]
     var keepsBody = true
 
     /// The head bytes received so far (httpq's `buffer`); leading empty lines excluded.
@@ -63,10 +66,10 @@ struct MessageParser: Sendable {
     /// A message built from its fields has no received head: its `buffer` is its fields
     /// serialized, made when asked (building a response serialized it twice, once here and
     /// once by the server that sent it: a tenth of a small-file answer's CPU).
-    var headIsDerived = false
-    var state: State = .top
+    var headIsDerived: Bool
+    var state: State
     var framing: BodyFraming?
-    var isComplete = false
+    var isComplete: Bool
     var failure: HTTPQError?
 
     private var phase: Phase = .head
@@ -102,6 +105,32 @@ struct MessageParser: Sendable {
         self.role = role
         self.limits = limits
         self.leniency = leniency
+        version = ""
+        status = 0
+        reason = ""
+        headersOverride = nil
+        trailersOverride = nil
+        body = []
+        headIsDerived = false
+        state = .top
+        isComplete = false
+    }
+
+    /// A complete response built from its fields (`Response.init`), each set once here:
+    /// built and then stored, or stored and then filled in, the parser was copied.
+    init(completeResponse version: String, status: Int, reason: String, headers: Headers, body: [UInt8], trailers: Headers) {
+        role = .response(answering: "GET")
+        limits = .default
+        leniency = []
+        self.version = version
+        self.status = status
+        self.reason = reason
+        headersOverride = headers
+        trailersOverride = trailers
+        self.body = body
+        headIsDerived = true // `buffer` serializes on demand: a server or client sending it never asks
+        state = .body
+        isComplete = true
     }
 
     /// The parser for the next message, as `init` makes it (same limits and leniency, and

@@ -23,18 +23,8 @@ public struct Response: Sendable {
     /// Creates a complete response from its fields, like httpq's constructor.
     public init(version: String = "HTTP/1.1", status: Int, reason: String,
                 headers: Headers = [:], body: [UInt8] = [], trailers: Headers = [:]) {
-        // Built in a local and stored once (through `self.init()` the whole response was copied).
-        var parser = MessageParser(role: .response(answering: "GET"), limits: .default, leniency: [])
-        parser.version = version
-        parser.status = status
-        parser.reason = reason
-        parser.headers = headers
-        parser.body = body
-        parser.trailers = trailers
-        parser.headIsDerived = true // `buffer` serializes on demand: a server or client sending it never asks
-        parser.state = .body
-        parser.isComplete = true
-        self.parser = parser
+        parser = MessageParser(completeResponse: version, status: status, reason: reason, headers: headers,
+                               body: body, trailers: trailers)
     }
 
     /// `HTTP/1.1` or `HTTP/1.0`.

@@ -32,11 +32,11 @@ final class LoopServer: @unchecked Sendable {
     private var connections: [ObjectIdentifier: ServerConnection] = [:]
     private var sweeper: ScheduledTimer?
     private var acceptPause: ScheduledTimer?
-    private var date = HTTPDate()
+    @exclusivity(unchecked) private var date = HTTPDate()
     private(set) var isShuttingDown = false
     /// Request bytes the connections of this loop hold now (bodies and pipelined input),
     /// against `configuration.maxBufferedBytesPerLoop`.
-    var bufferedBytes = 0
+    @exclusivity(unchecked) var bufferedBytes = 0
     private var drained: (() -> Void)?
     private var graceTimer: ScheduledTimer?
 
@@ -119,7 +119,7 @@ final class LoopServer: @unchecked Sendable {
 
     // MARK: Parsers
 
-    private var spareParsers: [RequestParser] = []
+    @exclusivity(unchecked) private var spareParsers: [RequestParser] = []
 
     /// A parser in its initial state, from the pool when one is spare.
     func takeParser() -> RequestParser {

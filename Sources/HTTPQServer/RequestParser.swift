@@ -2,7 +2,14 @@ import HTTPQ
 
 /// A boxed `Request` being parsed, pooled per loop: an idle connection holds none.
 final class RequestParser {
-    var request: Request
+    /// The request being parsed, in place: a stored `var` took the runtime's exclusivity
+    /// check (two calls) on each `consume`, several per request, and marking it unchecked
+    /// made the compiler copy the whole request out to read it.
+    var request: Request {
+        unsafeAddress { UnsafePointer(storage) }
+        unsafeMutableAddress { storage }
+    }
+    private let storage = UnsafeMutablePointer<Request>.allocate(capacity: 1)
     private let limits: Limits
     private let keepsBody: Bool
 
@@ -12,7 +19,12 @@ final class RequestParser {
         self.limits = limits
         // A streaming handler reads slices as they pass: the parser keeps none.
         keepsBody = !streams
-        request = Self.fresh(limits, keepsBody)
+        storage.initialize(to: Self.fresh(limits, keepsBody))
+    }
+
+    deinit {
+        storage.deinitialize(count: 1)
+        storage.deallocate()
     }
 
     /// A new request to parse into: made, not copied from a template (a copy retains every
@@ -30,13 +42,9 @@ final class RequestParser {
         return complete
     }
 
-    /// What the server decides on once the head is in, read in place: reading each through
-    /// `parser.request.x` copied the whole request per read (a class property's struct is
-    /// copied out to call a getter of another module on it).
+    /// What the server decides on once the head is in, read in place (see `Request.headFacts`).
     func headFacts() -> (framing: BodyFraming?, expectation: HTTPRules.Expectation, keepsAlive: Bool) {
-        withUnsafeMutablePointer(to: &request) { request in
-            (request.pointee.framing, request.pointee.expectation, request.pointee.keepsConnectionAlive)
-        }
+        storage.pointee.headFacts()
     }
 
     /// The complete request in origin form (`useAbsoluteFormTarget`, in place), taken out;

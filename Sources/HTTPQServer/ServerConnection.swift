@@ -22,7 +22,7 @@ final class ServerConnection: @unchecked Sendable {
     /// The TLS session, when the server speaks TLS.
     var tls: TLSStream?
     /// Readiness over plain or TLS (want-read/want-write crossing), shared with the client.
-    var driver = ReadinessDriver()
+    @exclusivity(unchecked) var driver = ReadinessDriver()
     /// The socket as the reading and writing code sees it.
     var channel: Channel { Channel(fd: fd, tls: tls) }
     /// The parser of the request being read: taken from the loop's pool when a request
@@ -30,22 +30,22 @@ final class ServerConnection: @unchecked Sendable {
     /// connection holds no parser (it is most of a connection's memory).
     private var parser: RequestParser?
     /// Where the connection is and what it waits for.
-    var core: ServerConnectionCore
+    @exclusivity(unchecked) var core: ServerConnectionCore
     var phase: ServerConnectionCore.Phase { core.phase }
     /// Loop time at which the current wait gives up (the loop server's sweeper reads it).
     var deadline: Double { core.deadline }
-    private var pending: [UInt8] = []
-    var writes = WriteQueue()
+    @exclusivity(unchecked) private var pending: [UInt8] = []
+    @exclusivity(unchecked) var writes = WriteQueue()
     var file: FileBody?
     private var responder: Responder?
     /// The body a streaming handler reads, while it is being read.
     private var body: RequestBody?
     /// Body bytes of the streamed request so far (against `maxStreamedBodyBytes`).
-    private var streamedBytes = 0
+    @exclusivity(unchecked) private var streamedBytes = 0
     /// `process` is on the stack: a response finished inside it must not process again.
     var processing = false
     /// What this connection counts in its loop's `bufferedBytes`.
-    private var accountedBytes = 0
+    @exclusivity(unchecked) private var accountedBytes = 0
     /// Who takes the connection once the `101` head is written.
     var upgrade: ((UpgradedConnection) -> Void)?
     /// Whether the request being read leaves the connection open (known from its head).
@@ -333,22 +333,23 @@ final class ServerConnection: @unchecked Sendable {
         // The request is put in origin form where it is parsed and moved from there into the
         // responder; the handler reads it there. (Each copy of a `Request` on the way retained
         // and released every field: five of them were 10% of a small-file answer's CPU.)
-        let finished: Request
+        let responder: Responder
         do throws(HTTPQError) {
-            finished = try parser.takeRequestInOriginForm()
+            responder = Responder(connection: self, request: try parser.takeRequestInOriginForm())
         } catch {
             return refuse(error)
         }
         // Whether it keeps the connection depends on its head alone, read when the head came in.
         guard core.requestReceived(keepsAlive: headKeepsAlive, shuttingDown: home.isShuttingDown) == .dispatch else { return }
-        let responder = Responder(connection: self, request: finished)
         self.responder = responder
-        withUnsafePointer(to: responder.request) { request in // lent to the handler, not copied
+        // The responder's request lent to the handler, not copied: borrowing a field needs
+        // its object alive across the call, which only the extended lifetime promises.
+        withExtendedLifetime(responder) {
             switch home.handling {
             case .collected(let handler):
-                handler(request.pointee, responder)
+                handler(responder.request, responder)
             case .streaming(let handler):
-                handler(request.pointee, RequestBody(connection: nil, loop: home.loop, ended: true), responder)
+                handler(responder.request, RequestBody(connection: nil, loop: home.loop, ended: true), responder)
             }
         }
     }
