@@ -89,8 +89,15 @@ public struct Headers: Sendable {
 
     /// Appends a field, keeping any existing ones of the same name.
     public mutating func add(_ name: String, _ value: String) {
+        // Stored as the line it will be written as (`Name: value\r\n`): fields added one
+        // after another are then one run of bytes a server copies into a head at once.
         let nameRange = append(name)
-        entries.append(Entry(name: nameRange, value: append(value)))
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: " "))
+        let valueRange = append(value)
+        bytes.append(13)
+        bytes.append(10)
+        entries.append(Entry(name: nameRange, value: valueRange))
     }
 
     /// Removes every field named `name` (case-insensitive).

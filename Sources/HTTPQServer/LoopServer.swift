@@ -32,6 +32,7 @@ final class LoopServer: @unchecked Sendable {
     private var connections: [ObjectIdentifier: ServerConnection] = [:]
     private var sweeper: ScheduledTimer?
     private var acceptPause: ScheduledTimer?
+    // `@exclusivity(unchecked)`: loop-confined, never mutated re-entrantly (see ServerConnection).
     @exclusivity(unchecked) private var date = HTTPDate()
     private(set) var isShuttingDown = false
     /// Request bytes the connections of this loop hold now (bodies and pipelined input),

@@ -13,6 +13,11 @@ import Glibc
 /// watcher, the TLS session, the parser, queued bytes, the responder. Reading is here;
 /// writing, in ServerConnection+Writing.swift.
 /// Confined to its loop's thread.
+///
+/// Fields marked `@exclusivity(unchecked)` are mutated through methods of value types (the
+/// core, the driver, the queue, the pending bytes) that never call back into this class, on
+/// one thread: no two accesses can overlap, and the runtime's check of each (two calls,
+/// about 80 instructions; some 24 per request) was 14% of a small-file answer's CPU.
 final class ServerConnection: @unchecked Sendable {
     let fd: Int32
     /// The client's address, asked of the kernel once (for the access log), not per request.
