@@ -43,12 +43,12 @@ struct MessageParser: Sendable {
     let limits: Limits
     let leniency: Leniency
 
-    // What has been parsed. The fields `init(completeResponse:)` sets have no defaults: each
+    // What has been parsed. The fields `init(complete:...)` sets have no defaults: each
     // init sets each of them once (a field set over its default made the compiler copy the
     // whole parser out of the initializer, every field retained and released: ~430
     // instructions per `Response`, since the parser is too large for it to see through).
-    var method = ""
-    var target = ""
+    var method: String
+    var target: String
     var version: String
     var status: Int
     var reason: String
@@ -105,6 +105,8 @@ struct MessageParser: Sendable {
         self.role = role
         self.limits = limits
         self.leniency = leniency
+        method = ""
+        target = ""
         version = ""
         status = 0
         reason = ""
@@ -116,12 +118,15 @@ struct MessageParser: Sendable {
         isComplete = false
     }
 
-    /// A complete response built from its fields (`Response.init`), each set once here:
-    /// built and then stored, or stored and then filled in, the parser was copied.
-    init(completeResponse version: String, status: Int, reason: String, headers: Headers, body: [UInt8], trailers: Headers) {
-        role = .response(answering: "GET")
+    /// A complete message built from its fields (`Request.init`, `Response.init`), each set
+    /// once here: built and then stored, or stored and then filled in, the parser was copied.
+    init(complete role: Role, method: String, target: String, version: String, status: Int, reason: String,
+         headers: Headers, body: [UInt8], trailers: Headers) {
+        self.role = role
         limits = .default
         leniency = []
+        self.method = method
+        self.target = target
         self.version = version
         self.status = status
         self.reason = reason

@@ -29,18 +29,8 @@ public struct Request: Sendable {
     /// is `GET /get HTTP/1.1\r\nHost: httpbin.org\r\n\r\n`.
     public init(method: String, target: String, version: String = "HTTP/1.1",
                 headers: Headers = [:], body: [UInt8] = [], trailers: Headers = [:]) {
-        // Built in a local and stored once (through `self.init()` the whole request was copied).
-        var parser = MessageParser(role: .request, limits: .default, leniency: [])
-        parser.method = method
-        parser.target = target
-        parser.version = version
-        parser.headers = headers
-        parser.body = body
-        parser.trailers = trailers
-        parser.headIsDerived = true // `buffer` serializes on demand: a server or client sending it never asks
-        parser.state = .body
-        parser.isComplete = true
-        self.parser = parser
+        parser = MessageParser(complete: .request, method: method, target: target, version: version, status: 0,
+                               reason: "", headers: headers, body: body, trailers: trailers)
     }
 
     /// The method (`GET`, `POST`, ...), case-sensitive as sent.

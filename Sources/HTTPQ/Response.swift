@@ -23,8 +23,8 @@ public struct Response: Sendable {
     /// Creates a complete response from its fields, like httpq's constructor.
     public init(version: String = "HTTP/1.1", status: Int, reason: String,
                 headers: Headers = [:], body: [UInt8] = [], trailers: Headers = [:]) {
-        parser = MessageParser(completeResponse: version, status: status, reason: reason, headers: headers,
-                               body: body, trailers: trailers)
+        parser = MessageParser(complete: .response(answering: "GET"), method: "", target: "", version: version,
+                               status: status, reason: reason, headers: headers, body: body, trailers: trailers)
     }
 
     /// `HTTP/1.1` or `HTTP/1.0`.

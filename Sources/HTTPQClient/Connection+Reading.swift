@@ -72,7 +72,7 @@ extension Connection {
             guard let event = step.event else { break }
             switch event {
             case .stateChanged(let state):
-                delegate?.connection(self, didChange: state, of: response)
+                if let delegate { tell(delegate, state, &response) }
             case .body(let range):
                 let slice = UnsafeRawBufferPointer(rebasing: input[(start + range.lowerBound)..<(start + range.upperBound)])
                 delegate?.connection(self, didReceiveBody: slice.bytes)
@@ -83,6 +83,13 @@ extension Connection {
                 responseComplete(extraBytes: offset < input.count)
             }
         }
+    }
+
+    /// Lends the response to the delegate. Through `inout` the compiler knows nobody else
+    /// touches it during the call and passes it in place; passed from the stored property,
+    /// it was copied first (every field retained and released), twice per response.
+    private func tell(_ delegate: ConnectionDelegate, _ state: State, _ response: inout Response) {
+        delegate.connection(self, didChange: state, of: response)
     }
 
     /// The peer closed: completes a close-delimited body, or fails the request. Over TLS, a

@@ -8,6 +8,8 @@ import HTTPQ
 /// waits for that host's next free connection; one blocked only by the total limit takes
 /// the next slot freed anywhere, and an idle kept-alive connection of another host is
 /// closed to make that slot (idle connections never starve a host that has work).
+///
+/// Its collections are `@exclusivity(unchecked)` for the reason `Connection` gives.
 final class LoopPool: @unchecked Sendable {
     /// Connections are shared only by requests to the same host, port and scheme, through
     /// the same proxy. Plain http through a proxy is keyed by the proxy alone (every origin
@@ -23,11 +25,11 @@ final class LoopPool: @unchecked Sendable {
 
     /// One host's connections and queue.
     final class HostPool {
-        var idle: [PooledConnection] = []
+        @exclusivity(unchecked) var idle: [PooledConnection] = []
         var open = 0
         /// A FIFO: slots before `waitingHead` are taken (emptied, so a finished request and
         /// its delegate are not kept), compacted once they are the larger part.
-        var waiting: [PendingRequest?] = []
+        @exclusivity(unchecked) var waiting: [PendingRequest?] = []
         var waitingHead = 0
         /// Requests in `waiting` that already ended (deadline passed): skipped when popped.
         var abandoned = 0
@@ -60,16 +62,16 @@ final class LoopPool: @unchecked Sendable {
     let loop: EventLoop
     let configuration: Client.Configuration
     let maxConnections: Int
-    var hosts: [HostKey: HostPool] = [:]
+    @exclusivity(unchecked) var hosts: [HostKey: HostPool] = [:]
     var openConnections = 0
     var sweeper: ScheduledTimer?
     var isShutDown = false
     /// Hosts with at least one idle connection: where a slot can be taken from.
-    private var hostsWithIdle: Set<HostKey> = []
+    @exclusivity(unchecked) private var hostsWithIdle: Set<HostKey> = []
     /// Hosts whose waiting requests are held back by the total limit only, in the order
     /// they were blocked (a set beside it for membership).
-    private var blocked: [HostKey] = []
-    private var blockedSet: Set<HostKey> = []
+    @exclusivity(unchecked) private var blocked: [HostKey] = []
+    @exclusivity(unchecked) private var blockedSet: Set<HostKey> = []
 
     init(loop: EventLoop, configuration: Client.Configuration, maxConnections: Int) {
         self.loop = loop
@@ -292,5 +294,5 @@ final class LoopPool: @unchecked Sendable {
     }
 
     /// Connections running a request (for shutdown), O(1) in and out.
-    var busy: [ObjectIdentifier: PooledConnection] = [:]
+    @exclusivity(unchecked) var busy: [ObjectIdentifier: PooledConnection] = [:]
 }

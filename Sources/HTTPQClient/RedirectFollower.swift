@@ -9,7 +9,7 @@ import HTTPQ
 /// starts from the end of the last, so the delegate is called by one thread at a time.
 final class RedirectFollower: RequestDelegate, @unchecked Sendable {
     private let client: Client // a cycle only while a hop runs: the pool lets go of it at the end
-    private var chain: RedirectChain
+    @exclusivity(unchecked) private var chain: RedirectChain
     private var request: Request
     private let body: UploadBody?
     private let deadline: ContinuousClock.Instant?
