@@ -63,6 +63,25 @@ import Glibc
         close(itself)
     }
 
+    /// A plain name is opened with `openat(O_NOFOLLOW)` first; a link among them still gets
+    /// openat2's judgement (allowed beneath, refused outside), as a longer path does.
+    @Test func plainNamesAnswerAsOpenat2Would() throws {
+        let (base, root) = try Self.makeTree()
+        defer { close(root); try? FileManager.default.removeItem(atPath: base) }
+        let open = { (path: String) in SystemCalls.openBeneath(root, path) }
+        #expect(Self.contents(open("a.txt")) == "a")
+        #expect(Self.errorCode(open("missing.txt")) == ENOENT)
+        #expect(Self.errorCode(open("outside")) == EXDEV)
+        #expect(Self.errorCode(open("..")) == EXDEV)
+        if Self.errorCode(open("sub/b.txt")) == nil { // openat2 is there (not under valgrind)
+            #expect(Self.contents(open("inside")) == "b", "a link that stays beneath is followed, as by openat2")
+        }
+        guard case .ok(let itself) = open(".") else { Issue.record("the root did not open"); return }
+        var info = stat()
+        #expect(fstat(itself, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR)
+        Glibc.close(itself)
+    }
+
     @Test func openat2AndTheWalkAgreeOnEveryPathTheyBothAllow() throws {
         let (base, root) = try Self.makeTree()
         defer { close(root); try? FileManager.default.removeItem(atPath: base) }
