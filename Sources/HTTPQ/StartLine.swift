@@ -24,7 +24,27 @@ enum StartLine {
         if RequestTargetForm.of(target, method: UnsafeRawBufferPointer(rebasing: line[0..<firstSpace])) == nil {
             throw HTTPQError(.invalidTargetForm, at: base + targetStart)
         }
-        return (text(line, 0..<firstSpace), text(line, targetStart..<secondSpace), version)
+        return (method(UnsafeRawBufferPointer(rebasing: line[0..<firstSpace])), text(line, targetStart..<secondSpace), version)
+    }
+
+    /// The method as a String: the common ones are literals (no UTF-8 validation or
+    /// storage per request, as for the version), any other token is made from its bytes.
+    private static func method(_ bytes: UnsafeRawBufferPointer) -> String {
+        switch bytes.count {
+        case 3 where bytes[1] == 0x45 && bytes[2] == 0x54: // "?ET"
+            if bytes[0] == 0x47 { return "GET" }
+        case 3 where bytes[0] == 0x50 && bytes[1] == 0x55 && bytes[2] == 0x54:
+            return "PUT"
+        case 4:
+            switch bytes.loadUnaligned(as: UInt32.self) {
+            case UInt32(littleEndian: 0x4441_4548): return "HEAD"
+            case UInt32(littleEndian: 0x5453_4F50): return "POST"
+            default: break
+            }
+        default:
+            break
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `HTTP-version SP status-code SP [reason-phrase]`. A missing SP before an empty reason

@@ -96,6 +96,15 @@ import Testing
     ]
 
     /// What the strict rules still let through: they must not refuse valid messages.
+    /// Methods come back as sent, whether the parser names them with a literal (GET, PUT,
+    /// HEAD, POST) or makes them from their bytes (near misses and the rest).
+    @Test(arguments: ["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "GEt", "get", "PET", "GUT", "PUX", "HEAP", "POS", "POSTS", "M"])
+    func methodsComeBackAsSent(method: String) throws {
+        var request = Request()
+        _ = try request.feed(Array("\(method) / HTTP/1.1\r\nHost: h\r\n\r\n".utf8))
+        #expect(request.isComplete && request.method == method)
+    }
+
     @Test(arguments: [
         "GET http://x.y/z?q HTTP/1.1\r\nHost: x.y\r\n\r\n",
         "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
