@@ -8,7 +8,9 @@ import Glibc
 /// `Content-Type` by extension, 404 for what is missing, and nothing outside the root —
 /// neither by `..` nor by a symbolic link (the kernel checks each component, openat2
 /// RESOLVE_BENEATH). Small files go out in one `writev` with their head; larger ones
-/// with `sendfile`. With `allowsPut`, PUT writes a file (`FileUpload`): give the server
+/// with `sendfile`. Files up to 16 KiB left unchanged for two seconds are kept in memory
+/// (8 MiB at most) and answered after one `fstatat` that finds them exactly as read
+/// (`SmallFileCache`). With `allowsPut`, PUT writes a file (`FileUpload`): give the server
 /// `streamingHandler` so the body streams to disk instead of memory.
 public final class FileServer: Sendable {
     /// The root directory's descriptor, open for the server's lifetime.
@@ -17,14 +19,21 @@ public final class FileServer: Sendable {
     private let inlineLimit = 16 * 1024
     /// Each file version's answer fields, made once.
     private let validators = ValidatorCache()
+    /// Small files' bytes, revalidated by one `fstatat` per request (see `SmallFileCache`).
+    let smallFiles: SmallFileCache
 
     /// Whether PUT may create and replace files under the root.
     public let allowsPut: Bool
 
     /// Opens `directory` as the root; fails if it is not a readable directory. With
     /// `allowsPut`, PUT creates (201) or replaces (204) a file, in place only once complete.
-    public init(root directory: String, allowsPut: Bool = false) throws(FileServerError) {
+    public convenience init(root directory: String, allowsPut: Bool = false) throws(FileServerError) {
+        try self.init(root: directory, allowsPut: allowsPut, smallFiles: SmallFileCache())
+    }
+
+    init(root directory: String, allowsPut: Bool = false, smallFiles: SmallFileCache) throws(FileServerError) {
         self.allowsPut = allowsPut
+        self.smallFiles = smallFiles
         switch SystemCalls.openForReading(directory, directory: true) {
         case .ok(let fd): root = fd
         case .failed(let code): throw .cannotOpenRoot(directory, errno: code)
@@ -57,6 +66,10 @@ public final class FileServer: Sendable {
         }
         guard let path = Self.relativePath(of: request.target) else {
             return responder.send(Self.plain(400, "bad path\n"))
+        }
+        let namesFile = !path.isEmpty && !path.hasSuffix("/")
+        if namesFile, let kept = smallFiles.lookup(path, under: root) {
+            return answer(request, responder, .kept(kept.bytes), info: kept.info, path: path, keeps: false)
         }
         var fd: Int32
         switch SystemCalls.openBeneath(root, path.isEmpty ? "." : path) {
@@ -91,13 +104,24 @@ public final class FileServer: Sendable {
             SystemCalls.close(fd)
             return responder.send(Self.plain(404, "not found\n"))
         }
-        answer(request, responder, fd: fd, info: info, path: served)
+        answer(request, responder, .file(fd), info: info, path: served, keeps: namesFile && served == path)
     }
 
-    /// Answers a GET or HEAD of the open regular file `fd`: its validators (`Last-Modified`, a
+    /// Where an answer's bytes come from: the open file, or the small-file cache.
+    private enum Source {
+        case file(Int32)
+        case kept([UInt8])
+
+        /// Closes the file (nothing to close for kept bytes).
+        func close() { if case .file(let fd) = self { SystemCalls.close(fd) } }
+    }
+
+    /// Answers a GET or HEAD of a regular file, open or kept: its validators (`Last-Modified`, a
     /// strong `ETag` from inode, size and modification time), the preconditions (304, 412),
     /// and a single `Range` (206, or 416); several ranges get the whole file (200).
-    private func answer(_ request: Request, _ responder: Responder, fd: Int32, info: SystemCalls.FileStatus, path: String) {
+    /// `keeps`: the whole file, once read, may go to the small-file cache under `path`.
+    private func answer(_ request: Request, _ responder: Responder, _ source: Source, info: SystemCalls.FileStatus, path: String,
+                        keeps: Bool) {
         let size = info.size
         let fields = validators.fields(for: info, path: path)
         let etag = fields.etag
@@ -105,12 +129,12 @@ public final class FileServer: Sendable {
         let conditional = Preconditions.mayApply(to: request.headers)
         switch conditional ? Preconditions.evaluate(request.headers, method: request.method, etag: etag, lastModified: info.modified) : .proceed {
         case .notModified:
-            SystemCalls.close(fd)
+            source.close()
             headers.remove("Content-Type")
             headers.remove("Accept-Ranges")
             return responder.send(Response(status: 304, reason: "Not Modified", headers: headers))
         case .failed:
-            SystemCalls.close(fd)
+            source.close()
             return responder.send(Self.plain(412, "precondition failed\n"))
         case .proceed:
             break
@@ -126,22 +150,30 @@ public final class FileServer: Sendable {
                 status = 206
                 headers.add("Content-Range", "bytes \(asked.lowerBound)-\(asked.upperBound - 1)/\(size)")
             case .unsatisfiable:
-                SystemCalls.close(fd)
+                source.close()
                 return responder.send(Self.plain(416, "range not satisfiable\n", extra: ["Content-Range": "bytes */\(size)"]))
             case .whole, .multiple:
                 break // several ranges: the whole file (no multipart/byteranges)
             }
         }
         let reason = status == 206 ? "Partial Content" : "OK"
-        if range.count <= inlineLimit && request.method == "GET" {
-            var body = [UInt8](repeating: 0, count: range.count)
-            let read = body.withUnsafeMutableBytes { SystemCalls.pread(fd, into: $0, at: range.lowerBound) }
-            SystemCalls.close(fd)
-            guard case .ok(range.count) = read else { return responder.send(Self.plain(500, "read failed\n")) }
+        switch source {
+        case .kept(let bytes):
+            // Kept files are inline-sized: one write, the body left out for HEAD by the responder.
+            let body = range.count == bytes.count ? bytes : Array(bytes[range])
             return responder.send(Response(status: status, reason: reason, headers: headers, body: body))
+        case .file(let fd):
+            if range.count <= inlineLimit && request.method == "GET" {
+                var body = [UInt8](repeating: 0, count: range.count)
+                let read = body.withUnsafeMutableBytes { SystemCalls.pread(fd, into: $0, at: range.lowerBound) }
+                source.close()
+                guard case .ok(range.count) = read else { return responder.send(Self.plain(500, "read failed\n")) }
+                if keeps && range.count == size { smallFiles.store(body, path: path, info: info, under: root) }
+                return responder.send(Response(status: status, reason: reason, headers: headers, body: body))
+            }
+            responder.sendFile(Response(status: status, reason: reason, headers: headers), descriptor: fd,
+                               offset: range.lowerBound, count: range.count)
         }
-        responder.sendFile(Response(status: status, reason: reason, headers: headers), descriptor: fd,
-                           offset: range.lowerBound, count: range.count)
     }
 
     /// A strong entity tag for this version of the file: inode, size and modification time

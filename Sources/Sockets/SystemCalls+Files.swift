@@ -37,6 +37,11 @@ extension SystemCalls {
         /// When it was last modified: seconds since the epoch, and the nanoseconds within.
         package var modified: Int = 0
         package var modifiedNanoseconds: Int = 0
+        /// The device it lives on (with the inode, which file it is).
+        package var device: UInt64 = 0
+        /// When its inode last changed (any write, chmod, rename or link): seconds, nanoseconds.
+        package var changed: Int = 0
+        package var changedNanoseconds: Int = 0
 
         init(_ info: stat) {
             let type = info.st_mode & S_IFMT
@@ -46,6 +51,9 @@ extension SystemCalls {
             inode = UInt64(info.st_ino)
             modified = Int(info.st_mtim.tv_sec)
             modifiedNanoseconds = Int(info.st_mtim.tv_nsec)
+            device = UInt64(info.st_dev)
+            changed = Int(info.st_ctim.tv_sec)
+            changedNanoseconds = Int(info.st_ctim.tv_nsec)
         }
     }
 
@@ -93,7 +101,8 @@ extension SystemCalls {
     /// What `name` in `directory` is (a symbolic link is not followed); nil if nothing is there.
     package static func status(in directory: Int32, _ name: String) -> FileStatus? {
         var info = stat()
-        guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+        // withCString: a short name stays on the stack (the implicit conversion allocates).
+        guard name.withCString({ fstatat(directory, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 else { return nil }
         return FileStatus(info)
     }
 
