@@ -10,7 +10,7 @@ and Referer (which the log writes and wrk does not send); requests/s and server 
 The issue's bar: logging costs httpq at most 5% of its requests/s. Bounded: fixed durations,
 timeouts on every child; starts and stops its servers.
 """
-import os, subprocess, sys, tempfile
+import os, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -39,6 +39,7 @@ def main():
     os.makedirs(f"{work}/www")
     open(f"{work}/www/index.html", "w").write("<!DOCTYPE html>\n<html><head><title>Welcome</title></head><body>" + "x" * 530 + "</body></html>\n")
     open(f"{work}/www/100k.bin", "wb").write(os.urandom(100 * 1024))
+    time.sleep(2.5)  # httpq keeps a small file once it has been unchanged for two seconds
     servers, ports, pids = [], {}, {}
     try:
         for name, log in (("nginx off", False), ("nginx combined", True)):

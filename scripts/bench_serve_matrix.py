@@ -5,13 +5,14 @@
 
 Issue 17 item 2. Servers (one worker / one loop each, access log off, long keep-alive):
 nginx `sendfile on` (Debian's default), nginx `sendfile off` (one write for a small answer,
-as httpq does), httpq serve. Files: 615 B, 1 KiB, 100 KiB, 1 MiB. Loads, each kept alive:
+as httpq does), nginx `sendfile off` with `open_file_cache` (descriptors and metadata kept
+60 s: tuned for small files, as httpq keeps small files' bytes), httpq serve. Files: 615 B, 1 KiB, 100 KiB, 1 MiB. Loads, each kept alive:
 wrk -t1 -c64 -dSECONDS, ab -k -c32 (requests sized to about SECONDS), h2load --h1 -c32
 -t1 (the same count). For each cell: requests/s of each server (median of RUNS), httpq's
 ratio to each nginx, and server CPU µs per request. Every cell is printed, bad ones too.
 Bounded: fixed durations or counts, timeouts on every child; starts and stops its servers.
 """
-import os, re, shutil, statistics, subprocess, sys, tempfile
+import os, re, shutil, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -21,13 +22,13 @@ from compare_builds import cpu_seconds  # noqa: E402
 FILES = (("615 B", "index.html", None), ("1 KiB", "1k.bin", 1024), ("100 KiB", "100k.bin", 100 * 1024), ("1 MiB", "1m.bin", 1 << 20))
 
 
-def nginx(work, name, port, sendfile):
+def nginx(work, name, port, sendfile, extra=""):
     conf = f"""worker_processes 1; daemon off; master_process off;
 error_log {work}/{name}.err; pid {work}/{name}.pid;
 events {{ worker_connections 16384; }}
 http {{ access_log off; keepalive_requests 1000000; keepalive_timeout 300s; include /etc/nginx/mime.types;
   client_body_temp_path {work}/b; proxy_temp_path {work}/p; fastcgi_temp_path {work}/f; uwsgi_temp_path {work}/u; scgi_temp_path {work}/s;
-  server {{ listen 127.0.0.1:{port}; root {work}/www; sendfile {sendfile}; }} }}"""
+  server {{ listen 127.0.0.1:{port}; root {work}/www; sendfile {sendfile}; {extra} }} }}"""
     open(f"{work}/{name}.conf", "w").write(conf)
     return subprocess.Popen(["/usr/sbin/nginx", "-p", work, "-c", f"{work}/{name}.conf"])
 
@@ -64,20 +65,25 @@ def main():
             open(f"{work}/www/{name}", "wb").write(os.urandom(size))
     servers, ports, pids = [], {}, {}
     try:
-        for name, sendfile in (("nginx sendfile on", "on"), ("nginx sendfile off", "off")):
+        for name, sendfile, extra in (("nginx sendfile on", "on", ""), ("nginx sendfile off", "off", ""),
+                                      ("nginx sendfile off + open_file_cache", "off",
+                                       "open_file_cache max=1000 inactive=60s; open_file_cache_valid 60s;")):
             ports[name] = free_port()
-            servers.append(nginx(work, name.replace(" ", "-"), ports[name], sendfile))
+            servers.append(nginx(work, name.replace(" ", "-").replace("+", "and"), ports[name], sendfile, extra))
             wait_port("127.0.0.1", ports[name]); pids[name] = servers[-1].pid
         ports["httpq"] = free_port()
         servers.append(subprocess.Popen([binary, "serve", "--root", f"{work}/www", "--listen", f"127.0.0.1:{ports['httpq']}",
                                          "--idle-timeout", "300"], stdout=subprocess.DEVNULL))
         wait_port("127.0.0.1", ports["httpq"]); pids["httpq"] = servers[-1].pid
         names = list(ports)
+        # Files are kept by httpq once unchanged for two seconds (as after any deploy).
+        time.sleep(2.5)
         print(f"### httpq serve beside nginx (median of {runs} alternating; wrk -t1 -c64 -d{seconds}s, "
               f"ab -k -c32 and h2load --h1 -c32 -t1 with a request count sized to about {seconds} s)\n")
         print("| load | file | " + " | ".join(f"{n} req/s" for n in names)
-              + " | httpq / nginx sendfile off | httpq / nginx sendfile on | server CPU µs/req " + " / ".join(names) + " |")
-        print("|---|---|" + "---:|" * (len(names) + 3))
+              + " | httpq / nginx sendfile off | httpq / nginx open_file_cache | httpq / nginx sendfile on | server CPU µs/req "
+              + " / ".join(names) + " |")
+        print("|---|---|" + "---:|" * (len(names) + 4))
         for tool in ("wrk", "ab -k", "h2load --h1"):
             for label, path, size in FILES:
                 # A count that lasts about `seconds` at the rate nginx reached under wrk.
@@ -92,8 +98,10 @@ def main():
                 m = {n: statistics.median(v) for n, v in rates.items()}
                 c = {n: statistics.median(v) for n, v in cpus.items()}
                 off, on = m["nginx sendfile off"], m["nginx sendfile on"]
+                cached = m["nginx sendfile off + open_file_cache"]
                 print(f"| {tool} | {label} | " + " | ".join(f"{m[n]:,.0f}" for n in names)
-                      + f" | {m['httpq'] / off if off else 0:.2f} | {m['httpq'] / on if on else 0:.2f} | "
+                      + f" | {m['httpq'] / off if off else 0:.2f} | {m['httpq'] / cached if cached else 0:.2f}"
+                      + f" | {m['httpq'] / on if on else 0:.2f} | "
                       + " / ".join(f"{c[n]:.1f}" for n in names) + " |", flush=True)
     finally:
         stop_all(servers, work)

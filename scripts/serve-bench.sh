@@ -18,6 +18,7 @@ import sys
 # nginx's default welcome page is 615 bytes; a page of that size.
 open(sys.argv[1], "w").write("<!DOCTYPE html>\n<html><head><title>Welcome</title></head><body>" + "x" * 530 + "</body></html>\n")
 PY
+sleep 2.5 # httpq keeps a small file once it has been unchanged for two seconds
 source scripts/peers.sh
 nginx_port=$(free_port); httpq_port=$(free_port)
 ulimit -n "$(ulimit -Hn)"

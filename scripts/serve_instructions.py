@@ -7,8 +7,9 @@ Wall-clock figures on this 2-core machine move by 10-20% between runs; instructi
 move by about 1%, so they show what a change to the server's code did. Counts `httpq serve`
 (plain, with the combined access log, with the JSON one) and nginx (one worker, sendfile off,
 access log off, then on) answering FILE (default a 615-byte page) under `wrk -t1 -c16` for
-SECONDS (default 4) while callgrind counts; the kernel's share is not counted (it is the
-same system calls for both: read, openat, fstat, pread, close, one write).
+SECONDS (default 4) while callgrind counts; the kernel's share is not counted (nginx: read,
+openat, fstat, pread, close, one write; httpq, the file kept in memory: read, fstatat, one
+write).
 
 The httpq binary is copied without its debug sections first: valgrind 3.19 cannot read the
 DWARF Swift 6.3 writes ("Possibly corrupted debuginfo file").
@@ -68,6 +69,7 @@ def main():
     work = tempfile.mkdtemp(); os.chmod(work, 0o755)
     os.makedirs(f"{work}/www")
     open(f"{work}/www/index.html", "w").write("<!DOCTYPE html>\n<html><head><title>Welcome</title></head><body>" + "x" * 530 + "</body></html>\n")
+    time.sleep(2.5)  # httpq keeps a small file once it has been unchanged for two seconds
     stripped = f"{work}/httpq"
     subprocess.run(["objcopy", "--strip-debug", binary, stripped], check=True)
     try:
