@@ -28,8 +28,15 @@ extension Server {
         self.init(configuration: configuration, loops: loops, handler: { request, responder in
             // Immediate: the handler runs now, on this loop's thread, up to its first await;
             // it resumes on the loop (its executor preference), never on the cooperative pool.
+            // The request is the responder's (not captured again), and the handler is awaited
+            // here rather than through a helper taking a closure: each whole-`Request` copy and
+            // each async frame on the way (task memory, past its first slab a `malloc`) counted.
             Task.immediate(executorPreference: responder.loop) {
-                responder.send(await Self.answer(logger) { try await asyncHandler(request) })
+                do {
+                    responder.send(try await asyncHandler(responder.request))
+                } catch {
+                    responder.send(Self.failure(error, logger))
+                }
             }
         })
     }
@@ -41,19 +48,19 @@ extension Server {
         let logger = configuration.logger
         self.init(configuration: configuration, loops: loops, streamingHandler: { request, body, responder in
             Task.immediate(executorPreference: responder.loop) {
-                responder.send(await Self.answer(logger) { try await asyncStreamingHandler(request, body) })
+                do {
+                    responder.send(try await asyncStreamingHandler(responder.request, body))
+                } catch {
+                    responder.send(Self.failure(error, logger))
+                }
             }
         })
     }
 
-    /// What the handler returned, or a 500 for what it threw.
-    private static func answer(_ logger: Logger?, _ handler: () async throws -> Response) async -> Response {
-        do {
-            return try await handler()
-        } catch {
-            logger?.error("handler failed", metadata: ["error": "\(error)"])
-            return Response(status: 500, reason: "Internal Server Error", headers: ["Content-Type": "text/plain; charset=utf-8"],
-                            body: Array("internal server error\n".utf8))
-        }
+    /// The 500 sent for what a handler threw (logged at `.error` when there is a logger).
+    private static func failure(_ error: any Error, _ logger: Logger?) -> Response {
+        logger?.error("handler failed", metadata: ["error": "\(error)"])
+        return Response(status: 500, reason: "Internal Server Error", headers: ["Content-Type": "text/plain; charset=utf-8"],
+                        body: Array("internal server error\n".utf8))
     }
 }
