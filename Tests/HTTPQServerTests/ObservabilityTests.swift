@@ -57,6 +57,38 @@ import TestSupport
         #expect(lines.contains("debug malformed request"), "\(lines)")
     }
 
+    struct Refused: Error {}
+
+    /// An async handler that throws, plain or streaming: 500 with a short body, the error
+    /// logged at `.error`; the request it saw is the one sent.
+    @Test(arguments: [false, true]) func anAsyncHandlerThatThrowsIsAnswered500(streaming: Bool) async throws {
+        let events = Events()
+        var configuration = ServerConfiguration(addresses: [SocketAddress(ip: "127.0.0.1", port: 0)!])
+        configuration.logger = Logger(label: "server") { _ in events }
+        let thread = try EventLoopThread()
+        defer { try? thread.shutdown() }
+        let seen = Locked<[String]>([])
+        let server = streaming
+            ? Server(configuration: configuration, loops: [thread.loop]) { (request: Request, body: RequestBody) async throws -> Response in
+                seen.withLock { $0.append(request.target) }
+                for try await _ in body {}
+                throw Refused()
+            }
+            : Server(configuration: configuration, loops: [thread.loop]) { (request: Request) async throws -> Response in
+                seen.withLock { $0.append(request.target) }
+                throw Refused()
+            }
+        let port = try server.start()[0].port
+        let client = Client(loops: [thread.loop])
+        let answer = try await client.execute(Request(method: "POST", target: "/throws?x=1", body: Array("data".utf8)),
+                                              to: "http://127.0.0.1:\(port)/throws?x=1")
+        client.shutdown()
+        await server.shutdown(gracePeriod: .seconds(1))
+        #expect(answer.status == 500 && answer.body == Array("internal server error\n".utf8))
+        #expect(seen.withLock { $0 } == ["/throws?x=1"])
+        #expect(events.lines.withLock { $0 }.contains("error handler failed"))
+    }
+
     /// With swift-metrics' default (nothing bootstrapped) the server makes no instruments.
     @Test func noBackendNoInstruments() throws {
         let thread = try EventLoopThread()
