@@ -99,7 +99,10 @@ struct LoggedText: Sendable {
 /// loop's thread.
 public struct AccessLogEntry: Sendable, CustomStringConvertible {
     /// The client's address and port (`unix:` for a Unix socket peer; nil if unknown).
-    public var peer: SocketAddress?
+    /// (`Optional` spelled out here and below: `T?` gives the property a nil default, and an
+    /// initializer that sets a property over its default made the compiler copy the whole
+    /// entry out of it, per request.)
+    public var peer: Optional<SocketAddress>
     /// The request's method.
     public var method: String
     /// The request target as sent.
@@ -125,8 +128,8 @@ public struct AccessLogEntry: Sendable, CustomStringConvertible {
     }
     /// The same as bytes: the server hands the request's own head storage and a range, so a
     /// log line costs no String per request for them (the writer formats the bytes).
-    var refererText: LoggedText?
-    var userAgentText: LoggedText?
+    var refererText: Optional<LoggedText>
+    var userAgentText: Optional<LoggedText>
 
     /// An entry; `time` defaults to 0 (the server sets it).
     public init(peer: SocketAddress?, method: String, target: String, version: String, status: Int, bytes: Int,
