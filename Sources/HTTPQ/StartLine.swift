@@ -31,10 +31,9 @@ enum StartLine {
     /// storage per request, as for the version), any other token is made from its bytes.
     private static func method(_ bytes: UnsafeRawBufferPointer) -> String {
         switch bytes.count {
-        case 3 where bytes[1] == 0x45 && bytes[2] == 0x54: // "?ET"
-            if bytes[0] == 0x47 { return "GET" }
-        case 3 where bytes[0] == 0x50 && bytes[1] == 0x55 && bytes[2] == 0x54:
-            return "PUT"
+        case 3:
+            if bytes[0] == 0x47 && bytes[1] == 0x45 && bytes[2] == 0x54 { return "GET" }
+            if bytes[0] == 0x50 && bytes[1] == 0x55 && bytes[2] == 0x54 { return "PUT" }
         case 4:
             switch bytes.loadUnaligned(as: UInt32.self) {
             case UInt32(littleEndian: 0x4441_4548): return "HEAD"
