@@ -69,7 +69,7 @@ public final class FileServer: Sendable {
         }
         let namesFile = !path.isEmpty && !path.hasSuffix("/")
         if namesFile, let kept = smallFiles.lookup(path, under: root) {
-            return answer(request, responder, .kept(kept.bytes), info: kept.info, path: path, keeps: false)
+            return answer(request, responder, .kept(kept.entry), info: kept.info, path: path, keeps: false)
         }
         var fd: Int32
         switch SystemCalls.openBeneath(root, path.isEmpty ? "." : path) {
@@ -107,10 +107,10 @@ public final class FileServer: Sendable {
         answer(request, responder, .file(fd), info: info, path: served, keeps: namesFile && served == path)
     }
 
-    /// Where an answer's bytes come from: the open file, or the small-file cache.
+    /// Where an answer's bytes (and fields) come from: the open file, or the small-file cache.
     private enum Source {
         case file(Int32)
-        case kept([UInt8])
+        case kept(SmallFileCache.Entry)
 
         /// Closes the file (nothing to close for kept bytes).
         func close() { if case .file(let fd) = self { SystemCalls.close(fd) } }
@@ -123,7 +123,8 @@ public final class FileServer: Sendable {
     private func answer(_ request: Request, _ responder: Responder, _ source: Source, info: SystemCalls.FileStatus, path: String,
                         keeps: Bool) {
         let size = info.size
-        let fields = validators.fields(for: info, path: path)
+        let fields: ValidatorCache.Fields
+        if case .kept(let entry) = source { fields = entry.fields } else { fields = validators.fields(for: info, path: path) }
         let etag = fields.etag
         var headers = fields.headers
         let conditional = Preconditions.mayApply(to: request.headers)
@@ -158,9 +159,9 @@ public final class FileServer: Sendable {
         }
         let reason = status == 206 ? "Partial Content" : "OK"
         switch source {
-        case .kept(let bytes):
+        case .kept(let entry):
             // Kept files are inline-sized: one write, the body left out for HEAD by the responder.
-            let body = range.count == bytes.count ? bytes : Array(bytes[range])
+            let body = range.count == entry.bytes.count ? entry.bytes : Array(entry.bytes[range])
             return responder.send(Response(status: status, reason: reason, headers: headers, body: body))
         case .file(let fd):
             if range.count <= inlineLimit && request.method == "GET" {
@@ -168,7 +169,7 @@ public final class FileServer: Sendable {
                 let read = body.withUnsafeMutableBytes { SystemCalls.pread(fd, into: $0, at: range.lowerBound) }
                 source.close()
                 guard case .ok(range.count) = read else { return responder.send(Self.plain(500, "read failed\n")) }
-                if keeps && range.count == size { smallFiles.store(body, path: path, info: info, under: root) }
+                if keeps && range.count == size { smallFiles.store(body, fields: fields, path: path, info: info, under: root) }
                 return responder.send(Response(status: status, reason: reason, headers: headers, body: body))
             }
             responder.sendFile(Response(status: status, reason: reason, headers: headers), descriptor: fd,

@@ -18,12 +18,15 @@ import Glibc
 /// link, is that same file (a link's target is read each time, as before).
 /// Bounded: at most `capacity` bytes; when full it starts over.
 final class SmallFileCache: Sendable {
-    /// One file's bytes and the state they were read in.
+    /// One file's bytes, its answer fields, and the state they were read in. The fields come
+    /// along so that a hit takes one lock, not this cache's and the validator cache's.
     final class Entry: Sendable {
         let bytes: [UInt8]
+        let fields: ValidatorCache.Fields
         fileprivate let version: Version
-        fileprivate init(bytes: [UInt8], version: Version) {
+        fileprivate init(bytes: [UInt8], fields: ValidatorCache.Fields, version: Version) {
             self.bytes = bytes
+            self.fields = fields
             self.version = version
         }
     }
@@ -59,10 +62,10 @@ final class SmallFileCache: Sendable {
 
     /// The kept bytes of `path` under `root`, with the file's status, when the file is still
     /// exactly what they were read from; nil otherwise (and a stale entry is dropped).
-    func lookup(_ path: String, under root: Int32) -> (bytes: [UInt8], info: SystemCalls.FileStatus)? {
+    func lookup(_ path: String, under root: Int32) -> (entry: Entry, info: SystemCalls.FileStatus)? {
         guard let entry = table.withLock({ $0.byPath[path] }) else { return nil }
         if let info = SystemCalls.status(in: root, path), info.isRegular, Version(info) == entry.version {
-            return (entry.bytes, info)
+            return (entry, info)
         }
         table.withLock { table in
             if let current = table.byPath[path], current === entry {
@@ -75,13 +78,13 @@ final class SmallFileCache: Sendable {
 
     /// Keeps `bytes`, the whole of the file `path` as opened beneath `root` with status `info`,
     /// if it is small, settled, and the name (a final link not followed) is that file.
-    func store(_ bytes: [UInt8], path: String, info: SystemCalls.FileStatus, under root: Int32) {
+    func store(_ bytes: [UInt8], fields: ValidatorCache.Fields, path: String, info: SystemCalls.FileStatus, under root: Int32) {
         guard bytes.count == info.size, bytes.count <= largestFile, bytes.count <= capacity else { return }
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         guard max(info.modified, info.changed) + settledAfter <= Int(now.tv_sec) else { return }
         guard let named = SystemCalls.status(in: root, path), Version(named) == Version(info) else { return }
-        let entry = Entry(bytes: bytes, version: Version(info))
+        let entry = Entry(bytes: bytes, fields: fields, version: Version(info))
         table.withLock { table in
             if let old = table.byPath[path] { table.bytes -= old.bytes.count }
             if table.bytes + bytes.count > capacity { // a crude bound: start over
