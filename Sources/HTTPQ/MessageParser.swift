@@ -72,7 +72,7 @@ struct MessageParser: Sendable {
     var isComplete: Bool
     var failure: HTTPQError?
 
-    private var phase: Phase = .head
+    var phase: Phase = .head
     private var completionReported = false
     private var facts = FramingFacts()
 
@@ -85,9 +85,9 @@ struct MessageParser: Sendable {
     private var headBase = 0
     private var lineStart = 0
     /// The trailer section's bytes, which the trailer entries point into.
-    private var trailerSection: [UInt8] = []
-    private var trailerLineStart = 0
-    private var chunkLineBytes = 0
+    var trailerSection: [UInt8] = []
+    var trailerLineStart = 0
+    var chunkLineBytes = 0
 
     /// The header fields: the parsed ones (sharing `head`'s storage), or the caller's.
     var headers: Headers {
@@ -456,161 +456,8 @@ struct MessageParser: Sendable {
         return .stateChanged(.body)
     }
 
-    /// The common framing in one go, when it is whole in `input`: the CRLF after chunk data,
-    /// and a size line of hex digits and CRLF (no extension). Returns the position after it,
-    /// or nil to let the byte-at-a-time machine (which reports errors at their byte) handle it.
-    @inline(__always)
-    private mutating func chunkFramingFastPath(_ input: UnsafeRawBufferPointer, at start: Int) -> Int? {
-        let count = input.count
-        var i = start
-        if case .chunkDataCarriageReturn = phase {
-            guard i + 1 < count, input[i] == Grammar.cr, input[i + 1] == Grammar.lf else { return nil }
-            i += 2
-            phase = .chunkSize(value: 0, sawDigit: false)
-            chunkLineBytes = 0
-        }
-        guard case .chunkSize(0, false) = phase, chunkLineBytes == 0,
-              let (value, end) = Self.wholeSizeLine(input, at: i, maxLineBytes: limits.maxLineBytes) else { return i == start ? nil : i }
-        chunkSizeLineDone(value)
-        return end
-    }
-
-    /// A size line of hex digits and CRLF (no extension) whole at `start`: its value and the
-    /// index after it, or nil.
-    @inline(__always)
-    private static func wholeSizeLine(_ input: UnsafeRawBufferPointer, at start: Int, maxLineBytes: Int) -> (UInt64, Int)? {
-        let count = input.count
-        var value: UInt64 = 0
-        var j = start
-        // At most 15 digits: the value stays below 2^60, well inside the size limit.
-        while j < count, j - start < 15, let digit = Grammar.hexValue(input[j]) {
-            value = value << 4 | digit
-            j += 1
-        }
-        guard j > start, j + 1 < count, input[j] == Grammar.cr, input[j + 1] == Grammar.lf,
-              j + 2 - start <= maxLineBytes else { return nil }
-        return (value, j + 2)
-    }
-
-    /// For `feed`: chunk data from `start`, and while a chunk ends with its CRLF and the next
-    /// size line whole in `input`, the chunks after it, without a turn of the machine per
-    /// chunk. Leaves the phase where the input or the common form ran out; returns the index.
-    private mutating func wholeChunks(_ input: UnsafeRawBufferPointer, from start: Int, remaining: Int) throws(HTTPQError) -> Int {
-        let count = input.count
-        var i = start, left = remaining
-        while true {
-            let take = min(left, count - i)
-            try keep(input, i..<(i + take))
-            i += take
-            guard take == left else { phase = .chunkData(remaining: left - take); return i }
-            guard i + 1 < count, input[i] == Grammar.cr, input[i + 1] == Grammar.lf,
-                  let (value, end) = Self.wholeSizeLine(input, at: i + 2, maxLineBytes: limits.maxLineBytes) else {
-                phase = .chunkDataCarriageReturn
-                return i
-            }
-            i = end
-            chunkLineBytes = 0
-            chunkSizeLineDone(value)
-            guard case .chunkData(let next) = phase else { return i } // the last chunk: trailers
-            left = next
-        }
-    }
-
-    /// One byte of chunk framing: size line, extensions, and the CRLF after data.
-    private mutating func chunkFraming(_ byte: UInt8, at offset: Int) throws(HTTPQError) {
-        switch phase {
-        case .chunkSize(let value, let sawDigit):
-            try countChunkLineByte(at: offset)
-            if let digit = Grammar.hexValue(byte) {
-                guard value <= UInt64(Int.max) >> 4 else { throw HTTPQError(.chunkSizeTooLarge, at: offset) }
-                phase = .chunkSize(value: value << 4 | digit, sawDigit: true)
-            } else if !sawDigit {
-                throw HTTPQError(.invalidChunkSize, at: offset)
-            } else if byte == Grammar.semicolon {
-                phase = .chunkExtension(value: value, step: .beforeName)
-            } else if Grammar.isWhitespace(byte) {
-                phase = .chunkSizeWhitespace(value: value)
-            } else if byte == Grammar.cr {
-                phase = .chunkSizeLineFeed(value: value)
-            } else if byte == Grammar.lf && leniency.contains(.bareLineFeed) {
-                chunkSizeLineDone(value)
-            } else {
-                throw HTTPQError(byte == Grammar.lf ? .bareLineFeed : .invalidChunkSize, at: offset)
-            }
-        case .chunkSizeWhitespace(let value):
-            try countChunkLineByte(at: offset)
-            if byte == Grammar.semicolon {
-                phase = .chunkExtension(value: value, step: .beforeName)
-            } else if !Grammar.isWhitespace(byte) {
-                throw HTTPQError(.invalidChunkSize, at: offset) // `2 2`, `2 x`: never a size
-            }
-        case .chunkExtension(let value, let step):
-            try countChunkLineByte(at: offset)
-            switch ChunkExtension.next(step, byte) {
-            case .step(let next):
-                phase = .chunkExtension(value: value, step: next)
-            case .lineEnd where byte == Grammar.cr:
-                phase = .chunkSizeLineFeed(value: value)
-            case .lineEnd where leniency.contains(.bareLineFeed):
-                chunkSizeLineDone(value)
-            case .lineEnd, .invalid:
-                throw HTTPQError(byte == Grammar.lf ? .bareLineFeed : .invalidChunkSize, at: offset)
-            }
-        case .chunkSizeLineFeed(let value):
-            guard byte == Grammar.lf else { throw HTTPQError(.invalidChunkSize, at: offset) }
-            chunkSizeLineDone(value)
-        case .chunkDataCarriageReturn:
-            if byte == Grammar.cr {
-                phase = .chunkDataLineFeed
-            } else if byte == Grammar.lf && leniency.contains(.bareLineFeed) {
-                phase = .chunkSize(value: 0, sawDigit: false); chunkLineBytes = 0
-            } else {
-                throw HTTPQError(.missingChunkTerminator, at: offset)
-            }
-        case .chunkDataLineFeed:
-            guard byte == Grammar.lf else { throw HTTPQError(.missingChunkTerminator, at: offset) }
-            phase = .chunkSize(value: 0, sawDigit: false); chunkLineBytes = 0
-        default:
-            preconditionFailure("chunkFraming outside chunk framing")
-        }
-    }
-
-    private mutating func countChunkLineByte(at offset: Int) throws(HTTPQError) {
-        chunkLineBytes += 1
-        if chunkLineBytes > limits.maxLineBytes {
-            throw HTTPQError(.lineTooLong(limit: limits.maxLineBytes), at: offset)
-        }
-    }
-
-    private mutating func chunkSizeLineDone(_ value: UInt64) {
-        phase = value == 0 ? .trailers : .chunkData(remaining: Int(value))
-    }
-
-    /// One trailer line (or the empty line that ends the message).
-    private mutating func trailerLine(lineEnd: Int, endOffset: Int) throws(HTTPQError) {
-        let start = trailerLineStart
-        trailerLineStart = lineEnd + 1
-        let sectionOffset = endOffset - trailerSection.count
-        let contentEnd = try withBytes(trailerSection) { (bytes: UnsafeRawBufferPointer) throws(HTTPQError) in
-            try Self.contentEnd(bytes, lineStart: start, lineFeed: lineEnd, leniency: leniency, base: sectionOffset)
-        }
-        if contentEnd == start {
-            phase = .done
-            isComplete = true
-            return
-        }
-        if trailerEntries.count >= limits.maxFieldCount {
-            throw HTTPQError(.tooManyFields(limit: limits.maxFieldCount), at: sectionOffset + start)
-        }
-        var ignored = FramingFacts()
-        let entry = try withBytes(trailerSection) { (bytes: UnsafeRawBufferPointer) throws(HTTPQError) in
-            try FieldLine.parse(bytes, start..<contentEnd, base: sectionOffset, facts: &ignored)
-        }
-        trailerEntries.append(entry)
-    }
-
     /// The end of a line's content: the index of its CR, or of its LF when bare LF is allowed.
-    private static func contentEnd(
+    static func contentEnd(
         _ bytes: UnsafeRawBufferPointer, lineStart: Int, lineFeed: Int, leniency: Leniency, base: Int
     ) throws(HTTPQError) -> Int {
         if lineFeed > lineStart && bytes[lineFeed - 1] == Grammar.cr { return lineFeed - 1 }
@@ -620,7 +467,7 @@ struct MessageParser: Sendable {
 
     /// Keeps body bytes when the message keeps its body, within the body limit.
     @inline(__always)
-    private mutating func keep(_ input: UnsafeRawBufferPointer, _ range: Range<Int>) throws(HTTPQError) {
+    mutating func keep(_ input: UnsafeRawBufferPointer, _ range: Range<Int>) throws(HTTPQError) {
         guard keepsBody, !range.isEmpty else { return }
         try append(body: input, range)
     }
