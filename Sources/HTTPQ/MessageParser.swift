@@ -25,18 +25,6 @@ struct MessageParser: Sendable {
         case trailers
         case untilClose
         case done
-
-        /// Takes `count` bytes off a `Content-Length` body or a chunk's data when more than
-        /// that remain (so nothing ends); false, and no change, otherwise.
-        @inline(__always)
-        mutating func takeBodyBytes(_ count: Int) -> Bool {
-            switch self {
-            case .lengthBody(let remaining) where count < remaining: self = .lengthBody(remaining: remaining - count)
-            case .chunkData(let remaining) where count < remaining: self = .chunkData(remaining: remaining - count)
-            default: return false
-            }
-            return true
-        }
     }
 
     let role: Role
@@ -180,13 +168,24 @@ struct MessageParser: Sendable {
     private mutating func run(_ input: UnsafeRawBufferPointer, stopsAtEvents stops: Bool) throws(HTTPQError) -> (consumed: Int, event: MessageEvent?) {
         if let failure { throw failure }
         do {
-            // Body bytes that end neither the body nor a chunk, the common case of a body
-            // arriving in pieces: no pass through the machine.
+            // Pieces that end nothing, the common case of a message arriving in small pieces,
+            // skip the machine: body bytes that end neither the body nor a chunk, and head
+            // bytes that end no line (appended to the line begun in an earlier feed).
             let count = input.count
-            if count > 0, phase.takeBodyBytes(count) {
-                try keep(input, 0..<count) // (a body over its limit fails the parser: the phase no longer matters)
-                consumed += count
-                return (count, stops ? .body(0..<count) : nil)
+            switch phase {
+            case .lengthBody(let remaining) where count < remaining:
+                phase = .lengthBody(remaining: remaining - count)
+                return try takeBodyPiece(input, stopsAtEvents: stops)
+            case .chunkData(let remaining) where count < remaining:
+                phase = .chunkData(remaining: remaining - count)
+                return try takeBodyPiece(input, stopsAtEvents: stops)
+            case .head where lineStart < head.count:
+                if try takePartialLine(input) {
+                    consumed += count
+                    return (count, nil)
+                }
+            default:
+                break
             }
             let result = try step(input, stopsAtEvents: stops)
             consumed += result.consumed
@@ -288,6 +287,14 @@ struct MessageParser: Sendable {
 
             case .trailers:
                 guard i < count else { return (i, nil) }
+                if trailerSection.isEmpty, i + 1 < count, input[i] == Grammar.cr, input[i + 1] == Grammar.lf {
+                    // No trailers, the common case: the message ends here, nothing to keep
+                    // (keeping the empty line allocated a section per message).
+                    i += 2
+                    phase = .done
+                    isComplete = true
+                    continue
+                }
                 let (next, lineEnd) = try Self.accumulateLine(
                     into: &trailerSection, lineStart: trailerLineStart, from: input, at: i,
                     limits: limits, totalBefore: 0, offset: consumed)
@@ -298,6 +305,32 @@ struct MessageParser: Sendable {
                 isComplete = true
             }
         }
+    }
+
+    /// A body piece that ends nothing (the phase already counts it): kept when the body is
+    /// (a body over its limit fails the parser: the phase no longer matters).
+    @inline(__always)
+    private mutating func takeBodyPiece(_ input: UnsafeRawBufferPointer, stopsAtEvents stops: Bool) throws(HTTPQError) -> (consumed: Int, event: MessageEvent?) {
+        let count = input.count
+        try keep(input, 0..<count)
+        consumed += count
+        return (count, stops ? .body(0..<count) : nil)
+    }
+
+    /// Appends all of `input` to the head line begun in an earlier feed when it holds no LF
+    /// (within the line and head limits, checked as `accumulateLine` checks them); false,
+    /// and nothing appended, when it ends a line.
+    @inline(__always)
+    private mutating func takePartialLine(_ input: UnsafeRawBufferPointer) throws(HTTPQError) -> Bool {
+        guard ByteSearch.firstIndex(of: Grammar.lf, in: input, from: 0) == nil else { return false }
+        if head.count - lineStart + input.count > limits.maxLineBytes {
+            throw HTTPQError(.lineTooLong(limit: limits.maxLineBytes), at: consumed)
+        }
+        if headBase + head.count + input.count > limits.maxHeadBytes {
+            throw HTTPQError(.headTooLarge(limit: limits.maxHeadBytes), at: consumed)
+        }
+        head.append(contentsOf: input)
+        return true
     }
 
     /// Appends input up to and including the next LF to `buffer`, enforcing the line and

@@ -166,8 +166,7 @@ import Testing
         }
     }
 
-    /// The one-pass field scan (whole input) and the line-at-a-time path (one byte at a time)
-    /// draw the line and head limits at the same byte: a field line of exactly the limit is
+    /// The one-pass field scan (whole input) and the line-at-a-time path (pieces) draw the line and head limits at the same byte: a field line of exactly the limit is
     /// taken, one byte more is refused, with the same kind of error. (Where the error is said
     /// to be, and how much of the refused line `buffer` keeps, differ by split: the line's start
     /// whole, the first byte over in pieces. Older than the one-pass scan; not changed here.)
@@ -183,14 +182,18 @@ import Testing
         for limits in limitSets {
             var whole = Response(limits: limits)
             let wholeError = Result { () throws(HTTPQError) in try whole.feed(bytes) }.failureValue
-            var pieces = Response(limits: limits)
-            var piecesError: HTTPQError?
-            for byte in bytes where piecesError == nil {
-                do { try pieces.feed([byte]) } catch { piecesError = error }
-            }
-            #expect(wholeError?.kind == piecesError?.kind, "\(limits)")
             #expect((wholeError == nil) == (over == 0), "\(limits): \(String(describing: wholeError))")
-            if over == 0 { #expect(whole.headers == pieces.headers && whole.isComplete && pieces.isComplete) }
+            // Pieces of every size up to a line's: a piece that ends no line is appended
+            // without a turn of the machine, one that ends a line goes through it.
+            for size in 1...fieldLine + 2 {
+                var pieces = Response(limits: limits)
+                var piecesError: HTTPQError?
+                for start in stride(from: 0, to: bytes.count, by: size) where piecesError == nil {
+                    do { try pieces.feed(bytes[start..<min(start + size, bytes.count)]) } catch { piecesError = error }
+                }
+                #expect(wholeError?.kind == piecesError?.kind, "\(limits), pieces of \(size)")
+                if over == 0 { #expect(whole.headers == pieces.headers && whole.isComplete && pieces.isComplete) }
+            }
         }
     }
 
