@@ -87,6 +87,46 @@ public struct Headers: Sendable {
         return (bytes, entry.value)
     }
 
+    /// The values of the first `first` and the first `second` field (case-insensitive; names
+    /// of letters and `-` only, as every registered field name is) as
+    /// bytes, found in one pass over the fields and lent to `body` (nil for a name not
+    /// there). For an access log formatting a request's `Referer` and `User-Agent` on the
+    /// loop: no String, and one walk instead of one per name.
+    package func withRawValues<R>(
+        _ first: StaticString, _ second: StaticString,
+        _ body: (UnsafeBufferPointer<UInt8>?, UnsafeBufferPointer<UInt8>?) -> R
+    ) -> R {
+        Self.withRawValues(first, second, bytes: bytes, entries: entries, body)
+    }
+
+    /// `withRawValues` over a parsed head's bytes and field index, borrowed where they lie
+    /// (a `Request` asked for it: no `Headers` made, no storage retained).
+    static func withRawValues<R>(
+        _ first: StaticString, _ second: StaticString, bytes: borrowing [UInt8], entries: borrowing [Entry],
+        _ body: (UnsafeBufferPointer<UInt8>?, UnsafeBufferPointer<UInt8>?) -> R
+    ) -> R {
+        bytes.withUnsafeBufferPointer { storage in
+            // The names' bytes read in place (no `withUTF8Buffer` closures: a lookup is per request).
+            let firstName = UnsafeBufferPointer(start: first.utf8Start, count: first.utf8CodeUnitCount)
+            let secondName = UnsafeBufferPointer(start: second.utf8Start, count: second.utf8CodeUnitCount)
+            var firstValue: Range<Int>?, secondValue: Range<Int>?
+            for index in 0..<entries.count {
+                let entry = entries[index]
+                let length = entry.name.count
+                if length == firstName.count, firstValue == nil, Self.matchesFolded(entry, firstName, in: storage) {
+                    firstValue = entry.value
+                } else if length == secondName.count, secondValue == nil, Self.matchesFolded(entry, secondName, in: storage) {
+                    secondValue = entry.value
+                } else {
+                    continue
+                }
+                if firstValue != nil && secondValue != nil { break }
+            }
+            return body(firstValue.map { UnsafeBufferPointer(rebasing: storage[$0]) },
+                        secondValue.map { UnsafeBufferPointer(rebasing: storage[$0]) })
+        }
+    }
+
     /// Appends a field, keeping any existing ones of the same name.
     public mutating func add(_ name: String, _ value: String) {
         // Stored as the line it will be written as (`Name: value\r\n`): fields added one
@@ -158,6 +198,27 @@ public struct Headers: Sendable {
             index += 1
         }
         return true
+    }
+
+    /// `matches` for a wanted name of letters and `-` only, of the entry's length, eight
+    /// bytes at a time: with 0x20 set in every byte, a name byte equals a letter of the
+    /// wanted name exactly when it is that letter in either case, and equals `-` only when it
+    /// is `-` (the other byte it could be, CR, is never in a name).
+    @inline(__always)
+    static func matchesFolded(_ entry: Entry, _ name: UnsafeBufferPointer<UInt8>, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = name.count
+        guard count >= 8, let wanted = name.baseAddress, let base = bytes.baseAddress else { return matches(entry, name, in: bytes) }
+        let fold: UInt64 = 0x2020_2020_2020_2020
+        let start = UnsafeRawPointer(base + entry.name.lowerBound), other = UnsafeRawPointer(wanted)
+        var offset = 0
+        while offset + 8 < count {
+            if start.loadUnaligned(fromByteOffset: offset, as: UInt64.self) | fold
+                != other.loadUnaligned(fromByteOffset: offset, as: UInt64.self) | fold { return false }
+            offset += 8
+        }
+        // The last eight bytes, overlapping what was compared.
+        return start.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) | fold
+            == other.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) | fold
     }
 
     /// The same for a name as a String (the rarer lookups: setting and removing fields).

@@ -4,19 +4,25 @@ import Locks
 import Glibc
 #endif
 
-/// An access log written off the loops' threads: `record` only appends the entry to a
-/// queue under a lock (no formatting, no system call, no wake-up on the hot path); a writer
-/// thread of its own takes what has queued every `flushInterval` (100 ms), formats it
-/// (`AccessLogFormat`) and writes it in one `write` per batch. (Waking the writer per entry
-/// cost a context switch per request: 27% of requests/s on two cores.)
+/// An access log written off the loops' threads: no system call and no wake-up on the hot
+/// path. A writer thread of its own takes what has queued every `flushInterval` (100 ms)
+/// and writes it in one `write` per batch. (Waking the writer per entry cost a context
+/// switch per request: 27% of requests/s on two cores.)
 ///
 /// ```swift
 /// let log = try AccessLog(path: "/var/log/app/access.log", format: .combined)
-/// let server = Server(configuration: .init(accessLog: log.sink), loops: loops, handler: handler)
+/// let server = Server(configuration: .init(accessLogWriter: log), loops: loops, handler: handler)
 /// ```
 ///
-/// The queue is bounded (`maxPending` entries): past it entries are dropped and counted, and
-/// the next batch says how many (a stuck disk cannot grow the server without bound).
+/// Given to a server as `ServerConfiguration.accessLogWriter`, each loop formats its lines
+/// itself, straight from the request, and queues their bytes (`record(line:)`): no entry
+/// and no String per request, and nothing for the writer but the `write`. As a sink
+/// (`accessLog: log.sink`, or `record(_:)` from any thread) it queues `AccessLogEntry`
+/// values, which the writer formats.
+///
+/// The queue is bounded (`maxPending` entries or lines): past it they are dropped and
+/// counted, and the next batch says how many (a stuck disk cannot grow the server without
+/// bound).
 /// `reopen()` opens the path again (after logrotate moved the file: nginx does this on
 /// SIGUSR1, `httpq serve` too).
 public final class AccessLog: @unchecked Sendable {
@@ -32,6 +38,9 @@ public final class AccessLog: @unchecked Sendable {
     // check besides (two per `record`, ~300 instructions on the loop's thread) is off.
     @exclusivity(unchecked) private var pending: [AccessLogEntry] = []
     @exclusivity(unchecked) private var dropped = 0
+    /// Lines formatted by the loops, and how many (against `maxPending`).
+    @exclusivity(unchecked) private var pendingLines = LineBuffer(capacity: 64 << 10)
+    @exclusivity(unchecked) private var pendingLineCount = 0
     private var stopping = false
     private var reopenRequested = false
     private var thread: PosixThread?
@@ -71,6 +80,19 @@ public final class AccessLog: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Records a line already formatted in this log's `format`, newline included (any
+    /// thread): its bytes are copied into the queue, nothing more.
+    public func record(line: UnsafeBufferPointer<UInt8>) {
+        condition.lock()
+        if pending.count + pendingLineCount >= maxPending {
+            dropped += 1
+        } else {
+            pendingLines.append(line)
+            pendingLineCount += 1
+        }
+        condition.unlock()
+    }
+
     /// What `ServerConfiguration.accessLog` takes. The entry is handed over, not copied (a
     /// copy, and its destruction, were a third of the log's cost on the loop's thread).
     public var sink: @Sendable (consuming AccessLogEntry) -> Void { { [self] entry in record(entry) } }
@@ -103,11 +125,14 @@ public final class AccessLog: @unchecked Sendable {
         // the bytes written.
         var batch: [AccessLogEntry] = []
         var bytes = LineBuffer()
+        var lines = LineBuffer(capacity: 64 << 10)
         let pause = useconds_t(max(1_000, flushInterval.components.seconds * 1_000_000 + flushInterval.components.attoseconds / 1_000_000_000_000))
         while true {
             usleep(pause)
             condition.lock()
             swap(&batch, &pending)
+            swap(&lines, &pendingLines)
+            pendingLineCount = 0
             let lost = dropped
             dropped = 0
             let reopening = reopenRequested
@@ -118,11 +143,13 @@ public final class AccessLog: @unchecked Sendable {
                 _ = Glibc.close(fd)
                 fd = fresh
             }
-            if batch.isEmpty && lost == 0 {
+            if batch.isEmpty && lines.count == 0 && lost == 0 {
                 if done { return }
                 continue
             }
             if lost > 0 { bytes.appendText("httpq: \(lost) access log entries dropped (the log could not keep up)\n") }
+            lines.withBytes { bytes.append($0) } // (one loop's lines are formatted already)
+            lines.removeAll(keeping: 4 << 20)
             batch.withUnsafeMutableBufferPointer { entries in
                 for index in entries.indices { format.append(inPlace: &entries[index], to: &bytes, clock: &clock) }
             }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 @_spi(ByteScanning) import HTTPQ
+import Sockets
 
 /// How an access log line looks.
 public enum AccessLogFormat: String, Sendable, CaseIterable {
@@ -35,59 +36,106 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
     /// bytes appended in place, no intermediate strings (the writer formats thousands a
     /// second beside the loops, on the same cores).
     func append(_ entry: borrowing AccessLogEntry, to out: inout LineBuffer, clock: inout LogClock) {
+        withBytes(of: entry.refererText) { referer in
+            withBytes(of: entry.userAgentText) { userAgent in
+                append(peer: entry.peer, method: entry.method, target: entry.target, version: entry.version,
+                       status: entry.status, bytes: entry.bytes, seconds: entry.seconds, time: entry.time,
+                       referer: referer, userAgent: userAgent, to: &out, clock: &clock)
+            }
+        }
+    }
+
+    /// Appends one line and a newline to `out` from its parts: what an entry holds, or what
+    /// a loop formatting its own lines takes straight from the request (`AccessLogLines`).
+    /// `requestLine`, when given, is the line as received (nginx's `$request`), written for
+    /// the combined format instead of the three parts joined (the same bytes for any request
+    /// the parser took: one space between them).
+    func append(peer: SocketAddress?, method: String, target: String, version: String, requestLine: UnsafeBufferPointer<UInt8>? = nil,
+                status: Int, bytes: Int,
+                seconds: Double, time: Double, referer: UnsafeBufferPointer<UInt8>?, userAgent: UnsafeBufferPointer<UInt8>?,
+                to out: inout LineBuffer, clock: inout LogClock) {
         switch self {
         case .combined:
-            out.appendText(entry.peer.map { clock.host(of: $0) } ?? "-")
+            clock.appendHost(of: peer, to: &out)
             out.appendLiteral(" - - [")
-            out.appendText(clock.local(entry.time))
+            clock.appendLocal(time, to: &out)
             out.appendLiteral("] \"")
-            Self.appendEscaped(entry.method, to: &out)
-            out.append(0x20)
-            Self.appendEscaped(entry.target, to: &out)
-            out.append(0x20)
-            Self.appendEscaped(entry.version, to: &out)
+            if let requestLine {
+                Self.appendEscaped(requestLine, to: &out)
+            } else {
+                Self.appendEscaped(method, to: &out)
+                out.append(0x20)
+                Self.appendEscaped(target, to: &out)
+                out.append(0x20)
+                Self.appendEscaped(version, to: &out)
+            }
             out.appendLiteral("\" ")
-            Self.appendNumber(entry.status, to: &out)
+            Self.appendNumber(status, to: &out)
             out.append(0x20)
-            Self.appendNumber(entry.bytes, to: &out)
+            Self.appendNumber(bytes, to: &out)
             out.appendLiteral(" \"")
-            if let referer = entry.refererText { referer.withBytes { Self.appendEscaped($0, to: &out) } } else { out.append(UInt8(ascii: "-")) }
+            if let referer { Self.appendEscaped(referer, to: &out) } else { out.append(UInt8(ascii: "-")) }
             out.appendLiteral("\" \"")
-            if let agent = entry.userAgentText { agent.withBytes { Self.appendEscaped($0, to: &out) } } else { out.append(UInt8(ascii: "-")) }
+            if let userAgent { Self.appendEscaped(userAgent, to: &out) } else { out.append(UInt8(ascii: "-")) }
             out.appendLiteral("\"\n")
         case .json:
             out.appendLiteral("{\"time\":\"")
-            clock.appendISO(entry.time, to: &out)
+            clock.appendISO(time, to: &out)
             out.appendLiteral("\",\"remote_addr\":")
-            Self.appendJSON(entry.peer.map { clock.host(of: $0) } ?? "", to: &out)
-            out.appendLiteral(",\"method\":")
-            Self.appendJSON(entry.method, to: &out)
-            out.appendLiteral(",\"target\":")
-            Self.appendJSON(entry.target, to: &out)
-            out.appendLiteral(",\"version\":")
-            Self.appendJSON(entry.version, to: &out)
+            if let peer { clock.appendHostJSON(of: peer, to: &out) } else { out.appendLiteral("\"\"") }
+            if let requestLine, let (method, target, version) = Self.parts(of: requestLine) {
+                out.appendLiteral(",\"method\":")
+                Self.appendJSON(method, to: &out)
+                out.appendLiteral(",\"target\":")
+                Self.appendJSON(target, to: &out)
+                out.appendLiteral(",\"version\":")
+                Self.appendJSON(version, to: &out)
+            } else {
+                out.appendLiteral(",\"method\":")
+                Self.appendJSON(method, to: &out)
+                out.appendLiteral(",\"target\":")
+                Self.appendJSON(target, to: &out)
+                out.appendLiteral(",\"version\":")
+                Self.appendJSON(version, to: &out)
+            }
             out.appendLiteral(",\"status\":")
-            Self.appendNumber(entry.status, to: &out)
+            Self.appendNumber(status, to: &out)
             out.appendLiteral(",\"bytes\":")
-            Self.appendNumber(entry.bytes, to: &out)
+            Self.appendNumber(bytes, to: &out)
             out.appendLiteral(",\"duration_ms\":")
-            let microseconds = Int((entry.seconds * 1_000_000).rounded())
+            let microseconds = Int((seconds * 1_000_000).rounded())
             Self.appendNumber(microseconds / 1000, to: &out)
             out.append(UInt8(ascii: "."))
             let fraction = microseconds % 1000
             if fraction < 100 { out.append(UInt8(ascii: "0")) }
             if fraction < 10 { out.append(UInt8(ascii: "0")) }
             Self.appendNumber(fraction, to: &out)
-            if let referer = entry.refererText {
+            if let referer {
                 out.appendLiteral(",\"referer\":")
-                referer.withBytes { Self.appendJSON($0, to: &out) }
+                Self.appendJSON(referer, to: &out)
             }
-            if let agent = entry.userAgentText {
+            if let userAgent {
                 out.appendLiteral(",\"user_agent\":")
-                agent.withBytes { Self.appendJSON($0, to: &out) }
+                Self.appendJSON(userAgent, to: &out)
             }
             out.appendLiteral("}\n")
         }
+    }
+
+    /// A received request line's method, target and version: what lies before its first
+    /// space, between that and its last, and after (the parser took exactly one space
+    /// between them); nil if it has fewer than two spaces.
+    static func parts(of line: UnsafeBufferPointer<UInt8>)
+        -> (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>)? {
+        guard let first = line.firstIndex(of: 0x20), let last = line.lastIndex(of: 0x20), first < last else { return nil }
+        return (UnsafeBufferPointer(rebasing: line[..<first]), UnsafeBufferPointer(rebasing: line[(first + 1)..<last]),
+                UnsafeBufferPointer(rebasing: line[(last + 1)...]))
+    }
+
+    /// `text`'s bytes lent to `body`, or nil.
+    private func withBytes<R>(of text: LoggedText?, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+        guard let text else { return body(nil) }
+        return text.withBytes { body($0) }
     }
 
     /// nginx's escaping of logged variables: `"`, `\` and bytes outside 0x20...0x7E as `\xHH`.
@@ -127,6 +175,14 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
     @inline(__always)
     static func plainWords(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, escapingHighBytes: Bool) -> Int {
         var index = start
+        // Sixteen bytes a step while they are plain: the same lane tests on two words at
+        // once (`SIMD2<UInt64>` arithmetic compiles to SSE2; its comparisons do not, so the
+        // tests stay arithmetic). A word that stops it is looked at again below.
+        while index + 16 <= bytes.count {
+            let pair = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: SIMD2<UInt64>.self)
+            if mayNeedEscape(pair, escapingHighBytes: escapingHighBytes) { break }
+            index += 16
+        }
         while index + 8 <= bytes.count {
             let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
             if mayNeedEscape(word, escapingHighBytes: escapingHighBytes) { return index }
@@ -139,6 +195,21 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
             if !mayNeedEscape(word, escapingHighBytes: escapingHighBytes) { return bytes.count }
         }
         return index
+    }
+
+    /// `mayNeedEscape` for two words at once.
+    @inline(__always)
+    static func mayNeedEscape(_ pair: SIMD2<UInt64>, escapingHighBytes: Bool) -> Bool {
+        let ones = SIMD2<UInt64>(repeating: ByteLanes.ones), highs = SIMD2<UInt64>(repeating: ByteLanes.highs)
+        @inline(__always) func equal(_ byte: UInt8) -> SIMD2<UInt64> {
+            let difference = pair ^ SIMD2(repeating: ByteLanes.ones &* UInt64(byte))
+            return (difference &- ones) & ~difference
+        }
+        let below = (pair &- SIMD2(repeating: ByteLanes.ones &* 0x20)) & ~pair
+        var suspect = below | equal(0x22) | equal(0x5C)
+        if escapingHighBytes { suspect |= pair | equal(0x7F) }
+        suspect &= highs
+        return suspect[0] | suspect[1] != 0
     }
 
     /// Whether an eight-byte word holds a byte `plainWords` stops for (exact as to whether).
@@ -186,21 +257,26 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
         out.append(UInt8(ascii: "\""))
     }
 
+    /// A decimal number, its digits written backwards into sixteen bytes on the stack and
+    /// appended at once (a status is three digits, a byte count a few more).
     static func appendNumber(_ value: Int, to out: inout LineBuffer) {
-        guard value != 0 else { return out.append(UInt8(ascii: "0")) }
+        if value >= 100 && value <= 999 { // a status, and many small bodies: three digits
+            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 100))
+            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10 % 10))
+            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10))
+            return
+        }
         if value < 0 { out.append(UInt8(ascii: "-")) }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
         var rest = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // room for UInt.max's twenty digits
         withUnsafeMutableBytes(of: &digits) { buffer in
-            while rest > 0 {
-                buffer[count] = UInt8(ascii: "0") + UInt8(rest % 10)
+            var index = buffer.count
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
                 rest /= 10
-                count += 1
-            }
-            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
+            } while rest > 0
+            out.append(UnsafeBufferPointer(rebasing: buffer.bindMemory(to: UInt8.self)[index...]))
         }
     }
 
@@ -214,9 +290,13 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
 struct LogClock {
     private var second = Int.min
     private var localText = ""
+    /// `localText`'s bytes, and the last host's: appended to a line without a String's
+    /// retain, release and native-storage checks (lines formatted on a loop, per request).
+    private var localBytes: [UInt8] = []
     private var isoText = ""
     private var hosts: [SocketAddress: String] = [:]
     private var lastHost: (address: SocketAddress, text: String)?
+    private var lastHostBytes: [UInt8] = []
 
     /// The peer's host text (nginx's `$remote_addr`), formatted once per address (up to
     /// 4,096 of them, then the table starts over). The last one is checked first: hashing an
@@ -226,13 +306,36 @@ struct LogClock {
         if let lastHost, lastHost.address == address { return lastHost.text }
         if let text = hosts[address] {
             lastHost = (address, text)
+            lastHostBytes = Array(text.utf8)
             return text
         }
         if hosts.count >= 4_096 { hosts.removeAll(keepingCapacity: true) }
         let text = address.host
         hosts[address] = text
         lastHost = (address, text)
+        lastHostBytes = Array(text.utf8)
         return text
+    }
+
+    /// The peer's host text appended to `out`, or `-` when there is none.
+    mutating func appendHost(of peer: SocketAddress?, to out: inout LineBuffer) {
+        guard let peer else { return out.append(UInt8(ascii: "-")) }
+        if let lastHost, lastHost.address.sameHost(as: peer) { return out.append(lastHostBytes) }
+        _ = host(of: peer)
+        out.append(lastHostBytes)
+    }
+
+    /// The peer's host text appended to `out` as a JSON string (a Unix socket's path may
+    /// hold anything).
+    mutating func appendHostJSON(of peer: SocketAddress, to out: inout LineBuffer) {
+        if lastHost.map({ !$0.address.sameHost(as: peer) }) ?? true { _ = host(of: peer) }
+        lastHostBytes.withUnsafeBufferPointer { AccessLogFormat.appendJSON($0, to: &out) }
+    }
+
+    /// `local(time)` appended to `out`.
+    mutating func appendLocal(_ time: Double, to out: inout LineBuffer) {
+        refresh(time)
+        out.append(localBytes)
     }
 
     /// `29/Nov/2026:23:50:01 +0000`: nginx's `$time_local`.
@@ -261,6 +364,7 @@ struct LogClock {
         var parts = tm()
         localtime_r(&seconds, &parts)
         localText = Self.format("%d/%b/%Y:%H:%M:%S %z", &parts)
+        localBytes = Array(localText.utf8)
         gmtime_r(&seconds, &parts)
         isoText = Self.format("%Y-%m-%dT%H:%M:%S", &parts)
     }

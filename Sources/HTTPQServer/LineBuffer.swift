@@ -13,12 +13,14 @@ struct LineBuffer: ~Copyable {
 
     deinit { start.deallocate() }
 
+    @inline(__always)
     mutating func append(_ byte: UInt8) {
         if count == capacity { grow(to: count + 1) }
         start[count] = byte
         count += 1
     }
 
+    @inline(__always)
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         if count + bytes.count > capacity { grow(to: count + bytes.count) }
@@ -26,7 +28,14 @@ struct LineBuffer: ~Copyable {
         count += bytes.count
     }
 
+    /// An array's bytes.
+    @inline(__always)
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append($0) }
+    }
+
     /// A literal's bytes.
+    @inline(__always)
     mutating func appendLiteral(_ literal: StaticString) {
         literal.withUTF8Buffer { append($0) }
     }

@@ -22,6 +22,10 @@ final class LoopServer: @unchecked Sendable {
     /// field of a struct this large, read through the class, was copied whole: two copies of
     /// `ServerConfiguration` per request, 2% of the server's CPU with a log on).
     let accessLog: (@Sendable (consuming AccessLogEntry) -> Void)?
+    /// The log this loop formats lines for (`ServerConfiguration.accessLogWriter`), and its
+    /// loop-confined formatting state.
+    let accessLogWriter: AccessLog?
+    @exclusivity(unchecked) var accessLogLines = AccessLogLines()
     let maxBodyBytes: Int
     let maxStreamedBodyBytes: Int
     let maxBufferedBytesPerLoop: Int
@@ -53,10 +57,12 @@ final class LoopServer: @unchecked Sendable {
         headerTimeout = server.configuration.headerTimeout.seconds
         idleTimeout = server.configuration.idleTimeout.seconds
         accessLog = server.configuration.accessLog
+        accessLogWriter = server.configuration.accessLogWriter
         maxBodyBytes = server.configuration.maxBodyBytes
         maxStreamedBodyBytes = server.configuration.maxStreamedBodyBytes
         maxBufferedBytesPerLoop = server.configuration.maxBufferedBytesPerLoop
         observesResponses = server.metrics != nil || server.configuration.accessLog != nil
+            || server.configuration.accessLogWriter != nil
     }
 
     deinit {

@@ -191,9 +191,14 @@ public final class Responder: @unchecked Sendable {
         writable = nil
     }
 
-    /// Counts the answer (metrics) and logs it (access log), whichever the server has.
+    /// Counts the answer (metrics) and logs it (access logs), whichever the server has.
     private func record(on connection: ServerConnection, nanoseconds elapsed: Int64) {
-        connection.home.metrics?.responded(status: status, bodyBytes: bodyBytes, nanoseconds: elapsed)
+        let home = connection.home
+        home.metrics?.responded(status: status, bodyBytes: bodyBytes, nanoseconds: elapsed)
+        if let writer = home.accessLogWriter {
+            home.accessLogLines.record(into: writer, peer: connection.peer, request: request, status: status,
+                                       bytes: bodyBytes, seconds: Double(elapsed) / 1e9, time: loop.now)
+        }
         if let log = connection.home.accessLog {
             let headers = request.headers
             log(AccessLogEntry(peer: connection.peer, method: request.method, target: request.target, version: request.version,

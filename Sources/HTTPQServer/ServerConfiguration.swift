@@ -33,6 +33,10 @@ public struct ServerConfiguration: Sendable {
     public var serverName: String?
     /// Called on the loop's thread once per finished response (nil: no log).
     public var accessLog: (@Sendable (consuming AccessLogEntry) -> Void)?
+    /// An access log the loops format lines for themselves and hand over as bytes (nil: none):
+    /// the cheap way to log to a file or standard output (no `AccessLogEntry` per request;
+    /// see `AccessLog`). Independent of `accessLog`: set both and both are used.
+    public var accessLogWriter: AccessLog?
     /// Where server events go (listening, accept failures, malformed requests, failed TLS
     /// handshakes, shutdown); nil logs nothing and costs nothing.
     public var logger: Logger?
@@ -49,7 +53,8 @@ public struct ServerConfiguration: Sendable {
                 limits: Limits = .default, maxBodyBytes: Int = 1 << 20, backlog: Int32 = 1024,
                 serverName: String? = "httpq", accessLog: (@Sendable (consuming AccessLogEntry) -> Void)? = nil,
                 tls: TLSServerContext? = nil, maxBufferedBytesPerLoop: Int = 64 << 20,
-                maxStreamedBodyBytes: Int = 8 << 30) {
+                maxStreamedBodyBytes: Int = 8 << 30, accessLogWriter: AccessLog? = nil) {
+        self.accessLogWriter = accessLogWriter
         self.tls = tls
         self.maxStreamedBodyBytes = maxStreamedBodyBytes
         self.maxBufferedBytesPerLoop = maxBufferedBytesPerLoop

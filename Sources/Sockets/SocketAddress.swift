@@ -24,6 +24,17 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// Whether `other` is the same host, ports aside (what `withoutPort` compares, without
+    /// making the two copies).
+    package func sameHost(as other: SocketAddress) -> Bool {
+        switch (storage, other.storage) {
+        case (.v4(let a, _), .v4(let b, _)): a == b
+        case (.v6(let a, _, let scopeA), .v6(let b, _, let scopeB)): scopeA == scopeB && a == b
+        case (.unix(let a), .unix(let b)): a == b
+        default: false
+        }
+    }
+
     /// The longest path a Unix socket address holds (`sun_path` less its terminating NUL).
     public static let maxUnixPathBytes = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
 

@@ -84,9 +84,9 @@ struct ServeCommand: ParsableCommand {
             addresses: addresses,
             headerTimeout: .milliseconds(Int(headerTimeout * 1000)),
             idleTimeout: .milliseconds(Int(idleTimeout * 1000)),
-            accessLog: accessLog?.sink,
             tls: tls,
-            maxStreamedBodyBytes: maxUploadBytes)
+            maxStreamedBodyBytes: maxUploadBytes,
+            accessLogWriter: accessLog)
         let group = try EventLoopGroup(count: threads)
         // Uploads stream to disk; without them the body-collecting handler is the one served.
         let server = allowPut

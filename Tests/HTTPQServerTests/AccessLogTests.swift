@@ -152,3 +152,62 @@ import TestSupport
 private extension String {
     func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
+
+/// Lines a loop formats itself (`ServerConfiguration.accessLogWriter`) are the lines the
+/// writer formats from entries (`accessLog: log.sink`): one server with both, requests with
+/// fields in odd cases, twice, missing, and bytes to escape, in both formats.
+@Suite struct AccessLogLinesTests {
+    static let requests: [String] = [
+        "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET /a%22b?c=\"d\"\\e HTTP/1.1\r\nHost: a\r\nuSeR-aGeNt: agent \"quoted\" \\ back\r\nREFERER: http://r/\r\n\r\n",
+        "HEAD /h HTTP/1.1\r\nHost: a\r\nUser-Agent: first\r\nUser-Agent: second\r\nReferer: r1\r\nReferer: r2\r\n\r\n",
+        "GET /high HTTP/1.1\r\nHost: a\r\nUser-Agent: caf\u{E9} \t tab\r\nX-Referer: not this\r\nUser-Agentx: nor this\r\n\r\n",
+        "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nReferer: " + String(repeating: "r", count: 300) + "\r\n\r\nabc",
+        "GET /old HTTP/1.0\r\nUser-Agent: " + String(repeating: "x\"", count: 40) + "\r\n\r\n",
+    ]
+
+    @Test(arguments: AccessLogFormat.allCases)
+    func loopLinesEqualEntryLines(format: AccessLogFormat) throws {
+        let directory = FileManager.default.temporaryDirectory
+        let entriesPath = directory.appendingPathComponent("entries-\(UUID().uuidString).log").path
+        let linesPath = directory.appendingPathComponent("lines-\(UUID().uuidString).log").path
+        defer {
+            try? FileManager.default.removeItem(atPath: entriesPath)
+            try? FileManager.default.removeItem(atPath: linesPath)
+        }
+        let entries = try AccessLog(path: entriesPath, format: format)
+        let lines = try AccessLog(path: linesPath, format: format)
+        let server = try TestServer { configuration in
+            configuration.accessLog = entries.sink
+            configuration.accessLogWriter = lines
+        }
+        for request in Self.requests {
+            let client = try RawClient(port: server.port)
+            #expect(client.send(request))
+            client.shutdownWrite()
+            _ = client.readToEnd()
+        }
+        server.stop()
+        entries.close()
+        lines.close()
+        let fromEntries = readTextFile(entriesPath), fromLines = readTextFile(linesPath)
+        #expect(fromEntries.split(separator: "\n").count == Self.requests.count)
+        #expect(fromLines == fromEntries)
+        if format == .combined {
+            #expect(fromLines.contains("\"http://r/\" \"agent \\x22quoted\\x22 \\x5C back\"\n"), "\(fromLines)")
+            #expect(fromLines.contains("\"HEAD /h HTTP/1.1\" 200 0 \"r1\" \"first\""), "\(fromLines)")
+            #expect(fromLines.contains("\"-\" \"caf\\xC3\\xA9 \\x09 tab\""), "\(fromLines)")
+        }
+    }
+
+    /// Lines count against `maxPending` as entries do: past it they are dropped and counted.
+    @Test func aFullQueueDropsLinesAndCounts() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dropped-lines-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try AccessLog(path: path, format: .combined, maxPending: 2, flushInterval: .milliseconds(500))
+        let line = Array("one line\n".utf8)
+        for _ in 0..<5 { line.withUnsafeBufferPointer { log.record(line: $0) } }
+        log.close()
+        #expect(readTextFile(path) == "httpq: 3 access log entries dropped (the log could not keep up)\none line\none line\n")
+    }
+}

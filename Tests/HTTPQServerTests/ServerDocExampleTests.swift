@@ -60,7 +60,7 @@ import TestSupport
         let metrics = TestMetrics()
         let log = try AccessLog(path: logPath, format: .combined)     // or .json; nil path: standard output
         var configuration = ServerConfiguration(addresses: [SocketAddress(ip: "127.0.0.1", port: 0)!])
-        configuration.accessLog = log.sink
+        configuration.accessLogWriter = log                          // the loops format lines themselves
         configuration.logger = Logger(label: "server")                 // swift-log: server events
         configuration.metricsFactory = metrics                         // or MetricsSystem.bootstrap(...) once
         let thread = try EventLoopThread()

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import HTTPQ
 
 @Suite struct HeadersTests {
@@ -117,5 +118,33 @@ import Testing
             #expect(facts.hasDate == headers.contains("Date") && facts.hasServer == headers.contains("Server"))
             #expect(facts.asksToClose == headers.containsToken("close", in: "Connection"), "\(headers)")
         }
+    }
+
+    /// The access log's lookup (two names in one pass, the longer compared eight bytes at a
+    /// time with case folded) finds what `headers[name]` finds, for names in any case and
+    /// near misses of every length around a word: the request line comes back as received.
+    @Test func rawValuesAgreeWithTheSubscript() throws {
+        let nearMisses = ["User-Agen", "User-Agentt", "Uses-Agent", "User_Agent", "Us~r-Agent", "User-Agenu", "user-agent",
+                          "USER-AGENT", "Referer", "rEFERER", "Referrer", "Refere", "X-Referer", "Accept-Encoding"]
+        var generator = SplitMix64(seed: 17)
+        for _ in 0..<300 {
+            let names = (0..<Int.random(in: 0...5, using: &generator)).map { _ in nearMisses.randomElement(using: &generator)! }
+            var text = "GET /path?q=1 HTTP/1.1\r\nHost: a\r\n"
+            for (index, name) in names.enumerated() { text += "\(name): v\(index)\r\n" }
+            var request = Request()
+            try request.feed(Array((text + "\r\n").utf8))
+            let (referer, agent) = request.withRawFieldValues("Referer", "User-Agent") { referer, agent in
+                (referer.map { String(decoding: $0, as: UTF8.self) }, agent.map { String(decoding: $0, as: UTF8.self) })
+            }
+            #expect(referer == request.headers["Referer"] && agent == request.headers["User-Agent"], "\(names)")
+            let line = request.withReceivedRequestLine { $0.map { String(decoding: $0, as: UTF8.self) } }
+            #expect(line == "GET /path?q=1 HTTP/1.1")
+        }
+        // A request built from its fields has no received line; replaced headers are the ones read.
+        var built = Request(method: "GET", target: "/", headers: ["User-Agent": "a"])
+        #expect(built.withReceivedRequestLine { $0 == nil })
+        built.headers = ["referer": "r"]
+        #expect(built.withRawFieldValues("Referer", "User-Agent") { referer, agent in
+            referer.map { String(decoding: $0, as: UTF8.self) } == "r" && agent == nil })
     }
 }
