@@ -20,8 +20,8 @@ import Glibc
 /// (`accessLog: log.sink`, or `record(_:)` from any thread) it queues `AccessLogEntry`
 /// values, which the writer formats.
 ///
-/// The queue is bounded (`maxPending` entries or lines): past it they are dropped and
-/// counted, and the next batch says how many (a stuck disk cannot grow the server without
+/// The queue is bounded (`maxPending` entries or lines, and 64 MiB of lines): past it they
+/// are dropped and counted, and the next batch says how many (a stuck disk cannot grow the server without
 /// bound).
 /// `reopen()` opens the path again (after logrotate moved the file: nginx does this on
 /// SIGUSR1, `httpq serve` too).
@@ -80,11 +80,15 @@ public final class AccessLog: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Bytes of queued lines held at most, whatever `maxPending` allows (lines of the longest
+    /// targets and `User-Agent`s the parser takes are tens of KiB each).
+    static let maxPendingLineBytes = 64 << 20
+
     /// Records a line already formatted in this log's `format`, newline included (any
     /// thread): its bytes are copied into the queue, nothing more.
     public func record(line: UnsafeBufferPointer<UInt8>) {
         condition.lock()
-        if pending.count + pendingLineCount >= maxPending {
+        if pending.count + pendingLineCount >= maxPending || pendingLines.count + line.count > Self.maxPendingLineBytes {
             dropped += 1
         } else {
             pendingLines.append(line)
