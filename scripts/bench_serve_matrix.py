@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """httpq serve beside nginx tuned both ways, under three load generators, runs alternating:
 
-  bench_serve_matrix.py HTTPQ RUNS SECONDS
+  bench_serve_matrix.py HTTPQ RUNS SECONDS [FILES]
+
+FILES: labels to run, comma-separated (e.g. "615 B,1 KiB"); all four by default.
 
 Issue 17 item 2. Servers (one worker / one loop each, access log off, long keep-alive):
 nginx `sendfile on` (Debian's default), nginx `sendfile off` (one write for a small answer,
 as httpq does), nginx `sendfile off` with `open_file_cache` (descriptors and metadata kept
-60 s: tuned for small files, as httpq keeps small files' bytes), httpq serve. Files: 615 B, 1 KiB, 100 KiB, 1 MiB. Loads, each kept alive:
+60 s: tuned for small files, as httpq keeps small files' bytes), httpq serve (every kept file
+checked per request), and httpq serve --kept-files-valid 60 (checked once a minute, as nginx's
+open_file_cache_valid 60s). Files: 615 B, 1 KiB, 100 KiB, 1 MiB. Loads, each kept alive:
 wrk -t1 -c64 -dSECONDS, ab -k -c32 (requests sized to about SECONDS), h2load --h1 -c32
 -t1 (the same count). For each cell: requests/s of each server (median of RUNS), httpq's
 ratio to each nginx, and server CPU µs per request. Every cell is printed, bad ones too.
@@ -54,6 +58,7 @@ def load(tool, url, seconds, count):
 
 def main():
     binary, runs, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    chosen = sys.argv[4].split(",") if len(sys.argv) > 4 else [label for label, _, _ in FILES]
     for tool in ("wrk", "ab", "h2load"):
         if not shutil.which(tool):
             sys.exit(f"bench_serve_matrix: {tool} is missing (Debian wrk, apache2-utils, nghttp2-client)")
@@ -75,17 +80,22 @@ def main():
         servers.append(subprocess.Popen([binary, "serve", "--root", f"{work}/www", "--listen", f"127.0.0.1:{ports['httpq']}",
                                          "--idle-timeout", "300"], stdout=subprocess.DEVNULL))
         wait_port("127.0.0.1", ports["httpq"]); pids["httpq"] = servers[-1].pid
+        ports["httpq valid 60 s"] = free_port()
+        servers.append(subprocess.Popen([binary, "serve", "--root", f"{work}/www", "--listen",
+                                         f"127.0.0.1:{ports['httpq valid 60 s']}", "--idle-timeout", "300",
+                                         "--kept-files-valid", "60"], stdout=subprocess.DEVNULL))
+        wait_port("127.0.0.1", ports["httpq valid 60 s"]); pids["httpq valid 60 s"] = servers[-1].pid
         names = list(ports)
         # Files are kept by httpq once unchanged for two seconds (as after any deploy).
         time.sleep(2.5)
         print(f"### httpq serve beside nginx (median of {runs} alternating; wrk -t1 -c64 -d{seconds}s, "
               f"ab -k -c32 and h2load --h1 -c32 -t1 with a request count sized to about {seconds} s)\n")
         print("| load | file | " + " | ".join(f"{n} req/s" for n in names)
-              + " | httpq / nginx sendfile off | httpq / nginx open_file_cache | httpq / nginx sendfile on | server CPU µs/req "
-              + " / ".join(names) + " |")
-        print("|---|---|" + "---:|" * (len(names) + 4))
+              + " | httpq / nginx sendfile off | httpq / nginx open_file_cache | httpq valid 60 s / nginx open_file_cache"
+              + " | httpq / nginx sendfile on | server CPU µs/req " + " / ".join(names) + " |")
+        print("|---|---|" + "---:|" * (len(names) + 5))
         for tool in ("wrk", "ab -k", "h2load --h1"):
-            for label, path, size in FILES:
+            for label, path, size in (f for f in FILES if f[0] in chosen):
                 # A count that lasts about `seconds` at the rate nginx reached under wrk.
                 count = max(2_000, int((40_000 if (size or 0) <= 1024 else 15_000 if size <= 100 * 1024 else 2_500) * seconds))
                 rates = {n: [] for n in names}; cpus = {n: [] for n in names}
@@ -101,6 +111,7 @@ def main():
                 cached = m["nginx sendfile off + open_file_cache"]
                 print(f"| {tool} | {label} | " + " | ".join(f"{m[n]:,.0f}" for n in names)
                       + f" | {m['httpq'] / off if off else 0:.2f} | {m['httpq'] / cached if cached else 0:.2f}"
+                      + f" | {m['httpq valid 60 s'] / cached if cached else 0:.2f}"
                       + f" | {m['httpq'] / on if on else 0:.2f} | "
                       + " / ".join(f"{c[n]:.1f}" for n in names) + " |", flush=True)
     finally:

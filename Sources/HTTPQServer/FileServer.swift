@@ -27,8 +27,12 @@ public final class FileServer: Sendable {
 
     /// Opens `directory` as the root; fails if it is not a readable directory. With
     /// `allowsPut`, PUT creates (201) or replaces (204) a file, in place only once complete.
-    public convenience init(root directory: String, allowsPut: Bool = false) throws(FileServerError) {
-        try self.init(root: directory, allowsPut: allowsPut, smallFiles: SmallFileCache())
+    /// `keptFilesValidFor` is how long a small file kept in memory is answered without
+    /// checking that it is unchanged (nginx's `open_file_cache_valid`): zero, the default,
+    /// checks on every request (one `fstatat`); above zero, a change is seen up to that late.
+    public convenience init(root directory: String, allowsPut: Bool = false,
+                            keptFilesValidFor: Duration = .zero) throws(FileServerError) {
+        try self.init(root: directory, allowsPut: allowsPut, smallFiles: SmallFileCache(validFor: keptFilesValidFor.seconds))
     }
 
     init(root directory: String, allowsPut: Bool = false, smallFiles: SmallFileCache) throws(FileServerError) {
@@ -68,7 +72,7 @@ public final class FileServer: Sendable {
             return responder.send(Self.plain(400, "bad path\n"))
         }
         let namesFile = !path.isEmpty && !path.hasSuffix("/")
-        if namesFile, let kept = smallFiles.lookup(path, under: root) {
+        if namesFile, let kept = smallFiles.lookup(path, under: root, now: responder.loop.now) {
             return answer(request, responder, .kept(kept.entry), info: kept.info, path: path, keeps: false)
         }
         var fd: Int32
@@ -169,7 +173,8 @@ public final class FileServer: Sendable {
                 let read = body.withUnsafeMutableBytes { SystemCalls.pread(fd, into: $0, at: range.lowerBound) }
                 source.close()
                 guard case .ok(range.count) = read else { return responder.send(Self.plain(500, "read failed\n")) }
-                if keeps && range.count == size { smallFiles.store(body, fields: fields, path: path, info: info, under: root) }
+                if keeps && range.count == size { smallFiles.store(body, fields: fields, path: path, info: info, under: root,
+                                                                          now: responder.loop.now) }
                 return responder.send(Response(status: status, reason: reason, headers: headers, body: body))
             }
             responder.sendFile(Response(status: status, reason: reason, headers: headers), descriptor: fd,

@@ -1,4 +1,5 @@
 import Locks
+import Synchronization
 import Sockets
 #if canImport(Glibc)
 import Glibc
@@ -16,6 +17,9 @@ import Glibc
 /// otherwise look unchanged (git's "racy" files). An entry is made only for a file the
 /// server opened beneath its root, and only when the name, stat'ed without following a
 /// link, is that same file (a link's target is read each time, as before).
+/// With `validFor` above zero, a file checked less than that long ago is answered without
+/// the `fstatat` (nginx's `open_file_cache_valid`): a change is then seen up to that late,
+/// and until then the bytes and fields read before are answered, whole and consistent.
 /// Bounded: at most `capacity` bytes; when full it starts over.
 final class SmallFileCache: Sendable {
     /// One file's bytes, its answer fields, and the state they were read in. The fields come
@@ -24,10 +28,16 @@ final class SmallFileCache: Sendable {
         let bytes: [UInt8]
         let fields: ValidatorCache.Fields
         fileprivate let version: Version
-        fileprivate init(bytes: [UInt8], fields: ValidatorCache.Fields, version: Version) {
+        /// The status the bytes were read with (answered when the check is skipped).
+        fileprivate let info: SystemCalls.FileStatus
+        /// When the file was last found unchanged: loop time (seconds), as a bit pattern.
+        fileprivate let checkedAt: Atomic<UInt64>
+        fileprivate init(bytes: [UInt8], fields: ValidatorCache.Fields, info: SystemCalls.FileStatus, checkedAt: Double) {
             self.bytes = bytes
             self.fields = fields
-            self.version = version
+            self.version = Version(info)
+            self.info = info
+            self.checkedAt = Atomic(checkedAt.bitPattern)
         }
     }
 
@@ -53,18 +63,26 @@ final class SmallFileCache: Sendable {
     let largestFile: Int
     /// Seconds a file must have been left unchanged before its bytes are kept.
     let settledAfter: Int
+    /// Seconds a file found unchanged is answered without checking it again (0: every time).
+    let validFor: Double
 
-    init(capacity: Int = 8 << 20, largestFile: Int = 16 * 1024, settledAfter: Int = 2) {
+    init(capacity: Int = 8 << 20, largestFile: Int = 16 * 1024, settledAfter: Int = 2, validFor: Double = 0) {
         self.capacity = capacity
         self.largestFile = largestFile
         self.settledAfter = settledAfter
+        self.validFor = validFor
     }
 
     /// The kept bytes of `path` under `root`, with the file's status, when the file is still
-    /// exactly what they were read from; nil otherwise (and a stale entry is dropped).
-    func lookup(_ path: String, under root: Int32) -> (entry: Entry, info: SystemCalls.FileStatus)? {
+    /// exactly what they were read from (or was, less than `validFor` before `now`, a loop
+    /// time in seconds); nil otherwise (and a stale entry is dropped).
+    func lookup(_ path: String, under root: Int32, now: Double) -> (entry: Entry, info: SystemCalls.FileStatus)? {
         guard let entry = table.withLock({ $0.byPath[path] }) else { return nil }
+        if validFor > 0, now - Double(bitPattern: entry.checkedAt.load(ordering: .relaxed)) < validFor {
+            return (entry, entry.info)
+        }
         if let info = SystemCalls.status(in: root, path), info.isRegular, Version(info) == entry.version {
+            if validFor > 0 { entry.checkedAt.store(now.bitPattern, ordering: .relaxed) }
             return (entry, info)
         }
         table.withLock { table in
@@ -78,13 +96,14 @@ final class SmallFileCache: Sendable {
 
     /// Keeps `bytes`, the whole of the file `path` as opened beneath `root` with status `info`,
     /// if it is small, settled, and the name (a final link not followed) is that file.
-    func store(_ bytes: [UInt8], fields: ValidatorCache.Fields, path: String, info: SystemCalls.FileStatus, under root: Int32) {
+    func store(_ bytes: [UInt8], fields: ValidatorCache.Fields, path: String, info: SystemCalls.FileStatus, under root: Int32,
+               now: Double) {
         guard bytes.count == info.size, bytes.count <= largestFile, bytes.count <= capacity else { return }
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        guard max(info.modified, info.changed) + settledAfter <= Int(now.tv_sec) else { return }
+        var wall = timespec()
+        clock_gettime(CLOCK_REALTIME, &wall)
+        guard max(info.modified, info.changed) + settledAfter <= Int(wall.tv_sec) else { return }
         guard let named = SystemCalls.status(in: root, path), Version(named) == Version(info) else { return }
-        let entry = Entry(bytes: bytes, fields: fields, version: Version(info))
+        let entry = Entry(bytes: bytes, fields: fields, info: info, checkedAt: now)
         table.withLock { table in
             if let old = table.byPath[path] { table.bytes -= old.bytes.count }
             if table.bytes + bytes.count > capacity { // a crude bound: start over

@@ -42,6 +42,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("log-format"), help: "The access log's format: combined (nginx's) or json.")
     var logFormat: AccessLogFormat = .combined
 
+    @Option(name: .long, help: "Seconds a small file kept in memory is answered without checking it is unchanged (nginx's open_file_cache_valid); 0, the default, checks on every request.")
+    var keptFilesValid: Double = 0
+
     @Flag(name: .long, help: "Accept PUT under --root: the body streams to a temporary file, renamed into place when complete (201 new, 204 replaced).")
     var allowPut = false
 
@@ -58,6 +61,7 @@ struct ServeCommand: ParsableCommand {
         if threads < 1 { throw ValidationError("--threads must be at least 1.") }
         if maxUploadBytes < 0 { throw ValidationError("--max-upload-bytes must not be negative.") }
         if headerTimeout <= 0 || idleTimeout <= 0 { throw ValidationError("timeouts must be positive.") }
+        if !(keptFilesValid >= 0 && keptFilesValid <= 86_400) { throw ValidationError("--kept-files-valid must be between 0 and 86400 seconds.") }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together.") }
         for text in listen where ListenAddress.parse(text) == nil {
             throw ValidationError("--listen \(text): expected ADDR:PORT with an IP address (127.0.0.1:8080, [::1]:8080) or unix:PATH (at most \(SocketAddress.maxUnixPathBytes) bytes).")
@@ -66,7 +70,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let files: FileServer
-        do { files = try FileServer(root: root, allowsPut: allowPut) } catch { throw CommandFailure("\(error)") }
+        do { files = try FileServer(root: root, allowsPut: allowPut, keptFilesValidFor: .milliseconds(Int(keptFilesValid * 1000))) } catch { throw CommandFailure("\(error)") }
         let addresses = listen.isEmpty ? [SocketAddress(ip: "127.0.0.1", port: 8080)!] : listen.compactMap(ListenAddress.parse)
         // The access log: its own writer thread, never the loops'.
         let accessLog: AccessLog?

@@ -92,6 +92,31 @@ import TestSupport
         #expect(try Self.get(server.port, "/f.txt").status == 404)
     }
 
+    /// With a validity window (nginx's `open_file_cache_valid`), a change is seen only once
+    /// the window since the last check has passed; until then the bytes read before are
+    /// answered whole, with their own length and validator (never a mix).
+    @Test func aValidityWindowDelaysChangesByAtMostItsLength() throws {
+        let base = try Self.directory(["root/f.txt": Array("one\n".utf8)])
+        defer { try? FileManager.default.removeItem(at: base) }
+        let root = base.appendingPathComponent("root"), file = root.appendingPathComponent("f.txt")
+        let files = try FileServer(root: root.path, smallFiles: SmallFileCache(settledAfter: 0, validFor: 0.5))
+        let server = try TestServer(handler: files.handler)
+        defer { server.stop() }
+        let first = try Self.get(server.port, "/f.txt")
+        #expect(first.body == Array("one\n".utf8) && files.smallFiles.keptBytes == 4)
+        usleep(50_000)
+        try Data("seven\n".utf8).write(to: file, options: []) // another size
+        let during = try Self.get(server.port, "/f.txt")
+        #expect(during.body == Array("one\n".utf8) && during.length == "4" && during.etag == first.etag,
+                "inside the window the kept version, whole")
+        usleep(600_000)
+        let after = try Self.get(server.port, "/f.txt")
+        #expect(after.body == Array("seven\n".utf8) && after.etag != first.etag, "after it, the file as it is")
+        try FileManager.default.removeItem(at: file)
+        usleep(600_000)
+        #expect(try Self.get(server.port, "/f.txt").status == 404)
+    }
+
     /// A file changed in the last two seconds is read every time, not kept (its times tick
     /// coarsely: a second write in the same tick would look like no change).
     @Test func aFreshFileIsNotKept() throws {
