@@ -10,32 +10,34 @@ import Glibc
 /// library, which ThreadSanitizer cannot see, so every contended `withLock` is reported as a
 /// race and the sanitizer run in CI would be noise. ThreadSanitizer intercepts pthread
 /// mutexes; the uncontended cost is the same one atomic exchange.
-package final class Locked<Value>: @unchecked Sendable {
-    @usableFromInline let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    /// The value, behind a pointer rather than in a stored `var`: the mutex already makes
-    /// each access exclusive, and a stored property would add the runtime's dynamic
-    /// exclusivity check (two calls into the runtime) to every `withLock`.
-    @usableFromInline let value: UnsafeMutablePointer<Value>
+package struct Locked<Value>: @unchecked Sendable {
+    /// The value and its mutex in one allocation (a `ManagedBuffer`: the value as its header,
+    /// the mutex as its one element, both at stable addresses). A class holding a pointer to
+    /// each was three allocations per lock, and a client request makes two locks.
+    @usableFromInline final class Storage: ManagedBuffer<Value, pthread_mutex_t> {
+        deinit {
+            _ = withUnsafeMutablePointerToElements { pthread_mutex_destroy($0) }
+        }
+    }
+
+    /// Shared by every copy: copies of a `Locked` are the same lock.
+    @usableFromInline let storage: Storage
 
     /// A lock around `value`.
     package init(_ value: Value) {
-        self.value = .allocate(capacity: 1)
-        self.value.initialize(to: value)
-        pthread_mutex_init(mutex, nil)
+        storage = unsafeDowncast(Storage.create(minimumCapacity: 1) { _ in value }, to: Storage.self)
+        _ = storage.withUnsafeMutablePointerToElements { pthread_mutex_init($0, nil) }
     }
 
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        value.deinitialize(count: 1)
-        value.deallocate()
-    }
-
-    /// Runs `body` with the value, holding the lock.
+    /// Runs `body` with the value, holding the lock. (The value is reached through a
+    /// pointer: the mutex already makes each access exclusive, and a stored property would
+    /// add the runtime's dynamic exclusivity check to every `withLock`.)
     @inlinable
     package func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body(&value.pointee)
+        try storage.withUnsafeMutablePointers { value, mutex in
+            pthread_mutex_lock(mutex)
+            defer { pthread_mutex_unlock(mutex) }
+            return try body(&value.pointee)
+        }
     }
 }
