@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """A gateway in front of one upstream, side by side in one run, runs alternating:
 
-  bench_gateway.py GATEWAY_EXAMPLE RUNS SECONDS
+  bench_gateway.py GATEWAY_EXAMPLE RUNS SECONDS [OTHER_GATEWAY_EXAMPLE]
+
+With OTHER_GATEWAY_EXAMPLE (another build of the example, e.g. the last stop's), it runs
+beside the two in the same alternation: the check that a change dropped nothing.
 
 - upstream: nginx, 1 worker, a 615 B page and a 16 KiB file.
 - nginx gateway: 1 worker, proxy_pass to an upstream block with keepalive 64
@@ -32,6 +35,7 @@ http {{ access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
 
 def main():
     gateway, runs, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    other = sys.argv[4] if len(sys.argv) > 4 else None
     work = tempfile.mkdtemp(); os.chmod(work, 0o755)
     os.makedirs(f"{work}/www")
     open(f"{work}/www/index.html", "w").write("<!DOCTYPE html>\n<html><head><title>Welcome</title></head><body>" + "x" * 530 + "</body></html>\n")
@@ -48,13 +52,22 @@ def main():
         wait_port("127.0.0.1", hq)
         ports = {"nginx proxy_pass": ng, "httpq async handler": hq}
         pids = {"nginx proxy_pass": servers[1].pid, "httpq async handler": servers[2].pid}
+        if other:
+            ob = free_port()
+            servers.append(subprocess.Popen([other, f"http://127.0.0.1:{up}", str(ob)], stdout=subprocess.DEVNULL))
+            wait_port("127.0.0.1", ob)
+            ports["other build"], pids["other build"] = ob, servers[-1].pid
         print(f"### Gateway to one upstream (wrk -t1 -c64 -d{seconds}s, median of {runs} alternating)\n")
-        print("| file | nginx proxy_pass req/s | httpq async handler req/s | httpq/nginx | gateway CPU µs/req nginx / httpq |")
-        print("|---|---:|---:|---:|---:|")
+        extra = " | other build req/s | other build/nginx" if other else ""
+        print(f"| file | nginx proxy_pass req/s | httpq async handler req/s | httpq/nginx{extra} | gateway CPU µs/req nginx / httpq"
+              + (" / other build |" if other else " |"))
+        print("|---|---:|---:|---:|" + ("---:|---:|" if other else "") + "---:|")
         labels = ("615 B", "16 KiB")
         for label, (m, c) in zip(labels, wrk_alternating(ports, pids, ("index.html", "16k.bin"), runs, seconds, cpu_seconds)):
+            cells = f" | {m['other build']:,.0f} | {m['other build'] / m['nginx proxy_pass']:.2f}x" if other else ""
+            cpu = f" / {c['other build']:.1f}" if other else ""
             print(f"| {label} | {m['nginx proxy_pass']:,.0f} | {m['httpq async handler']:,.0f} | "
-                  f"{m['httpq async handler'] / m['nginx proxy_pass']:.2f}x | {c['nginx proxy_pass']:.1f} / {c['httpq async handler']:.1f} |")
+                  f"{m['httpq async handler'] / m['nginx proxy_pass']:.2f}x{cells} | {c['nginx proxy_pass']:.1f} / {c['httpq async handler']:.1f}{cpu} |")
     finally:
         stop_all(servers, work)
 
