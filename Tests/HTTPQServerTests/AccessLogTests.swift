@@ -200,6 +200,37 @@ private extension String {
         }
     }
 
+    /// Four threads (as four loops would) record 25,000 lines each, beside entries from a
+    /// fifth; after `close` the file has every line whole, none torn or interleaved.
+    @Test func everyLineFromManyThreadsIsWrittenWhole() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lines-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try AccessLog(path: path, format: .combined, flushInterval: .milliseconds(5))
+        DispatchQueue.concurrentPerform(iterations: 5) { thread in
+            for index in 0..<25_000 {
+                if thread == 4 {
+                    var entry = AccessLogTests.entry
+                    entry.target = "/entry/\(index)"
+                    log.record(entry)
+                } else {
+                    let line = Array("line \(thread) \(index) \(String(repeating: "x", count: index % 200))\n".utf8)
+                    line.withUnsafeBufferPointer { log.record(line: $0) }
+                }
+            }
+        }
+        log.close()
+        let lines = readTextFile(path).split(separator: "\n")
+        #expect(lines.count == 125_000)
+        let own = lines.filter { $0.hasPrefix("line ") }
+        #expect(own.count == 100_000)
+        #expect(own.allSatisfy { line in
+            let parts = line.split(separator: " ")
+            guard parts.count >= 3, let index = Int(parts[2]) else { return false }
+            return parts.count == (index % 200 == 0 ? 3 : 4) && (parts.count == 3 || parts[3].count == index % 200)
+        })
+        #expect(Set(own.map { $0.split(separator: " ").prefix(3).joined(separator: " ") }).count == 100_000)
+    }
+
     /// Lines count against `maxPending` as entries do: past it they are dropped and counted.
     @Test func aFullQueueDropsLinesAndCounts() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dropped-lines-\(UUID().uuidString).log").path
