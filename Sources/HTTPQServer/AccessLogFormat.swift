@@ -83,14 +83,7 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
             clock.appendISO(time, to: &out)
             out.appendLiteral("\",\"remote_addr\":")
             if let peer { clock.appendHostJSON(of: peer, to: &out) } else { out.appendLiteral("\"\"") }
-            if let requestLine, let (method, target, version) = Self.parts(of: requestLine) {
-                out.appendLiteral(",\"method\":")
-                Self.appendJSON(method, to: &out)
-                out.appendLiteral(",\"target\":")
-                Self.appendJSON(target, to: &out)
-                out.appendLiteral(",\"version\":")
-                Self.appendJSON(version, to: &out)
-            } else {
+            Self.withParts(requestLine, method, target, version) { method, target, version in
                 out.appendLiteral(",\"method\":")
                 Self.appendJSON(method, to: &out)
                 out.appendLiteral(",\"target\":")
@@ -130,6 +123,17 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
         guard let first = line.firstIndex(of: 0x20), let last = line.lastIndex(of: 0x20), first < last else { return nil }
         return (UnsafeBufferPointer(rebasing: line[..<first]), UnsafeBufferPointer(rebasing: line[(first + 1)..<last]),
                 UnsafeBufferPointer(rebasing: line[(last + 1)...]))
+    }
+
+    /// The request's method, target and version as bytes: the received line's parts when
+    /// there is one, else the strings'.
+    private static func withParts(
+        _ requestLine: UnsafeBufferPointer<UInt8>?, _ method: String, _ target: String, _ version: String,
+        _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void
+    ) {
+        if let requestLine, let (method, target, version) = parts(of: requestLine) { return body(method, target, version) }
+        var (method, target, version) = (method, target, version)
+        method.withUTF8 { method in target.withUTF8 { target in version.withUTF8 { version in body(method, target, version) } } }
     }
 
     /// `text`'s bytes lent to `body`, or nil.
