@@ -57,8 +57,16 @@ func scheduledCallbackExample(_ loop: EventLoop) {
     loop.scheduleCallback(after: .milliseconds(1), resend)  // on the loop's thread (or before run)
     let never = loop.scheduleCallback(after: .milliseconds(2)) { fatalError("cancelled") }
     never.cancel()                                          // from any thread
-    loop.scheduleCallback(after: .milliseconds(30)) { loop.stop() }
+    // Stop once the third send is in, or after ten seconds. (A stop timer at 30 ms failed a
+    // loaded CI run: with the thread held off past it, both timers were due in one turn and
+    // libev ran the stop first.)
+    let done = loop.scheduleCallback(after: .milliseconds(1), repeating: .milliseconds(1)) {
+        if resend.sends >= 3 { loop.stop() }
+    }
+    let deadline = loop.scheduleCallback(after: .seconds(10)) { loop.stop() }
     loop.run()
+    done.cancel()
+    deadline.cancel()
     precondition(resend.sends == 3, "the task ran \(resend.sends) times")
 }
 
