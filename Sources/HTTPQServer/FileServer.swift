@@ -212,7 +212,9 @@ public final class FileServer: Sendable {
             return responder.send(Self.plain(409, "a PUT names a file, not a directory\n"))
         }
         do {
-            try FileUpload(root: root, path: path, request: request, responder: responder).start(body)
+            try FileUpload(root: root, path: path, request: request, responder: responder) { [smallFiles] in
+                smallFiles.forget(path)
+            }.start(body)
         } catch {
             responder.send(Self.plain(error.status, error.message))
         }

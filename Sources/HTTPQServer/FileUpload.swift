@@ -20,6 +20,9 @@ final class FileUpload: @unchecked Sendable {
     private let replaces: Bool
     private let request: Request
     private let responder: Responder
+    /// Called once the file is in place, before the answer (the server forgets what it kept
+    /// of the old version, so a GET after the PUT's answer sees the new one).
+    private let placed: () -> Void
 
     /// Why a PUT is refused before its body is read.
     struct Refusal: Error {
@@ -29,7 +32,7 @@ final class FileUpload: @unchecked Sendable {
 
     /// Begins an upload of `request` to `path` (relative to `root`, already decoded):
     /// refuses what cannot be written (a directory, a missing parent, a failed precondition).
-    init(root: Int32, path: String, request: Request, responder: Responder) throws(Refusal) {
+    init(root: Int32, path: String, request: Request, responder: Responder, placed: @escaping () -> Void) throws(Refusal) {
         // RFC 9110 §14.5: a server that does not do partial PUT refuses Content-Range.
         if request.headers.contains("Content-Range") { throw Refusal(status: 400, message: "partial PUT (Content-Range) is not supported\n") }
         let parent: String
@@ -82,6 +85,7 @@ final class FileUpload: @unchecked Sendable {
         replaces = existing != nil
         self.request = request
         self.responder = responder
+        self.placed = placed
     }
 
     deinit { abandon() }
@@ -115,6 +119,7 @@ final class FileUpload: @unchecked Sendable {
             return answer(code == EISDIR ? 409 : 500, "cannot put the file in place: \(SystemCalls.describe(code))\n")
         }
         SystemCalls.close(directory)
+        placed()
         // RFC 9110 §9.3.4: 201 for a new resource, 204 (or 200) for a replaced one.
         if replaces {
             responder.send(Response(status: 204, reason: "No Content"))

@@ -115,6 +115,14 @@ final class SmallFileCache: Sendable {
         }
     }
 
+    /// Drops what is kept of `path` (the server itself replaced the file: with a validity
+    /// window, the old version would otherwise be answered after the new one was in place).
+    func forget(_ path: String) {
+        table.withLock { table in
+            if let old = table.byPath.removeValue(forKey: path) { table.bytes -= old.bytes.count }
+        }
+    }
+
     /// Bytes kept now (for tests).
     var keptBytes: Int { table.withLock { $0.bytes } }
 }

@@ -117,6 +117,24 @@ import TestSupport
         #expect(try Self.get(server.port, "/f.txt").status == 404)
     }
 
+    /// The server's own PUT is seen by the next GET whatever the window: a PUT that puts its
+    /// file in place drops what was kept of the old one.
+    @Test func aPutIsSeenAtOnceEvenWithAWindow() throws {
+        let base = try Self.directory(["root/f.txt": Array("one\n".utf8)])
+        defer { try? FileManager.default.removeItem(at: base) }
+        let files = try FileServer(root: base.appendingPathComponent("root").path, allowsPut: true,
+                                   smallFiles: SmallFileCache(settledAfter: 0, validFor: 60))
+        let server = try TestServer(handler: files.handler)
+        defer { server.stop() }
+        #expect(try Self.get(server.port, "/f.txt").body == Array("one\n".utf8) && files.smallFiles.keptBytes == 4)
+        let client = try RawClient(port: server.port)
+        client.send("PUT /f.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nConnection: close\r\n\r\nseven\n")
+        var answer = Response(answering: "PUT")
+        try answer.feed(client.readToEnd().bytes)
+        #expect(answer.status == 204)
+        #expect(try Self.get(server.port, "/f.txt").body == Array("seven\n".utf8))
+    }
+
     /// A file changed in the last two seconds is read every time, not kept (its times tick
     /// coarsely: a second write in the same tick would look like no change).
     @Test func aFreshFileIsNotKept() throws {
