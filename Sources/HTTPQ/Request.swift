@@ -55,19 +55,23 @@ public struct Request: Sendable {
     /// The head bytes received so far (start line and fields), as httpq's `buffer` shows them;
     /// for a request built from its fields, its head as it would be sent now.
     public var buffer: [UInt8] { parser.headIsDerived ? Serializer.head(startLine: startLine, headers: headers) : parser.head }
-    /// The request line as received, without its line end, lent to `body`; nil for a request
-    /// built from its fields or one whose line has not ended yet. What an access log writes
-    /// as nginx's `$request`: one run of bytes, not three strings joined.
-    package func withReceivedRequestLine<R>(_ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
-        guard !parser.headIsDerived, parser.state != .top else { return body(nil) }
-        return parser.head.withUnsafeBufferPointer { head in
-            guard let lineFeed = ByteSearch.firstIndex(of: Grammar.lf, in: UnsafeRawBufferPointer(head), from: 0) else {
-                return body(nil)
+    /// The request line as bytes, with its method, target and version, lent to `body`: the
+    /// line as received (without its line end), or for a request built from its fields (or
+    /// one whose line has not ended) the line those fields make. What an access log writes.
+    package func withRequestLineBytes<R>(_ body: (RequestLineBytes) -> R) -> R {
+        if !parser.headIsDerived, parser.state != .top {
+            let received: R? = parser.head.withUnsafeBufferPointer { head in
+                guard let lineFeed = ByteSearch.firstIndex(of: Grammar.lf, in: UnsafeRawBufferPointer(head), from: 0) else {
+                    return nil
+                }
+                let end = lineFeed > 0 && head[lineFeed - 1] == Grammar.cr ? lineFeed - 1 : lineFeed
+                return RequestLineBytes(line: UnsafeBufferPointer(rebasing: head[..<end])).map(body)
             }
-            let end = lineFeed > 0 && head[lineFeed - 1] == Grammar.cr ? lineFeed - 1 : lineFeed
-            return body(UnsafeBufferPointer(rebasing: head[..<end]))
+            if let received { return received }
         }
+        return RequestLineBytes.with(method: method, target: target, version: version, body)
     }
+
     /// `headers.withRawValues(first, second, body)` without making the `Headers` value
     /// (an access log asks for `Referer` and `User-Agent` per request).
     package func withRawFieldValues<R>(

@@ -151,8 +151,12 @@ public final class AccessLog: @unchecked Sendable {
                 if done { return }
                 continue
             }
-            if lost > 0 { bytes.appendText("httpq: \(lost) access log entries dropped (the log could not keep up)\n") }
-            lines.withBytes { bytes.append($0) } // (one loop's lines are formatted already)
+            if lost > 0 {
+                bytes.appendText("httpq: \(lost) access log entries dropped (the log could not keep up)\n")
+                bytes.withBytes { writeAll($0) }
+                bytes.removeAll(keeping: 4 << 20)
+            }
+            lines.withBytes { writeAll($0) } // formatted by the loops already: written as they are
             lines.removeAll(keeping: 4 << 20)
             batch.withUnsafeMutableBufferPointer { entries in
                 for index in entries.indices { format.append(inPlace: &entries[index], to: &bytes, clock: &clock) }

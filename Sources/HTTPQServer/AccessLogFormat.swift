@@ -36,22 +36,22 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
     /// bytes appended in place, no intermediate strings (the writer formats thousands a
     /// second beside the loops, on the same cores).
     func append(_ entry: borrowing AccessLogEntry, to out: inout LineBuffer, clock: inout LogClock) {
-        withBytes(of: entry.refererText) { referer in
-            withBytes(of: entry.userAgentText) { userAgent in
-                append(peer: entry.peer, method: entry.method, target: entry.target, version: entry.version,
-                       status: entry.status, bytes: entry.bytes, seconds: entry.seconds, time: entry.time,
-                       referer: referer, userAgent: userAgent, to: &out, clock: &clock)
+        RequestLineBytes.with(method: entry.method, target: entry.target, version: entry.version) { requestLine in
+            withBytes(of: entry.refererText) { referer in
+                withBytes(of: entry.userAgentText) { userAgent in
+                    append(peer: entry.peer, requestLine: requestLine, status: entry.status, bytes: entry.bytes,
+                           seconds: entry.seconds, time: entry.time, referer: referer, userAgent: userAgent,
+                           to: &out, clock: &clock)
+                }
             }
         }
     }
 
     /// Appends one line and a newline to `out` from its parts: what an entry holds, or what
     /// a loop formatting its own lines takes straight from the request (`AccessLogLines`).
-    /// `requestLine`, when given, is the line as received (nginx's `$request`), written for
-    /// the combined format instead of the three parts joined (the same bytes for any request
-    /// the parser took: one space between them).
-    func append(peer: SocketAddress?, method: String, target: String, version: String, requestLine: UnsafeBufferPointer<UInt8>? = nil,
-                status: Int, bytes: Int,
+    /// `requestLine` is written whole for the combined format (nginx's `$request`) and as its
+    /// three parts for JSON.
+    func append(peer: SocketAddress?, requestLine: RequestLineBytes, status: Int, bytes: Int,
                 seconds: Double, time: Double, referer: UnsafeBufferPointer<UInt8>?, userAgent: UnsafeBufferPointer<UInt8>?,
                 to out: inout LineBuffer, clock: inout LogClock) {
         switch self {
@@ -60,15 +60,7 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
             out.appendLiteral(" - - [")
             clock.appendLocal(time, to: &out)
             out.appendLiteral("] \"")
-            if let requestLine {
-                Self.appendEscaped(requestLine, to: &out)
-            } else {
-                Self.appendEscaped(method, to: &out)
-                out.append(0x20)
-                Self.appendEscaped(target, to: &out)
-                out.append(0x20)
-                Self.appendEscaped(version, to: &out)
-            }
+            Self.appendEscaped(requestLine.line, to: &out)
             out.appendLiteral("\" ")
             Self.appendNumber(status, to: &out)
             out.append(0x20)
@@ -83,14 +75,12 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
             clock.appendISO(time, to: &out)
             out.appendLiteral("\",\"remote_addr\":")
             if let peer { clock.appendHostJSON(of: peer, to: &out) } else { out.appendLiteral("\"\"") }
-            Self.withParts(requestLine, method, target, version) { method, target, version in
-                out.appendLiteral(",\"method\":")
-                Self.appendJSON(method, to: &out)
-                out.appendLiteral(",\"target\":")
-                Self.appendJSON(target, to: &out)
-                out.appendLiteral(",\"version\":")
-                Self.appendJSON(version, to: &out)
-            }
+            out.appendLiteral(",\"method\":")
+            Self.appendJSON(requestLine.method, to: &out)
+            out.appendLiteral(",\"target\":")
+            Self.appendJSON(requestLine.target, to: &out)
+            out.appendLiteral(",\"version\":")
+            Self.appendJSON(requestLine.version, to: &out)
             out.appendLiteral(",\"status\":")
             Self.appendNumber(status, to: &out)
             out.appendLiteral(",\"bytes\":")
@@ -113,27 +103,6 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
             }
             out.appendLiteral("}\n")
         }
-    }
-
-    /// A received request line's method, target and version: what lies before its first
-    /// space, between that and its last, and after (the parser took exactly one space
-    /// between them); nil if it has fewer than two spaces.
-    static func parts(of line: UnsafeBufferPointer<UInt8>)
-        -> (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>)? {
-        guard let first = line.firstIndex(of: 0x20), let last = line.lastIndex(of: 0x20), first < last else { return nil }
-        return (UnsafeBufferPointer(rebasing: line[..<first]), UnsafeBufferPointer(rebasing: line[(first + 1)..<last]),
-                UnsafeBufferPointer(rebasing: line[(last + 1)...]))
-    }
-
-    /// The request's method, target and version as bytes: the received line's parts when
-    /// there is one, else the strings'.
-    private static func withParts(
-        _ requestLine: UnsafeBufferPointer<UInt8>?, _ method: String, _ target: String, _ version: String,
-        _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void
-    ) {
-        if let requestLine, let (method, target, version) = parts(of: requestLine) { return body(method, target, version) }
-        var (method, target, version) = (method, target, version)
-        method.withUTF8 { method in target.withUTF8 { target in version.withUTF8 { version in body(method, target, version) } } }
     }
 
     /// `text`'s bytes lent to `body`, or nil.
@@ -293,59 +262,50 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
 /// once per address.
 struct LogClock {
     private var second = Int.min
-    private var localText = ""
-    /// `localText`'s bytes, and the last host's: appended to a line without a String's
-    /// retain, release and native-storage checks (lines formatted on a loop, per request).
+    /// The local time's text and the last host's, as bytes: appended to a line without a
+    /// String's retain, release and native-storage checks (lines formatted on a loop).
     private var localBytes: [UInt8] = []
     private var isoText = ""
     private var hosts: [SocketAddress: String] = [:]
     private var lastHost: (address: SocketAddress, text: String)?
     private var lastHostBytes: [UInt8] = []
 
-    /// The peer's host text (nginx's `$remote_addr`), formatted once per address (up to
-    /// 4,096 of them, then the table starts over). The last one is checked first: hashing an
-    /// address costs more than comparing it, and lines come in runs from the same clients.
-    mutating func host(of peer: SocketAddress) -> String {
-        let address = peer.withoutPort
-        if let lastHost, lastHost.address == address { return lastHost.text }
-        if let text = hosts[address] {
-            lastHost = (address, text)
-            lastHostBytes = Array(text.utf8)
-            return text
-        }
-        if hosts.count >= 4_096 { hosts.removeAll(keepingCapacity: true) }
-        let text = address.host
-        hosts[address] = text
-        lastHost = (address, text)
-        lastHostBytes = Array(text.utf8)
-        return text
-    }
-
     /// The peer's host text appended to `out`, or `-` when there is none.
     mutating func appendHost(of peer: SocketAddress?, to out: inout LineBuffer) {
         guard let peer else { return out.append(UInt8(ascii: "-")) }
-        if let lastHost, lastHost.address.sameHost(as: peer) { return out.append(lastHostBytes) }
-        _ = host(of: peer)
+        select(peer)
         out.append(lastHostBytes)
     }
 
     /// The peer's host text appended to `out` as a JSON string (a Unix socket's path may
     /// hold anything).
     mutating func appendHostJSON(of peer: SocketAddress, to out: inout LineBuffer) {
-        if lastHost.map({ !$0.address.sameHost(as: peer) }) ?? true { _ = host(of: peer) }
+        select(peer)
         lastHostBytes.withUnsafeBufferPointer { AccessLogFormat.appendJSON($0, to: &out) }
     }
 
-    /// `local(time)` appended to `out`.
+    /// Makes `peer`'s host the last one. The last one is checked first, ports aside and
+    /// without copying either address: hashing an address costs more than comparing it, and
+    /// lines come in runs from the same clients.
+    private mutating func select(_ peer: SocketAddress) {
+        if let lastHost, lastHost.address.sameHost(as: peer) { return }
+        let address = peer.withoutPort
+        let text: String
+        if let known = hosts[address] {
+            text = known
+        } else {
+            if hosts.count >= 4_096 { hosts.removeAll(keepingCapacity: true) }
+            text = address.host
+            hosts[address] = text
+        }
+        lastHost = (address, text)
+        lastHostBytes = Array(text.utf8)
+    }
+
+    /// `29/Nov/2026:23:50:01 +0000` (nginx's `$time_local`) appended to `out`.
     mutating func appendLocal(_ time: Double, to out: inout LineBuffer) {
         refresh(time)
         out.append(localBytes)
-    }
-
-    /// `29/Nov/2026:23:50:01 +0000`: nginx's `$time_local`.
-    mutating func local(_ time: Double) -> String {
-        refresh(time)
-        return localText
     }
 
     /// `2026-11-29T23:50:01.123Z`, appended in place (no strings per line).
@@ -367,8 +327,7 @@ struct LogClock {
         var seconds = time_t(whole)
         var parts = tm()
         localtime_r(&seconds, &parts)
-        localText = Self.format("%d/%b/%Y:%H:%M:%S %z", &parts)
-        localBytes = Array(localText.utf8)
+        localBytes = Array(Self.format("%d/%b/%Y:%H:%M:%S %z", &parts).utf8)
         gmtime_r(&seconds, &parts)
         isoText = Self.format("%Y-%m-%dT%H:%M:%S", &parts)
     }

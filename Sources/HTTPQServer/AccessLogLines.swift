@@ -20,11 +20,10 @@ struct AccessLogLines: ~Copyable {
     mutating func record(into log: AccessLog, peer: SocketAddress?, request: borrowing Request, status: Int, bytes: Int,
                          seconds: Double, time: Double) {
         line.removeAll(keeping: 4 << 10) // (a line with a huge target or User-Agent does not keep its storage)
-        request.withReceivedRequestLine { requestLine in
+        request.withRequestLineBytes { requestLine in
             request.withRawFieldValues("Referer", "User-Agent") { referer, userAgent in
-                log.format.append(peer: peer, method: request.method, target: request.target, version: request.version,
-                                  requestLine: requestLine, status: status, bytes: bytes, seconds: seconds, time: time,
-                                  referer: referer, userAgent: userAgent, to: &line, clock: &clock)
+                log.format.append(peer: peer, requestLine: requestLine, status: status, bytes: bytes, seconds: seconds,
+                                  time: time, referer: referer, userAgent: userAgent, to: &line, clock: &clock)
             }
         }
         line.withBytes { log.record(line: $0) }

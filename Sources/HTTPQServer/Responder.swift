@@ -199,7 +199,7 @@ public final class Responder: @unchecked Sendable {
             home.accessLogLines.record(into: writer, peer: connection.peer, request: request, status: status,
                                        bytes: bodyBytes, seconds: Double(elapsed) / 1e9, time: loop.now)
         }
-        if let log = connection.home.accessLog {
+        if let log = home.accessLog {
             let headers = request.headers
             log(AccessLogEntry(peer: connection.peer, method: request.method, target: request.target, version: request.version,
                                status: status, bytes: bodyBytes, seconds: Double(elapsed) / 1e9, time: loop.now,

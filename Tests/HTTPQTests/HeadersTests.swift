@@ -137,12 +137,17 @@ import TestSupport
                 (referer.map { String(decoding: $0, as: UTF8.self) }, agent.map { String(decoding: $0, as: UTF8.self) })
             }
             #expect(referer == request.headers["Referer"] && agent == request.headers["User-Agent"], "\(names)")
-            let line = request.withReceivedRequestLine { $0.map { String(decoding: $0, as: UTF8.self) } }
-            #expect(line == "GET /path?q=1 HTTP/1.1")
+            let line = request.withRequestLineBytes { line in
+                [line.line, line.method, line.target, line.version].map { String(decoding: $0, as: UTF8.self) }
+            }
+            #expect(line == ["GET /path?q=1 HTTP/1.1", "GET", "/path?q=1", "HTTP/1.1"])
         }
-        // A request built from its fields has no received line; replaced headers are the ones read.
-        var built = Request(method: "GET", target: "/", headers: ["User-Agent": "a"])
-        #expect(built.withReceivedRequestLine { $0 == nil })
+        // A request built from its fields has the line its fields make (split where they meet,
+        // even around a space a parser would refuse); replaced headers are the ones read.
+        var built = Request(method: "GET", target: "/a b", headers: ["User-Agent": "a"])
+        #expect(built.withRequestLineBytes { line in
+            [line.line, line.method, line.target, line.version].map { String(decoding: $0, as: UTF8.self) }
+        } == ["GET /a b HTTP/1.1", "GET", "/a b", "HTTP/1.1"])
         built.headers = ["referer": "r"]
         #expect(built.withRawFieldValues("Referer", "User-Agent") { referer, agent in
             referer.map { String(decoding: $0, as: UTF8.self) } == "r" && agent == nil })
