@@ -59,17 +59,18 @@ public struct Request: Sendable {
     /// line as received (without its line end), or for a request built from its fields (or
     /// one whose line has not ended) the line those fields make. What an access log writes.
     package func withRequestLineBytes<R>(_ body: (RequestLineBytes) -> R) -> R {
-        if !parser.headIsDerived, parser.state != .top {
-            let received: R? = parser.head.withUnsafeBufferPointer { head in
-                guard let lineFeed = ByteSearch.firstIndex(of: Grammar.lf, in: UnsafeRawBufferPointer(head), from: 0) else {
-                    return nil
-                }
-                let end = lineFeed > 0 && head[lineFeed - 1] == Grammar.cr ? lineFeed - 1 : lineFeed
-                return RequestLineBytes(line: UnsafeBufferPointer(rebasing: head[..<end])).map(body)
-            }
-            if let received { return received }
+        guard !parser.headIsDerived, parser.state != .top else {
+            return RequestLineBytes.with(method: method, target: target, version: version, body)
         }
-        return RequestLineBytes.with(method: method, target: target, version: version, body)
+        // (No `Optional<R>` on the way: this is not specialized in other modules, and making
+        // that type's metadata at run time cost ~250 instructions a call.)
+        return parser.head.withUnsafeBufferPointer { head in
+            if let lineFeed = ByteSearch.firstIndex(of: Grammar.lf, in: UnsafeRawBufferPointer(head), from: 0) {
+                let end = lineFeed > 0 && head[lineFeed - 1] == Grammar.cr ? lineFeed - 1 : lineFeed
+                if let line = RequestLineBytes(line: UnsafeBufferPointer(rebasing: head[..<end])) { return body(line) }
+            }
+            return RequestLineBytes.with(method: method, target: target, version: version, body)
+        }
     }
 
     /// `headers.withRawValues(first, second, body)` without making the `Headers` value

@@ -10,8 +10,10 @@ package struct RequestLineBytes {
     /// SP HTTP-version`, one space each, as the parser takes it; a target holds none). Nil
     /// with fewer than two spaces.
     package init?(line: UnsafeBufferPointer<UInt8>) {
-        guard let first = line.firstIndex(of: Grammar.space), let last = line.lastIndex(of: Grammar.space),
-              first < last else { return nil }
+        guard let first = ByteSearch.firstIndex(of: Grammar.space, in: UnsafeRawBufferPointer(line), from: 0) else { return nil }
+        var last = line.count - 1
+        while last > first && line[last] != Grammar.space { last -= 1 } // (a version is eight bytes)
+        guard last > first else { return nil }
         self.line = line
         method = UnsafeBufferPointer(rebasing: line[..<first])
         target = UnsafeBufferPointer(rebasing: line[(first + 1)..<last])
