@@ -8,8 +8,8 @@ import Glibc
 /// A reactor: one libev loop (epoll underneath on Linux) that runs I/O callbacks, timers,
 /// signals and submitted closures on one thread.
 ///
-/// Thread rules: `execute(_:)`, `stop()`, `schedule(after:_:)` and `cancel()` on handles may
-/// be called from any thread. Everything else (`watch`, changing a watcher's interest,
+/// Thread rules: `execute(_:)`, `stop()`, `schedule(after:_:)`, `cancel()` on handles and
+/// `execute()` and `unpin()` on a `PinnedTask` may be called from any thread. Everything else (`watch`, changing a watcher's interest,
 /// `run`) belongs to the loop's thread: the one running it, or any single thread while
 /// nobody runs it. Debug builds check this.
 public final class EventLoop: @unchecked Sendable {
@@ -27,6 +27,8 @@ public final class EventLoop: @unchecked Sendable {
     let active = WatcherList()
     /// Timers made by `scheduleCallback`, owned by the loop.
     let timerSlots = TimerSlots()
+    /// Tasks pinned by `pin(_:)`, owned by the loop.
+    let pinnedTasks = PinnedTasks()
     /// Set when a `HostedEventLoop` polls this loop for a host thread.
     weak var hosted: HostedEventLoop?
     private var readBuffer: UnsafeMutableRawBufferPointer?
@@ -48,6 +50,7 @@ public final class EventLoop: @unchecked Sendable {
         readBuffer?.deallocate()
         active.stopAll(on: self)
         cancelAllCallbacks()
+        unpinAll()
         ev_async_stop(raw, wakeup)
         wakeup.deallocate()
         ev_loop_destroy(raw)
@@ -111,9 +114,10 @@ public final class EventLoop: @unchecked Sendable {
         return buffer
     }
 
-    /// Stops and lets go of every active watcher, as if each were cancelled: for the end of a
-    /// loop's life. A watcher holds its loop, and an active watcher is held by its loop, so a
-    /// loop dropped with active watchers would keep them and itself alive. `EventLoopThread`
+    /// Stops and lets go of every active watcher, as if each were cancelled, and of every
+    /// pinned task: for the end of a loop's life. A watcher holds its loop, and an active
+    /// watcher is held by its loop (a pinned task, likewise), so a loop dropped with active
+    /// watchers would keep them and itself alive. `EventLoopThread`
     /// and `HostedEventLoop` call this when shut down; call it yourself before dropping a loop
     /// you ran with `run()`. Loop's thread only (or when the loop is not running).
     public func releaseWatchers() {
@@ -122,6 +126,7 @@ public final class EventLoop: @unchecked Sendable {
         active.forEach { all.append($0) }
         for watcher in all { watcher.cancel() }
         cancelAllCallbacks()
+        unpinAll()
     }
 
     /// How many watchers are active (I/O, timers, signals, and timers from

@@ -3,13 +3,15 @@ import CEv
 import Glibc
 #endif
 
-/// One piece of work waiting for the loop. A closure, an object or a job sit in the queue
+/// One piece of work waiting for the loop. A closure, an object, a job or a pinned task's slot sit in the queue
 /// as they are: an enum's payload keeps a closure's own representation, where an array of
 /// bare closures would wrap each one in a reabstraction thunk (a second allocation).
 enum PendingWork: Sendable {
     case closure(@Sendable () -> Void)
     case task(any LoopTask)
     case job(UnownedJob)
+    /// A task pinned on the loop (`PinnedTask`): named by its slot, so nothing is retained.
+    case pinned(index: Int32, generation: UInt32)
 
     /// Does the work, on `loop`'s thread.
     consuming func run(on loop: EventLoop) {
@@ -17,20 +19,21 @@ enum PendingWork: Sendable {
         case .closure(let body): body()
         case .task(let task): task.run()
         case .job(let job): loop.runJob(job)
+        case .pinned(let index, let generation): loop.runPinned(index: index, generation: generation)
         }
     }
 }
 
-/// Work submitted from any thread, waiting for the loop: a buffer behind a pthread mutex
-/// (ThreadSanitizer sees it), and the loop's own buffer, which trade places at each
+/// Work submitted from any thread, waiting for the loop: a buffer behind a lock
+/// (`QueueLock`, which ThreadSanitizer sees), and the loop's own buffer, which trade places at each
 /// drain, so a steady stream of `execute` reuses their storage instead of allocating.
 ///
 /// Plain buffers rather than arrays: submitting is a lock, a store and an unlock, as in C;
 /// draining moves each item out once (an array's iteration copies each item and destroys
 /// it twice, and every append checks uniqueness). That halved an `execute`.
 final class TaskQueue: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    // Guarded by `mutex`.
+    private let lock = QueueLock()
+    // Guarded by `lock`.
     private var pending: UnsafeMutablePointer<PendingWork>
     private var count = 0
     private var capacity: Int
@@ -44,7 +47,6 @@ final class TaskQueue: @unchecked Sendable {
     private static let keptCapacity = 4_096
 
     init() {
-        pthread_mutex_init(mutex, nil)
         pending = Self.allocateBuffer(Self.initialCapacity)
         capacity = Self.initialCapacity
         spare = (Self.allocateBuffer(Self.initialCapacity), Self.initialCapacity)
@@ -54,28 +56,26 @@ final class TaskQueue: @unchecked Sendable {
         pending.deinitialize(count: count)
         free(pending)
         if let spare { free(spare.buffer) }
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
     }
 
     /// Queues `work`; true when the loop must be woken (no wake-up is on its way: one
     /// wake-up serves a whole batch). Any thread.
     @inline(__always)
     func append(_ work: consuming PendingWork) -> Bool {
-        pthread_mutex_lock(mutex)
+        lock.lock()
         if count == capacity { grow() }
         (pending + count).initialize(to: work)
         count += 1
         let mustWake = !wakeupPending
         wakeupPending = true
-        pthread_mutex_unlock(mutex)
+        lock.unlock()
         return mustWake
     }
 
     /// Whether work is waiting (for a host deciding how long to sleep). Any thread.
     var isEmpty: Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        lock.lock()
+        defer { lock.unlock() }
         return count == 0
     }
 
@@ -84,11 +84,11 @@ final class TaskQueue: @unchecked Sendable {
     func drain(_ run: (consuming PendingWork) -> Void) {
         let replacement = spare ?? (Self.allocateBuffer(Self.initialCapacity), Self.initialCapacity)
         spare = nil
-        pthread_mutex_lock(mutex)
+        lock.lock()
         let batch = pending, batchCount = count, batchCapacity = capacity
         (pending, capacity, count) = (replacement.buffer, replacement.capacity, 0)
         wakeupPending = false
-        pthread_mutex_unlock(mutex)
+        lock.unlock()
         for index in 0..<batchCount { run((batch + index).move()) }
         if batchCapacity <= Self.keptCapacity, spare == nil {
             spare = (batch, batchCapacity)

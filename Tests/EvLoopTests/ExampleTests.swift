@@ -70,7 +70,42 @@ func scheduledCallbackExample(_ loop: EventLoop) {
     precondition(resend.sends == 3, "the task ran \(resend.sends) times")
 }
 
+/// Docs/EventLoop.md, "Work handed over many times: pin", as written there.
+final class Collect: LoopTask, @unchecked Sendable {
+    var batches = 0              // touched on the loop's thread only
+    func run() { batches += 1 }
+}
+
+func pinnedTaskExample(_ loop: EventLoop) {
+    let collect = Collect()
+    let pinned = loop.pin(collect)                          // on the loop's thread (or before run)
+    DispatchQueue.global().async { pinned.execute() }       // from any thread, nothing retained
+    // Stop once the batch is in, or after ten seconds.
+    let done = loop.scheduleCallback(after: .milliseconds(1), repeating: .milliseconds(1)) {
+        if collect.batches == 1 { loop.stop() }
+    }
+    let deadline = loop.scheduleCallback(after: .seconds(10)) { loop.stop() }
+    loop.run()
+    done.cancel()
+    deadline.cancel()
+    pinned.unpin()
+    precondition(collect.batches == 1, "the pinned task ran \(collect.batches) times")
+}
+
 @Suite struct ExampleTests {
+    @Test func pinnedTaskExampleRunsAsWritten() throws {
+        let loop = try EventLoop()
+        pinnedTaskExample(loop)
+        loop.releaseWatchers()
+    }
+
+    @Test func thePinnedTaskDocBlockIsInThisFile() throws {
+        let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
+        let blocks = try checkedDocBlocks("EventLoop.md", marker: "ExampleTests.pinnedTaskExample")
+        #expect(blocks.count == 1)
+        for line in linesMissing(from: source, in: blocks) { Issue.record("not compiled by a test: \(line)") }
+    }
+
     @Test func scheduledCallbackExampleRunsAsWritten() throws {
         let loop = try EventLoop()
         scheduledCallbackExample(loop)

@@ -18,6 +18,8 @@ let benchmarks: @Sendable () -> Void = {
     let nio = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     Benchmark("execute EvLoop") { ReactorWork.evLoopExecute(evThread.loop, count: $0.scaledIterations.count) }
+    Benchmark("execute EvLoop LoopTask") { ReactorWork.evLoopExecuteTasks(evThread.loop, count: $0.scaledIterations.count) }
+    Benchmark("execute EvLoop pinned") { ReactorWork.evLoopExecutePinned(evThread.loop, count: $0.scaledIterations.count) }
     Benchmark("execute libev C") { precondition(peer_libev_execute($0.scaledIterations.count) == $0.scaledIterations.count) }
     Benchmark("execute NIO") { ReactorWork.nioExecute(nio.next(), count: $0.scaledIterations.count) }
     Benchmark("timers EvLoop") { ReactorWork.evLoopTimers(count: $0.scaledIterations.count) }

@@ -89,6 +89,11 @@ let executeTaskResults = medians([
     ("C", { precondition(peer_libev_execute(operations) == operations) }),
     ("NIO", { ReactorWork.nioExecute(nio.next(), count: operations) }),
 ])
+let executePinnedResults = medians([
+    ("EvLoop", { ReactorWork.evLoopExecutePinned(evThread.loop, count: operations) }),
+    ("C", { precondition(peer_libev_execute(operations) == operations) }),
+    ("NIO", { ReactorWork.nioExecute(nio.next(), count: operations) }),
+])
 let timerResults = medians([
     ("EvLoop", { ReactorWork.evLoopTimers(count: operations) }),
     ("C", { precondition(peer_libev_timers(operations) == operations) }),
@@ -116,6 +121,7 @@ let pingResults = medians([
 let reactorRows: [(String, [(String, Double)], Int)] = [
     ("execute, closure (hop from another thread)", executeResults, operations),
     ("execute, LoopTask (hop from another thread)", executeTaskResults, operations),
+    ("execute, pinned LoopTask (hop from another thread)", executePinnedResults, operations),
     ("timers, closure (schedule + fire, zero delay)", timerResults, operations),
     ("timers, LoopTask (schedule + fire, zero delay)", timerTaskResults, operations),
     ("pooled timers (scheduleCallback), closure", callbackResults, operations),

@@ -15,6 +15,10 @@ case "execute-tasks":
     let thread = try EventLoopThread()
     ReactorWork.evLoopExecuteTasks(thread.loop, count: count)
     try thread.shutdown()
+case "execute-pinned":
+    let thread = try EventLoopThread()
+    ReactorWork.evLoopExecutePinned(thread.loop, count: count)
+    try thread.shutdown()
 case "timers":
     ReactorWork.evLoopTimers(count: count)
 case "timer-tasks":
@@ -24,6 +28,6 @@ case "callbacks":
 case "callback-tasks":
     ReactorWork.evLoopCallbackTasks(count: count)
 default:
-    fatalError("usage: ReactorProfile execute|execute-tasks|timers|timer-tasks|callbacks|callback-tasks [COUNT]")
+    fatalError("usage: ReactorProfile execute|execute-tasks|execute-pinned|timers|timer-tasks|callbacks|callback-tasks [COUNT]")
 }
 print("\(work): \(count)")

@@ -23,6 +23,24 @@ public enum ReactorWork {
         task.done.wait()
     }
 
+    /// The same with the task pinned on the loop (`EventLoop.pin`): each hop names the
+    /// task's slot, so the submitting thread writes nothing but the queue (no reference count).
+    public static func evLoopExecutePinned(_ loop: EvLoop.EventLoop, count: Int) {
+        let task = CountingTask(target: count)
+        let pinned = pinnedOnLoop(task, loop)
+        for _ in 0..<count { pinned.execute() }
+        task.done.wait()
+        pinned.unpin()
+    }
+
+    /// Pins `task` on `loop` (running on another thread) and hands the handle back.
+    private static func pinnedOnLoop(_ task: CountingTask, _ loop: EvLoop.EventLoop) -> PinnedTask {
+        let box = PinnedBox(), ready = DispatchSemaphore(value: 0)
+        loop.execute { box.pinned = loop.pin(task); ready.signal() }
+        ready.wait() // the semaphore orders the write before the read
+        return box.pinned!
+    }
+
     /// The same with a NIO loop.
     public static func nioExecute(_ loop: any NIOCore.EventLoop, count: Int) {
         let counter = Counter(), done = DispatchSemaphore(value: 0)
@@ -108,6 +126,9 @@ final class CountingTask: LoopTask, @unchecked Sendable {
         if let stopping { stopping.stop() } else { done.signal() }
     }
 }
+
+/// A handle made on the loop and read by the thread that waited for it.
+private final class PinnedBox: @unchecked Sendable { var pinned: PinnedTask? }
 
 /// A counter touched from one thread at a time (the loop's).
 final class Counter: @unchecked Sendable {
