@@ -58,6 +58,22 @@ import TestSupport
                 }
             }
         }
+        // The request line is scanned whole first, and its parts copied as they are when it
+        // holds nothing to escape: a special byte anywhere in the target takes the escaping path.
+        for length in [1, 7, 8, 9, 15, 16, 17, 33] {
+            for position in 0..<length {
+                for special: UInt8 in [0x01, 0x09, 0x22, 0x5C, 0x7F, 0x41] {
+                    var bytes = Array(repeating: UInt8(ascii: "a"), count: length)
+                    bytes[position] = special
+                    var entry = Self.entry
+                    entry.target = "/" + String(decoding: bytes, as: UTF8.self)
+                    let line = AccessLogFormat.json.line(for: entry)
+                    let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                    #expect(object?["target"] as? String == entry.target, "byte \(special) at \(position) of \(length): \(line)")
+                    #expect(object?["method"] as? String == "GET" && object?["version"] as? String == "HTTP/1.1", "\(line)")
+                }
+            }
+        }
         // Bytes past 0x7F: a String holds them as UTF-8 (é is C3 A9), escaped byte by byte.
         var entry = Self.entry
         entry.userAgent = "agent/1.0 (é; ü) " + String(repeating: "x", count: 9) + "ß"
@@ -72,6 +88,44 @@ import TestSupport
         #expect(object["remote_addr"] as? String == "::1" && object["status"] as? Int == 206 && object["bytes"] as? Int == 1234)
         #expect(object["target"] as? String == "/a \"b\"\\c?d=é" && object["user_agent"] as? String == "curl/8.0 \u{1}")
         #expect(object["duration_ms"] as? Double == 12.5 && object["referer"] == nil)
+    }
+
+    /// `duration_ms` has three decimals, rounded half up at the microsecond.
+    @Test func jsonDurationIsMillisecondsWithThreeDecimals() {
+        let cases: [(Double, String)] = [
+            (0, "0.000"), (0.000_000_4, "0.000"), (0.000_000_5, "0.001"), (0.000_999_6, "1.000"), (0.0125, "12.500"),
+            (0.009_999_999, "10.000"), (1.5, "1500.000"), (12.345_678_9, "12345.679"), (-1, "0.000"),
+        ]
+        for (seconds, text) in cases {
+            var entry = Self.entry
+            entry.seconds = seconds
+            let line = AccessLogFormat.json.line(for: entry)
+            #expect(line.contains(",\"duration_ms\":\(text),"), "\(seconds) s: \(line)")
+        }
+    }
+
+    /// A peer's host is written as a JSON string, escaped (a Unix socket's path may hold
+    /// quotes), and each peer gets its own when they alternate.
+    @Test func jsonHostIsEscapedAndFollowsThePeer() throws {
+        let peers: [(SocketAddress?, String)] = [
+            (SocketAddress(unixPath: "/run/a\"b.sock"), "unix:/run/a\"b.sock"), (SocketAddress(ip: "127.0.0.1", port: 1), "127.0.0.1"),
+            (SocketAddress(ip: "::1", port: 2), "::1"), (SocketAddress(unixPath: "/run/a\"b.sock"), "unix:/run/a\"b.sock"),
+        ]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hosts-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try AccessLog(path: path, format: .json)
+        for (peer, _) in peers {
+            var entry = Self.entry
+            entry.peer = peer
+            log.record(entry)
+        }
+        log.close()
+        let lines = readTextFile(path).split(separator: "\n")
+        #expect(lines.count == peers.count)
+        for (line, (_, host)) in zip(lines, peers) {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+            #expect(object["remote_addr"] as? String == host, "\(line)")
+        }
     }
 
     /// Four threads record 25,000 entries each; after `close` the file has every one, whole.
