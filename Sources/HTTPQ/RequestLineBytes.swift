@@ -39,7 +39,7 @@ package struct RequestLineBytes {
 
     /// The parts by position (a target given as a string may hold spaces the parser would
     /// not have taken: the split is where the strings met, not where a space is).
-    private init(line: UnsafeBufferPointer<UInt8>, methodEnd: Int, targetEnd: Int) {
+    init(line: UnsafeBufferPointer<UInt8>, methodEnd: Int, targetEnd: Int) {
         self.line = line
         method = UnsafeBufferPointer(rebasing: line[..<methodEnd])
         target = UnsafeBufferPointer(rebasing: line[(methodEnd + 1)..<targetEnd])

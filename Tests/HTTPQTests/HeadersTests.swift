@@ -152,4 +152,32 @@ import TestSupport
         #expect(built.withRawFieldValues("Referer", "User-Agent") { referer, agent in
             referer.map { String(decoding: $0, as: UTF8.self) } == "r" && agent == nil })
     }
+
+    /// The request line lent to an access log is the line as received, split at its spaces,
+    /// for every request-target form, after empty lines before the request, and fed in pieces.
+    @Test func requestLineBytesAreTheLineAsReceived() throws {
+        let lines = ["GET / HTTP/1.1", "OPTIONS * HTTP/1.1", "CONNECT example.com:443 HTTP/1.1",
+                     "GET http://example.com/a?b=c HTTP/1.1", "PROPFIND /dav/x%20y HTTP/1.0",
+                     "M-SEARCH /" + String(repeating: "t", count: 300) + " HTTP/1.1"]
+        for line in lines {
+            for prefix in ["", "\r\n", "\r\n\r\n"] {
+                for piece in [0, 1, 7] {
+                    let bytes = Array((prefix + line + "\r\nHost: a\r\n\r\n").utf8)
+                    var request = Request()
+                    if piece == 0 {
+                        try request.feed(bytes)
+                    } else {
+                        for start in stride(from: 0, to: bytes.count, by: piece) {
+                            try request.feed(Array(bytes[start..<min(start + piece, bytes.count)]))
+                        }
+                    }
+                    let parts = request.withRequestLineBytes { line in
+                        [line.line, line.method, line.target, line.version].map { String(decoding: $0, as: UTF8.self) }
+                    }
+                    let words = line.split(separator: " ").map(String.init)
+                    #expect(parts == [line] + words, "\(line), after \(prefix.utf8.count) bytes of empty lines, pieces of \(piece)")
+                }
+            }
+        }
+    }
 }
