@@ -76,6 +76,13 @@ func expectHundredThousandTimersFireOnceInOrder(
 }
 
 /// A task that counts its runs (loop's thread only).
+/// A task that holds its loop: the cycle loop -> task -> loop that `releaseWatchers` breaks.
+final class HoldsLoop: LoopTask, @unchecked Sendable {
+    let loop: EventLoop
+    init(loop: EventLoop) { self.loop = loop }
+    func run() {}
+}
+
 final class CountingTask: LoopTask, @unchecked Sendable {
     var runs = 0
     func run() { runs += 1 }

@@ -116,11 +116,6 @@ import Glibc
     }
 
     @Test func releaseWatchersAndADroppedLoopLetGoOfPinnedTasks() throws {
-        final class HoldsLoop: LoopTask, @unchecked Sendable {
-            let loop: EventLoop
-            init(loop: EventLoop) { self.loop = loop }
-            func run() {}
-        }
         weak var weakLoop: EventLoop?
         do {
             let loop = try EventLoop()
