@@ -30,9 +30,9 @@ public final class Responder: @unchecked Sendable {
 
     init(connection: ServerConnection, request: consuming Request) {
         self.connection = connection
-        self.loop = connection.home.loop
+        self.loop = connection.loop
         self.isHead = request.method == "HEAD"
-        started = connection.home.observesResponses ? Self.monotonicNanoseconds() : 0
+        started = connection.observesResponses ? Self.monotonicNanoseconds() : 0
         self.request = request // last: moved in, not copied
     }
 
@@ -184,7 +184,7 @@ public final class Responder: @unchecked Sendable {
     }
 
     func finished() {
-        if let connection, connection.home.observesResponses {
+        if let connection, connection.observesResponses {
             record(on: connection, nanoseconds: Self.monotonicNanoseconds() - started) // the clock read once, for both
         }
         connection = nil

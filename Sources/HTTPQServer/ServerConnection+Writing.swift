@@ -64,11 +64,11 @@ extension ServerConnection {
             guard !processing else {
                 // (Closed meanwhile — a reset, the grace period's end — there is nothing to hand
                 // over: its descriptor is gone, and its number may already be another socket's.)
-                return home.loop.execute { [self] in if let handOver = upgrade, phase != .closed { detach(handOver) } }
+                return loop.execute { [self] in if let handOver = upgrade, phase != .closed { detach(handOver) } }
             }
             return detach(handOver)
         }
-        perform(core.drained(now: home.loop.now))
+        perform(core.drained(now: loop.now))
     }
 
     /// Writes the queue; false when the connection closed on a failure.
@@ -111,7 +111,7 @@ extension ServerConnection {
     }
 
     func waitForWritable() {
-        perform(core.writeBlocked(now: home.loop.now))
+        perform(core.writeBlocked(now: loop.now))
     }
 
     /// The responder has queued its last byte.

@@ -23,6 +23,10 @@ final class ServerConnection: @unchecked Sendable {
     /// The client's address, asked of the kernel once (for the access log), not per request.
     lazy var peer: SocketAddress? = SystemCalls.peerAddress(fd)
     unowned let home: LoopServer
+    /// `home.loop` and `home.observesResponses`, kept here: each read through the unowned
+    /// `home` is a checked strong retain and a release (~45 instructions), and a request read
+    /// them a dozen times (5% of a small-file answer).
+    let loop: EventLoop
     var watcher: IOWatcher?
     /// The TLS session, when the server speaks TLS.
     var tls: TLSStream?
@@ -55,6 +59,7 @@ final class ServerConnection: @unchecked Sendable {
     var upgrade: ((UpgradedConnection) -> Void)?
     /// Whether the request being read leaves the connection open (known from its head).
     private var headKeepsAlive = true
+    let observesResponses: Bool
 
     /// A file being sent with `sendfile` after the queued bytes.
     struct FileBody {
@@ -66,6 +71,8 @@ final class ServerConnection: @unchecked Sendable {
     init(fd: Int32, home: LoopServer) {
         self.fd = fd
         self.home = home
+        loop = home.loop
+        observesResponses = home.observesResponses
         core = ServerConnectionCore(now: home.loop.now,
                                     timeouts: .init(header: home.headerTimeout, idle: home.idleTimeout),
                                     usesTLS: home.configuration.tls != nil)
@@ -85,7 +92,7 @@ final class ServerConnection: @unchecked Sendable {
                 return close()
             }
         }
-        watcher = home.loop.watch(fileDescriptor: fd, for: .read) { [unowned self] events in
+        watcher = loop.watch(fileDescriptor: fd, for: .read) { [unowned self] events in
             // Any step below may close the connection, and closing lets the loop server
             // forget it: held here until the callback returns, or the next line would read
             // a freed object (a client abandoning a download did exactly that).
@@ -125,7 +132,7 @@ final class ServerConnection: @unchecked Sendable {
     private func readable() {
         guard phase != .closed, isReading else { return }
         let stop = ReadinessDriver.readAvailable(
-            from: channel, into: home.loop.sharedReadBuffer, rounds: tls == nil ? 4 : 16,
+            from: channel, into: loop.sharedReadBuffer, rounds: tls == nil ? 4 : 16,
             keepReading: { phase != .closed && isReading }, deliver: { received($0) })
         driver.noteRead(stop)
         switch stop {
@@ -141,7 +148,7 @@ final class ServerConnection: @unchecked Sendable {
 
     /// Reads again on the loop's next turn (TLS holds bytes the socket will not signal).
     private func readLater() {
-        home.loop.execute { [weak self] in
+        loop.execute { [weak self] in
             guard let self, self.phase != .closed, self.isReading else { return }
             self.readable()
         }
@@ -207,7 +214,7 @@ final class ServerConnection: @unchecked Sendable {
         while true {
             if phase == .idle {
                 guard offset < bytes.count else { break }
-                core.requestStarted(now: home.loop.now)
+                core.requestStarted(now: loop.now)
             }
             let parser = self.parser ?? home.takeParser()
             self.parser = parser
@@ -225,7 +232,7 @@ final class ServerConnection: @unchecked Sendable {
             case .stateChanged(.body):
                 if !headComplete() { return }
             case .body(let range):
-                core.bodyReceived(now: home.loop.now)
+                core.bodyReceived(now: loop.now)
                 guard phase == .streaming else { break }
                 let slice = UnsafeRawBufferPointer(rebasing: bytes[(start + range.lowerBound)..<(start + range.upperBound)])
                 if !streamBody(slice) {
@@ -252,10 +259,10 @@ final class ServerConnection: @unchecked Sendable {
         headKeepsAlive = facts.keepsAlive
         // Host rules (RFC 9112 §3.2) and framing are HTTPQ's: a head that broke them threw.
         let action = home.streams
-            ? core.streamingHeadReceived(now: home.loop.now, framing: facts.framing, expectation: facts.expectation,
+            ? core.streamingHeadReceived(now: loop.now, framing: facts.framing, expectation: facts.expectation,
                                          maxBodyBytes: home.maxStreamedBodyBytes,
                                          keepsAlive: facts.keepsAlive, shuttingDown: home.isShuttingDown)
-            : core.headReceived(now: home.loop.now, framing: facts.framing, expectation: facts.expectation,
+            : core.headReceived(now: loop.now, framing: facts.framing, expectation: facts.expectation,
                                 maxBodyBytes: home.maxBodyBytes)
         if action == .dispatchHead { return dispatchHead() }
         perform(action)
@@ -272,7 +279,7 @@ final class ServerConnection: @unchecked Sendable {
             return false
         }
         streamedBytes = 0
-        let body = RequestBody(connection: self, loop: home.loop)
+        let body = RequestBody(connection: self, loop: loop)
         self.body = body
         let responder = Responder(connection: self, request: head)
         self.responder = responder
@@ -301,7 +308,7 @@ final class ServerConnection: @unchecked Sendable {
     /// The streaming handler asks for the body (`RequestBody.read`): reading runs, and
     /// bytes that waited behind a held slice are parsed on a later turn.
     func bodyWanted() {
-        perform(core.bodyWanted(now: home.loop.now))
+        perform(core.bodyWanted(now: loop.now))
     }
 
     /// A streaming handler's own limit (`RequestBody.collect`) was passed: 413 unless it
@@ -314,7 +321,7 @@ final class ServerConnection: @unchecked Sendable {
     /// Parses what waited while reading was paused (a held slice, a pipelined request).
     private func processPendingLater() {
         guard !pending.isEmpty else { return }
-        home.loop.execute { [weak self] in
+        loop.execute { [weak self] in
             guard let self, !self.processing, self.core.parsesInput, !self.pending.isEmpty,
                   !(self.body?.holdsPart ?? false) else { return }
             let bytes = self.pending
@@ -354,7 +361,7 @@ final class ServerConnection: @unchecked Sendable {
             case .collected(let handler):
                 handler(responder.request, responder)
             case .streaming(let handler):
-                handler(responder.request, RequestBody(connection: nil, loop: home.loop, ended: true), responder)
+                handler(responder.request, RequestBody(connection: nil, loop: loop, ended: true), responder)
             }
         }
     }
@@ -490,7 +497,7 @@ final class ServerConnection: @unchecked Sendable {
         pending = []
         _ = core.close() // closed as far as HTTP goes; the socket lives on in the hand-over
         accountBufferedBytes()
-        let upgraded = UpgradedConnection(fd: fd, tls: tls, loop: home.loop, initialBytes: initial)
+        let upgraded = UpgradedConnection(fd: fd, tls: tls, loop: loop, initialBytes: initial)
         tls = nil
         home.closed(self)
         handOver(upgraded)
