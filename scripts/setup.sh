@@ -23,17 +23,21 @@ packages=(
   python3-venv  # a virtual environment for PyPI's hdrhistogram (below)
   default-jre-headless  # Java for HdrHistogram's own HistogramLogProcessor ...
   libhdrhistogram-java  # ... which reads the interval logs httpq writes, in the tests
+  apache2-bin   # real servers the client's tests fetch from (Apache, lighttpd, Node; gunicorn
+  lighttpd      # and uvicorn come from PyPI below): each frames, keeps alive and closes its own way
+  nodejs
 )
 
-# HdrHistogram's Python port (PyPI hdrhistogram), an independent reader of the histogram logs
-# httpq writes, in a virtual environment beside the build folders (never committed).
+# From PyPI, in a virtual environment beside the build folders (never committed):
+# HdrHistogram's Python port (hdrhistogram), an independent reader of the histogram logs httpq
+# writes; gunicorn and uvicorn, real servers the client's tests fetch from (TestPeers/).
 python_tools() {
   local venv
   venv="$(cd "$(dirname "$0")/.." && pwd)/.build-venv"
-  if ! "$venv/bin/python" -c "import hdrh" 2>/dev/null; then
-    echo "setup: creating $venv with PyPI hdrhistogram" >&2
-    /usr/bin/python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "hdrhistogram==0.10.8"
+  if ! "$venv/bin/python" -c "import hdrh, gunicorn, uvicorn" 2>/dev/null; then
+    echo "setup: preparing $venv with PyPI hdrhistogram, gunicorn and uvicorn" >&2
+    [ -x "$venv/bin/pip" ] || /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "hdrhistogram==0.10.8" "gunicorn==23.0.0" "uvicorn==0.30.6"
   fi
 }
 

@@ -123,6 +123,9 @@ public final class Client: Sendable {
         request.target = url.target
         if !request.headers.contains("Host") { request.headers.add("Host", url.authority) }
         Self.addCredentials(of: url, to: &request)
+        if body == nil { // a body in the request itself goes out framed, or not at all
+            if let refusal = RequestBodyFraming.frame(&request) { return failAtOnce(refusal, delegate) }
+        }
         var key = LoopPool.HostKey(host: url.host, port: url.port, usesTLS: url.usesTLS, socketPath: url.socketPath)
         if url.socketPath == nil, let proxy = configuration.proxy.proxy(for: url) { // a local socket is never proxied
             key.proxy = proxy
@@ -146,6 +149,14 @@ public final class Client: Sendable {
             guard let task else { return }
             pool.loop.execute { pool.abort(task, with: error) }
         }
+    }
+
+    /// Tells `delegate` of `error` on a later turn (never from inside the call that made the
+    /// request), for a request refused before it was queued; the returned end does nothing.
+    private func failAtOnce(_ error: ClientError, _ delegate: RequestDelegate) -> @Sendable (ClientError) -> Void {
+        let box = UncheckedBox(delegate)
+        loops[0].execute { box.value.request(didFail: error) }
+        return { _ in }
     }
 
     /// `user:password@` in the URL: Basic authorization, unless the request has its own.

@@ -43,6 +43,9 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A streamed request body could not be sent: its file could not be read, its producer
     /// failed, or it did not match its declared length.
     case uploadFailed(String)
+    /// The request cannot be sent as built (`reason` says why): its framing fields disagree
+    /// with the body it carries, which a server would read as a different message.
+    case invalidRequest(String)
     /// The proxy would not open a tunnel (or pass the request): `status` is its answer
     /// (407: it wants credentials, `http://user:password@proxy`).
     case proxyRefused(proxy: String, status: Int)
@@ -79,6 +82,7 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unexpectedSwitchingProtocols: "the server switched protocols (101) though the request asked for no upgrade"
         case .cancelled: "cancelled"
         case .uploadFailed(let reason): "the request body could not be sent: \(reason)"
+        case .invalidRequest(let reason): "the request cannot be sent as built: \(reason)"
         case .proxyRefused(let proxy, let status):
             status == 407 ? "the proxy \(proxy) wants credentials (407): give them as http://user:password@proxy"
                 : "the proxy \(proxy) refused the tunnel with status \(status)"
@@ -118,6 +122,7 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unexpectedSwitchingProtocols: "upgrade"
         case .cancelled: "cancelled"
         case .uploadFailed: "upload"
+        case .invalidRequest: "invalid-request"
         case .proxyRefused, .proxyFailed: "proxy"
         case .badRedirect: "bad-redirect"
         case .insecureRedirect: "insecure-redirect"

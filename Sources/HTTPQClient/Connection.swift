@@ -337,7 +337,13 @@ public final class Connection: @unchecked Sendable {
     /// Puts `request` on the wire and prepares to read its response; a streamed body
     /// follows its head as the socket takes it.
     func start(_ request: consuming Request, body: UploadBody? = nil) {
-        if let body { request = Self.framed(request, for: body) } // taken, not copied, when there is none
+        if let body {
+            request = Self.framed(request, for: body) // taken, not copied, when there is none
+        } else {
+            // The body in the request goes out framed, or not at all (the client's pools
+            // checked already; this is for requests sent on a connection directly).
+            if let refusal = RequestBodyFraming.frame(&request) { return fail(refusal) }
+        }
         let headers = request.headers
         core.requestSent(method: request.method, asksUpgrade: headers.containsToken("upgrade", in: "Connection"),
                          asksToClose: headers.containsToken("close", in: "Connection"), now: loop.now)
