@@ -155,18 +155,28 @@ public final class Connection: @unchecked Sendable {
     /// as it is produced (framed by its length, or chunked) instead of `request.body`.
     public func send(_ request: consuming Request, body: UploadBody? = nil) {
         loop.preconditionInLoop()
-        guard !isClosed else {
-            // The delegate was let go when the connection closed; the one it had still hears
-            // of this request, on a later turn (never from inside the call that made it).
-            let delegate = UncheckedBox((self.delegate ?? formerDelegate) as ConnectionDelegate?)
-            loop.execute { [self] in delegate.value?.connection(self, didFail: ClientError.cancelled) }
-            return
-        }
+        // A body in the request itself goes out framed, or not at all: a request that cannot
+        // be is refused alone, and the connection goes on.
+        if body == nil, let refusal = RequestBodyFraming.frame(&request) { return refuse(refusal) }
+        sendFramed(request, body: body)
+    }
+
+    /// `send` for a request framed already (the client's pools frame every hop in `startHop`).
+    func sendFramed(_ request: consuming Request, body: UploadBody?) {
+        guard !isClosed else { return refuse(.cancelled) }
         if case .connected = phase, core.inFlight == nil, !processing, queued.isEmpty {
             return start(request, body: body) // the common case: no queue in between
         }
         queued.append((request, body))
         if case .connected = phase, core.inFlight == nil, !processing { startNext() }
+    }
+
+    /// Tells the delegate that a request given to `send` failed without being sent, on a later
+    /// turn (never from inside the call that made it). After a close the delegate was let go;
+    /// the one it had hears it.
+    private func refuse(_ error: ClientError) {
+        let delegate = UncheckedBox((self.delegate ?? formerDelegate) as ConnectionDelegate?)
+        loop.execute { [self] in delegate.value?.connection(self, didFail: error) }
     }
 
     /// Stops reading: no more body slices until `resumeReading()`. The kernel's buffer and
@@ -337,13 +347,7 @@ public final class Connection: @unchecked Sendable {
     /// Puts `request` on the wire and prepares to read its response; a streamed body
     /// follows its head as the socket takes it.
     func start(_ request: consuming Request, body: UploadBody? = nil) {
-        if let body {
-            request = Self.framed(request, for: body) // taken, not copied, when there is none
-        } else {
-            // The body in the request goes out framed, or not at all (the client's pools
-            // checked already; this is for requests sent on a connection directly).
-            if let refusal = RequestBodyFraming.frame(&request) { return fail(refusal) }
-        }
+        if let body { request = Self.framed(request, for: body) } // taken, not copied, when there is none
         let headers = request.headers
         core.requestSent(method: request.method, asksUpgrade: headers.containsToken("upgrade", in: "Connection"),
                          asksToClose: headers.containsToken("close", in: "Connection"), now: loop.now)

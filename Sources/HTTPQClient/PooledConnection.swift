@@ -22,7 +22,7 @@ final class PooledConnection: ConnectionDelegate {
         pool.busy[ObjectIdentifier(self)] = self
         guard let connection else { return }
         task.delegate.request(didStartWith: ReadControl(connection))
-        connection.send(task.request, body: task.body)
+        connection.sendFramed(task.request, body: task.body) // framed in `Client.startHop`
     }
 
     private func finish() -> PendingRequest? {

@@ -4,6 +4,7 @@ import Testing
 import TestSupport
 import HTTPQ
 import HTTPQClient
+import EvLoop
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -74,5 +75,35 @@ import Glibc
             #expect(chunked.status == 200)
         }
         #expect(seen.withLock { $0 } == ["POST abcdef"])
+    }
+
+    /// The same on a bare `Connection`: a body without framing is framed, and a request whose
+    /// framing contradicts its body is refused alone (its delegate hears `invalidRequest`,
+    /// nothing is written) while the connection goes on to the next.
+    @Test func aBareConnectionFramesAndRefusesAloneToo() async throws {
+        let seen = Locked<[String]>([])
+        let server = try Self.recordingServer(seen)
+        defer { server.stop() }
+        try await offPool {
+            let loop = try EventLoop()
+            defer { retire(loop) }
+            let transcript = Transcript()
+            transcript.stopWhenDone = false
+            let connection = try Connection(loop: loop, host: "127.0.0.1", port: server.port, delegate: transcript)
+            transcript.onComplete = { [unowned transcript] connection in
+                if transcript.responses.count == 2 { connection.loop.stop() }
+            }
+            let body = Array("abcdef".utf8)
+            connection.send(Request(method: "POST", target: "/", headers: ["Host": "x", "Content-Length": "2"], body: body))
+            connection.send(Request(method: "POST", target: "/", headers: ["Host": "x"], body: body))
+            connection.send(Request(method: "GET", target: "/", headers: ["Host": "x"]))
+            runBounded(loop, limit: .seconds(10)) // the transcript stops the loop at the refusal
+            if transcript.responses.count < 2 { runBounded(loop, limit: .seconds(10)) }
+            #expect(transcript.errors == [.invalidRequest("its Content-Length (2) is not its body's size (6 bytes)")])
+            #expect(transcript.responses.map(\.status) == [200, 200])
+            #expect(!connection.isClosed)
+            connection.close()
+        }
+        #expect(seen.withLock { $0 } == ["POST abcdef", "GET "])
     }
 }
