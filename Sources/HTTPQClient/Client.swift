@@ -123,9 +123,8 @@ public final class Client: Sendable {
         request.target = url.target
         if !request.headers.contains("Host") { request.headers.add("Host", url.authority) }
         Self.addCredentials(of: url, to: &request)
-        if body == nil { // a body in the request itself goes out framed, or not at all
-            if let refusal = RequestBodyFraming.frame(&request) { return failAtOnce(refusal, delegate) }
-        }
+        // A body in the request itself goes out framed, or not at all.
+        if body == nil, let refusal = RequestBodyFraming.frame(&request) { return failAtOnce(refusal, delegate) }
         var key = LoopPool.HostKey(host: url.host, port: url.port, usesTLS: url.usesTLS, socketPath: url.socketPath)
         if url.socketPath == nil, let proxy = configuration.proxy.proxy(for: url) { // a local socket is never proxied
             key.proxy = proxy

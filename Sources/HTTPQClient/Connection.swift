@@ -161,8 +161,9 @@ public final class Connection: @unchecked Sendable {
         sendFramed(request, body: body)
     }
 
-    /// `send` for a request framed already (the client's pools frame every hop in `startHop`).
-    func sendFramed(_ request: consuming Request, body: UploadBody?) {
+    /// `send` for a request framed already by `RequestBodyFraming.frame` (the client's pools
+    /// frame every hop in `startHop`; `httpq load` its requests once): the check is not made again.
+    package func sendFramed(_ request: consuming Request, body: UploadBody? = nil) {
         guard !isClosed else { return refuse(.cancelled) }
         if case .connected = phase, core.inFlight == nil, !processing, queued.isEmpty {
             return start(request, body: body) // the common case: no queue in between

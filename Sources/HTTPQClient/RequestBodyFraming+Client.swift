@@ -5,7 +5,7 @@ extension RequestBodyFraming {
     /// missing), or says why it cannot be sent as built. Every request the client sends
     /// without an `UploadBody` goes through here: a body without framing would be read by
     /// the server as the next request.
-    static func frame(_ request: inout Request) -> ClientError? {
+    package static func frame(_ request: inout Request) -> ClientError? {
         switch RequestBodyFraming(of: request) {
         case .framed:
             return nil

@@ -133,19 +133,16 @@ final class FetchEngine: Sendable {
 
     /// Sends `fetch`'s request; the client follows its redirects.
     func send(_ fetch: Fetch, to url: HTTPURL) {
-        var headers = baseHeaders
-        let method = options.method
         let delegate = FetchDelegate(fetch: fetch, url: url, sinks: sinks)
         switch options.body {
         case .file(let upload)?: // streamed from the file (sendfile on plain connections)
-            let request = Request(method: method, target: url.target, headers: headers)
+            let request = Request(method: options.method, target: url.target, headers: baseHeaders)
             client.execute(request, body: upload, to: url, deadline: fetch.started + options.timeout, delegate: delegate)
-        case .bytes(let bytes)?:
-            if !headers.contains("Content-Length") { headers.add("Content-Length", String(bytes.count)) }
-            let request = Request(method: method, target: url.target, headers: headers, body: bytes)
+        case .bytes(let bytes)?: // framed by the client (`Content-Length`; a -H one not its size is refused)
+            let request = Request(method: options.method, target: url.target, headers: baseHeaders, body: bytes)
             client.execute(request, to: url, deadline: fetch.started + options.timeout, delegate: delegate)
         case nil:
-            let request = Request(method: method, target: url.target, headers: headers)
+            let request = Request(method: options.method, target: url.target, headers: baseHeaders)
             client.execute(request, to: url, deadline: fetch.started + options.timeout, delegate: delegate)
         }
     }

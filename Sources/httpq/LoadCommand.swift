@@ -86,9 +86,15 @@ struct LoadCommand: ParsableCommand {
                 body = Array(data.utf8)
             }
         }
-        let plan = LoadPlan(urls: targets, method: method ?? (body == nil ? "GET" : "POST"), headers: headers.compactMap(FetchCommand.field),
-                            body: body, connections: connections, duration: .milliseconds(Int(duration * 1000)), threads: threads,
-                            rate: rate, logInterval: hdrLog == nil ? nil : hdrInterval, tls: try tls.context())
+        let context = try tls.context()
+        let plan: LoadPlan
+        do {
+            plan = try LoadPlan(urls: targets, method: method ?? (body == nil ? "GET" : "POST"), headers: headers.compactMap(FetchCommand.field),
+                                body: body, connections: connections, duration: .milliseconds(Int(duration * 1000)), threads: threads,
+                                rate: rate, logInterval: hdrLog == nil ? nil : hdrInterval, tls: context)
+        } catch {
+            throw CommandFailure(error.description) // a request that cannot be sent as built
+        }
         let load = try LoadRun(plan: plan)
         if !json {
             FileOutput.standardOutputLine("Running \(format2(duration))s test @ \(targets[0])" + (targets.count > 1 ? " and \(targets.count - 1) more" : ""))

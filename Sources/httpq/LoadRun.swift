@@ -35,7 +35,7 @@ struct LoadPlan {
 
     init(urls: [HTTPURL], method: String = "GET", headers: [(String, String)] = [], body: [UInt8]? = nil,
          connections: Int, duration: Duration, threads: Int = 1, rate: Double? = nil, logInterval: Double? = nil,
-         tls: TLSClientContext? = nil) {
+         tls: TLSClientContext? = nil) throws(ClientError) {
         var origins: [HTTPURL] = []
         var targets: [Target] = []
         for url in urls {
@@ -44,9 +44,11 @@ struct LoadPlan {
             var fields = Headers()
             fields.add("Host", url.authority)
             for (name, value) in headers { fields.add(name, value) }
-            if let body, !fields.contains("Content-Length") { fields.add("Content-Length", String(body.count)) }
-            targets.append(Target(url: url, request: Request(method: method, target: url.target, headers: fields, body: body ?? []),
-                                  origin: origin))
+            // Framed once here, by the client's rule (a `-H Content-Length` that is not the body's
+            // size is refused now, not on every request), then sent as it is.
+            var request = Request(method: method, target: url.target, headers: fields, body: body ?? [])
+            if let refusal = RequestBodyFraming.frame(&request) { throw refusal }
+            targets.append(Target(url: url, request: request, origin: origin))
         }
         self.targets = targets
         self.origins = origins
@@ -250,7 +252,7 @@ final class LoadWorker: ConnectionDelegate, LoopTask, @unchecked Sendable {
         sentAt = .now
         if period == nil { intendedAt = sentAt }
         inFlight = true
-        connection.send(target.request)
+        connection.sendFramed(target.request) // framed once, when the plan was made
     }
 
     /// The open connection to origin `index`, opened now if there is none.

@@ -223,4 +223,22 @@ import TestSupport
             #expect(result.status == 2)
         }
     }
+
+    /// `--data` is framed by the client (`Content-Length` added), and a `-H Content-Length`
+    /// that is not the body's size fails that fetch saying why, with nothing sent.
+    @Test func aBodyIsFramedAndAWrongLengthFailsTheFetch() async throws {
+        try await offPool {
+            let served = try ServeCommandTests.Served(extra: ["--allow-put"])
+            let url = "\(served.base)/posted.txt"
+            let stored = try ChildProcess.run(CLI.executable, ["fetch", "-X", "PUT", "--data", "twelve bytes", url], timeout: .seconds(30))
+            #expect(stored.status == 0 && stored.stdoutText.contains("1 ok, 0 failed"), "\(stored.stdoutText) \(stored.stderrText)")
+            #expect(try Data(contentsOf: served.root.appendingPathComponent("posted.txt")) == Data("twelve bytes".utf8))
+            let refused = try ChildProcess.run(CLI.executable, ["fetch", "--json", "-X", "PUT", "--data", "abc", "-H", "Content-Length: 10", url],
+                                               timeout: .seconds(30))
+            #expect(refused.stderrText.contains("0 ok, 1 failed") && refused.stderrText.contains("errors: invalid-request 1"),
+                    "\(refused.stderrText)")
+            #expect(refused.stdoutText.contains("its Content-Length (10) is not its body's size (3 bytes)"), "\(refused.stdoutText)")
+            #expect(try Data(contentsOf: served.root.appendingPathComponent("posted.txt")) == Data("twelve bytes".utf8))
+        }
+    }
 }

@@ -22,6 +22,23 @@ import TestSupport
         }
     }
 
+    /// The request body is framed by the client's rule: `--data` with a PUT stores exactly its
+    /// bytes request after request, and a `-H Content-Length` that is not the body's size is
+    /// refused before the run starts (sent, the server would read the rest as a request).
+    @Test func aBodyIsFramedOnceAndAWrongLengthRefusedAtStart() async throws {
+        try await offPool {
+            let served = try ServeCommandTests.Served(extra: ["--allow-put"])
+            let stored = try ChildProcess.run(CLI.executable, ["load", "-c", "2", "-d", "0.5", "-X", "PUT", "--data", "hello",
+                                                               "\(served.base)/put.txt"], timeout: .seconds(30))
+            #expect(stored.status == 0 && stored.stdoutText.contains("Errors: none"), "\(stored.stdoutText) \(stored.stderrText)")
+            #expect(try Data(contentsOf: served.root.appendingPathComponent("put.txt")) == Data("hello".utf8))
+            let refused = try ChildProcess.run(CLI.executable, ["load", "-c", "1", "-d", "0.5", "--data", "abc", "-H", "Content-Length: 10",
+                                                                "\(served.base)/put.txt"], timeout: .seconds(30))
+            #expect(refused.status != 0)
+            #expect(refused.stderrText.contains("its Content-Length (10) is not its body's size (3 bytes)"), "\(refused.stderrText)")
+        }
+    }
+
     @Test func aRefusedServerIsCountedAndExitsOne() async throws {
         try await offPool {
             let result = try ChildProcess.run(CLI.executable, ["load", "-c", "2", "-d", "0.5", "http://127.0.0.1:\(refusedPort())/"],
