@@ -9,9 +9,9 @@ import Glibc
 /// signals and submitted closures on one thread.
 ///
 /// Thread rules: `execute(_:)`, `stop()`, `schedule(after:_:)`, `cancel()` on handles and
-/// `execute()` and `unpin()` on a `PinnedTask` may be called from any thread. Everything else (`watch`, changing a watcher's interest,
-/// `run`) belongs to the loop's thread: the one running it, or any single thread while
-/// nobody runs it. Debug builds check this.
+/// `execute()` and `unpin()` on a `PinnedTask` may be called from any thread. Everything else
+/// (`watch`, changing a watcher's interest, `pin`, `run`) belongs to the loop's thread: the
+/// one running it, or any single thread while nobody runs it. Debug builds check this.
 public final class EventLoop: @unchecked Sendable {
     /// libev's `struct ev_loop *`. Only EvLoop's internal files see it.
     let raw: OpaquePointer
@@ -117,9 +117,9 @@ public final class EventLoop: @unchecked Sendable {
     /// Stops and lets go of every active watcher, as if each were cancelled, and of every
     /// pinned task: for the end of a loop's life. A watcher holds its loop, and an active
     /// watcher is held by its loop (a pinned task, likewise), so a loop dropped with active
-    /// watchers would keep them and itself alive. `EventLoopThread`
-    /// and `HostedEventLoop` call this when shut down; call it yourself before dropping a loop
-    /// you ran with `run()`. Loop's thread only (or when the loop is not running).
+    /// watchers would keep them and itself alive. `EventLoopThread` and `HostedEventLoop` call
+    /// this when shut down; call it yourself before dropping a loop you ran with `run()`.
+    /// Loop's thread only (or when the loop is not running).
     public func releaseWatchers() {
         preconditionInLoop()
         var all: [Watcher] = []

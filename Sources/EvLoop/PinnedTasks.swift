@@ -13,12 +13,9 @@ final class PinnedTasks {
     // Loop-confined; unchecked: every access is on the loop's thread, one at a time.
     @exclusivity(unchecked) private var slots: [Slot] = []
     private var freeHead: Int32 = -1
-    /// Slots holding a task.
-    private(set) var count = 0
 
     /// Puts `task` in a free slot; returns the slot's index and generation.
     func add(_ task: any LoopTask) -> (index: Int32, generation: UInt32) {
-        count += 1
         if freeHead >= 0 {
             let index = freeHead
             freeHead = slots[Int(index)].nextFree
@@ -48,7 +45,6 @@ final class PinnedTasks {
         slots[Int(index)].generation &+= 1
         slots[Int(index)].nextFree = freeHead
         freeHead = index
-        count -= 1
         return task
     }
 

@@ -3,8 +3,8 @@ import CEv
 import Glibc
 #endif
 
-/// One piece of work waiting for the loop. A closure, an object, a job or a pinned task's slot sit in the queue
-/// as they are: an enum's payload keeps a closure's own representation, where an array of
+/// One piece of work waiting for the loop. A closure, an object, a job or a pinned task's
+/// slot sit in the queue as they are: an enum's payload keeps a closure's own representation, where an array of
 /// bare closures would wrap each one in a reabstraction thunk (a second allocation).
 enum PendingWork: Sendable {
     case closure(@Sendable () -> Void)

@@ -217,7 +217,7 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
             guard index < bytes.count else { break }
             let byte = bytes[index]
             index += 1
-            guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
+            guard Self.mustEscapeInJSON(byte) else { continue }
             out.append(UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)]))
             out.append(UInt8(ascii: "\\"))
             switch byte {
@@ -242,11 +242,15 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
         var index = plainWords(bytes, from: 0, escapingHighBytes: false)
         while index < bytes.count {
             let byte = bytes[index]
-            if byte == 0x22 || byte == 0x5C || byte < 0x20 { return false }
+            if mustEscapeInJSON(byte) { return false }
             index += 1
         }
         return true
     }
+
+    /// A byte a JSON string must escape (RFC 8259 §7): `"`, `\\` and control bytes.
+    @inline(__always)
+    static func mustEscapeInJSON(_ byte: UInt8) -> Bool { byte == 0x22 || byte == 0x5C || byte < 0x20 }
 
     /// `seconds` as milliseconds with three decimals (`0.042`), rounded to the microsecond.
     static func appendMilliseconds(_ seconds: Double, to out: inout LineBuffer) {
@@ -301,7 +305,7 @@ struct LogClock {
     private var localBytes: [UInt8] = []
     private var isoBytes: [UInt8] = []
     private var hosts: [SocketAddress: String] = [:]
-    private var lastHost: (address: SocketAddress, text: String)?
+    private var lastHostAddress: SocketAddress?
     private var lastHostBytes: [UInt8] = []
     /// The same as a JSON string, quotes and escapes included (made once per host change).
     private var lastHostJSON: [UInt8] = []
@@ -324,7 +328,7 @@ struct LogClock {
     /// without copying either address: hashing an address costs more than comparing it, and
     /// lines come in runs from the same clients.
     private mutating func select(_ peer: SocketAddress) {
-        if let lastHost, lastHost.address.sameHost(as: peer) { return }
+        if let lastHostAddress, lastHostAddress.sameHost(as: peer) { return }
         let address = peer.withoutPort
         let text: String
         if let known = hosts[address] {
@@ -334,7 +338,7 @@ struct LogClock {
             text = address.host
             hosts[address] = text
         }
-        lastHost = (address, text)
+        lastHostAddress = address
         lastHostBytes = Array(text.utf8)
         var json = LineBuffer(capacity: lastHostBytes.count + 8)
         lastHostBytes.withUnsafeBufferPointer { AccessLogFormat.appendJSON($0, to: &json) }

@@ -57,17 +57,19 @@ func scheduledCallbackExample(_ loop: EventLoop) {
     loop.scheduleCallback(after: .milliseconds(1), resend)  // on the loop's thread (or before run)
     let never = loop.scheduleCallback(after: .milliseconds(2)) { fatalError("cancelled") }
     never.cancel()                                          // from any thread
-    // Stop once the third send is in, or after ten seconds. (A stop timer at 30 ms failed a
-    // loaded CI run: with the thread held off past it, both timers were due in one turn and
-    // libev ran the stop first.)
-    let done = loop.scheduleCallback(after: .milliseconds(1), repeating: .milliseconds(1)) {
-        if resend.sends >= 3 { loop.stop() }
-    }
+    runUntil(loop) { resend.sends >= 3 }
+    precondition(resend.sends == 3, "the task ran \(resend.sends) times")
+}
+
+/// Runs `loop` until `done` holds (checked every millisecond), or for ten seconds. (A stop
+/// timer at a fixed 30 ms failed a loaded CI run: with the thread held off past it, the work's
+/// timer and the stop were due in one turn and libev ran the stop first.)
+func runUntil(_ loop: EventLoop, _ done: @escaping @Sendable () -> Bool) {
+    let check = loop.scheduleCallback(after: .milliseconds(1), repeating: .milliseconds(1)) { if done() { loop.stop() } }
     let deadline = loop.scheduleCallback(after: .seconds(10)) { loop.stop() }
     loop.run()
-    done.cancel()
+    check.cancel()
     deadline.cancel()
-    precondition(resend.sends == 3, "the task ran \(resend.sends) times")
 }
 
 /// Docs/EventLoop.md, "Work handed over many times: pin", as written there.
@@ -80,14 +82,7 @@ func pinnedTaskExample(_ loop: EventLoop) {
     let collect = Collect()
     let pinned = loop.pin(collect)                          // on the loop's thread (or before run)
     DispatchQueue.global().async { pinned.execute() }       // from any thread, nothing retained
-    // Stop once the batch is in, or after ten seconds.
-    let done = loop.scheduleCallback(after: .milliseconds(1), repeating: .milliseconds(1)) {
-        if collect.batches == 1 { loop.stop() }
-    }
-    let deadline = loop.scheduleCallback(after: .seconds(10)) { loop.stop() }
-    loop.run()
-    done.cancel()
-    deadline.cancel()
+    runUntil(loop) { collect.batches == 1 }
     pinned.unpin()
     precondition(collect.batches == 1, "the pinned task ran \(collect.batches) times")
 }
@@ -99,13 +94,6 @@ func pinnedTaskExample(_ loop: EventLoop) {
         loop.releaseWatchers()
     }
 
-    @Test func thePinnedTaskDocBlockIsInThisFile() throws {
-        let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
-        let blocks = try checkedDocBlocks("EventLoop.md", marker: "ExampleTests.pinnedTaskExample")
-        #expect(blocks.count == 1)
-        for line in linesMissing(from: source, in: blocks) { Issue.record("not compiled by a test: \(line)") }
-    }
-
     @Test func scheduledCallbackExampleRunsAsWritten() throws {
         let loop = try EventLoop()
         scheduledCallbackExample(loop)
@@ -113,10 +101,11 @@ func pinnedTaskExample(_ loop: EventLoop) {
         loop.releaseWatchers()
     }
 
-    /// The checked block of Docs/EventLoop.md appears in this file, line by line.
-    @Test func theCheckedDocBlockIsInThisFile() throws {
+    /// Each checked block of Docs/EventLoop.md appears in this file, line by line.
+    @Test(arguments: ["ExampleTests.scheduledCallbackExample", "ExampleTests.pinnedTaskExample"])
+    func eachCheckedDocBlockIsInThisFile(_ marker: String) throws {
         let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
-        let blocks = try checkedDocBlocks("EventLoop.md", marker: "ExampleTests.scheduledCallbackExample")
+        let blocks = try checkedDocBlocks("EventLoop.md", marker: marker)
         #expect(blocks.count == 1)
         for line in linesMissing(from: source, in: blocks) { Issue.record("not compiled by a test: \(line)") }
     }
