@@ -204,7 +204,8 @@ struct MessageParser: Sendable {
             case .chunkData(let remaining) where count < remaining:
                 phase = .chunkData(remaining: remaining - count)
                 return try takeBodyPiece(input, stopsAtEvents: stops)
-            case .head where lineStart < head.count:
+            case .head where !head.isEmpty:
+                // Also right when the head's last line ended with the last piece.
                 if try takePartialLine(input) {
                     consumed += count
                     return (count, nil)
@@ -251,8 +252,11 @@ struct MessageParser: Sendable {
             switch phase {
             case .head:
                 guard i < count else { return (i, nil) }
-                if lineStart < head.count {
-                    // A line began in an earlier feed: finish it in `head`, then parse it there.
+                if lineStart < head.count || (!head.isEmpty && count - i < Self.shortRest) {
+                    // A line begun in an earlier feed is finished in `head` and parsed there;
+                    // so are the lines of a short rest of a piece when the head arrives in
+                    // pieces (the in-place path's set-up and second append cost more than
+                    // it saves on a few bytes).
                     let (next, lineEnd) = try Self.accumulateLine(
                         into: &head, lineStart: lineStart, from: input, at: i,
                         limits: limits, totalBefore: headBase, offset: consumed)
@@ -331,6 +335,10 @@ struct MessageParser: Sendable {
             }
         }
     }
+
+    /// Below this many bytes, the rest of a piece continuing a head is parsed line by line
+    /// in `head` rather than in place (measured: 10-byte pieces gain, 100-byte pieces lose).
+    static let shortRest = 24
 
     /// A body piece that ends nothing (the phase already counts it): kept when the body is
     /// (a body over its limit fails the parser: the phase no longer matters).
@@ -477,6 +485,14 @@ struct MessageParser: Sendable {
             if contentEnd == start { return try headComplete(at: base + lineFeed + 1) }
             if headerEntries.count >= limits.maxFieldCount {
                 throw HTTPQError(.tooManyFields(limit: limits.maxFieldCount), at: base + start)
+            }
+            if contentEnd == lineFeed - 1, let (entry, end) = FieldLine.scanWhole(bytes, from: start), end == lineFeed {
+                try FieldLine.recordFraming(
+                    name: UnsafeRawBufferPointer(rebasing: bytes[entry.name]),
+                    value: UnsafeRawBufferPointer(rebasing: bytes[entry.value]),
+                    base: base + entry.value.lowerBound, facts: &facts)
+                appendField(entry, shiftedBy: toHead)
+                return nil
             }
             appendField(try FieldLine.parse(bytes, start..<contentEnd, base: base, facts: &facts), shiftedBy: toHead)
             return nil

@@ -19,6 +19,18 @@ import TestSupport
         #expect(outcomes(of: testCase, cuts: Array(1..<testCase.bytes.count)) == whole)
     }
 
+    /// Pieces of every size up to 80 bytes: the rest of a piece that continues a head is
+    /// parsed in `head` below `MessageParser.shortRest` bytes and in place above it, so each
+    /// size crosses that line at different points of each message.
+    @Test(arguments: Fixtures.all)
+    func everyPieceSizeAgrees(_ testCase: Fixtures.Case) {
+        let whole = outcomes(of: testCase, cuts: [])
+        for size in 2...80 {
+            let cuts = Array(stride(from: size, to: testCase.bytes.count, by: size))
+            #expect(outcomes(of: testCase, cuts: cuts) == whole, "pieces of \(size) bytes")
+        }
+    }
+
     @Test(arguments: Fixtures.all)
     func randomSplitsAgree(_ testCase: Fixtures.Case) {
         let whole = outcomes(of: testCase, cuts: [])
