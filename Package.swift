@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "httpq",
             dependencies: [
-                "HTTPQ", "EvLoop", "HTTPQServer", "HTTPQClient", "Locks", "HistogramLog",
+                "HTTPQ", "EvLoop", "HTTPQServer", "HTTPQClient", "Locks", "HistogramLog", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

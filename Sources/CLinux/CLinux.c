@@ -93,3 +93,19 @@ int clinux_guard_sigpipe(void) {
     sigemptyset(&noop.sa_mask);
     return sigaction(SIGPIPE, &noop, NULL) == 0 ? 1 : -1;
 }
+
+int clinux_die_of_sigpipe(void) {
+    struct sigaction current;
+    if (sigaction(SIGPIPE, NULL, &current) != 0) return -1;
+    if (current.sa_handler == SIG_IGN) return 0;
+    struct sigaction initial = {0};
+    initial.sa_handler = SIG_DFL;
+    sigemptyset(&initial.sa_mask);
+    if (sigaction(SIGPIPE, &initial, NULL) != 0) return -1;
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_UNBLOCK, &pipe, NULL);
+    raise(SIGPIPE);
+    return -1;
+}

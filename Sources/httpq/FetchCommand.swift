@@ -146,7 +146,7 @@ struct FetchCommand: ParsableCommand {
             let text: String
             if urlsFile == "-" {
                 var bytes: [UInt8] = []
-                try FileOutput.readStandardInput(blockSize: 65_536) { bytes += $0 }
+                try FileOutput.readStandardInput(blockSize: 65_536) { bytes += $0; return true }
                 text = String(decoding: bytes, as: UTF8.self)
             } else {
                 guard let contents = FileOutput.readFile(urlsFile) else { throw CommandFailure("cannot read \(urlsFile)") }

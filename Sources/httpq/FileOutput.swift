@@ -1,3 +1,4 @@
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -23,7 +24,38 @@ enum FileOutput {
     /// threads never interleave, and a script reading a pipe sees each line as it happens.
     static func standardOutputLine(_ text: String) {
         var line = text + "\n"
-        line.withUTF8 { buffer in _ = write(1, buffer.baseAddress, buffer.count) }
+        line.withUTF8 { standardOutput(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Writes all of `bytes` to standard output, or ends the process: output that cannot be
+    /// written is lost, and a tool that went on would report success for it (`fetch --json |
+    /// head` fetched every URL and exited 0). A reader that left (EPIPE) ends it by SIGPIPE,
+    /// as any filter ends (the socket code's SIGPIPE guard turned that signal into EPIPE);
+    /// any other failure (a full disk) is said on standard error, with exit status 1.
+    static func standardOutput(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let count = write(1, base + offset, bytes.count - offset)
+            if count > 0 {
+                offset += count
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                // A descriptor another process made non-blocking: wait until it drains.
+                var ready = pollfd(fd: 1, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&ready, 1, -1)
+            } else {
+                standardOutputFailed(errno: count < 0 ? errno : EIO)
+            }
+        }
+    }
+
+    /// Ends the process after standard output failed (see `standardOutput`), from any thread.
+    static func standardOutputFailed(errno code: Int32) -> Never {
+        if code == EPIPE { _ = clinux_die_of_sigpipe() }
+        standardError("httpq: writing standard output failed: \(String(cString: strerror(code)))")
+        _exit(1) // not `exit`: loop threads may be running, and stdio's buffers hold nothing of ours
     }
 
     /// Exits the process with `status`, flushing standard output first.
@@ -67,8 +99,9 @@ enum FileOutput {
         return true
     }
 
-    /// Reads standard input in blocks of up to `size` bytes until end of file.
-    static func readStandardInput(blockSize size: Int, _ body: ([UInt8]) throws -> Void) throws {
+    /// Reads standard input in blocks of up to `size` bytes until end of file, or until
+    /// `body` returns false (it needs no more: input may never end, a socket or a device).
+    static func readStandardInput(blockSize size: Int, _ body: ([UInt8]) throws -> Bool) throws {
         var block = [UInt8](repeating: 0, count: size)
         while true {
             let count = block.withUnsafeMutableBytes { read(0, $0.baseAddress, size) }
@@ -77,7 +110,7 @@ enum FileOutput {
                 throw CLIError.readFailed(errno: errno)
             }
             if count == 0 { return }
-            try body(Array(block[0..<count]))
+            guard try body(Array(block[0..<count])) else { return }
         }
     }
 }

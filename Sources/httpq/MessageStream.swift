@@ -15,7 +15,7 @@ struct MessageStream {
     private var request: Request?
     private var response: Response?
     /// The stream became a tunnel: what follows is not HTTP.
-    private var tunnel = false
+    private(set) var isTunnel = false
 
     private let limits: Limits
 
@@ -38,7 +38,7 @@ struct MessageStream {
     /// Feeds bytes; emits each message that completes or fails. Returns false on an error.
     mutating func feed(_ bytes: ArraySlice<UInt8>, emit: (String) -> Void) -> Bool {
         var offset = bytes.startIndex
-        while offset < bytes.endIndex && !tunnel {
+        while offset < bytes.endIndex && !isTunnel {
             do {
                 offset += try feedCurrent(bytes[offset...])
             } catch {
@@ -47,7 +47,7 @@ struct MessageStream {
             }
             guard isComplete else { return true }
             emit(describe(error: nil))
-            if switchesProtocols { tunnel = true; return true }
+            if switchesProtocols { isTunnel = true; return true }
             startNext()
         }
         return true
@@ -56,7 +56,7 @@ struct MessageStream {
     /// Input ended: a close-delimited body completes; an unfinished message is described
     /// with `complete: false`. Returns false if the last message had an error.
     mutating func finish(emit: (String) -> Void) -> Bool {
-        guard hasStarted, !tunnel else { return true }
+        guard hasStarted, !isTunnel else { return true }
         do {
             if parsesRequests { try request!.finish() } else { try response!.finish() }
         } catch let error where error.kind == .unexpectedEnd(state) {

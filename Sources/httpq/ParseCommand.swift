@@ -38,12 +38,25 @@ struct ParseCommand: ParsableCommand {
         if let maxBodyBytes { limits.maxBodyBytes = maxBodyBytes }
         var stream = MessageStream(parsesRequests: request, answering: method ?? "GET", limits: limits)
         var failed = false
+        // Lines are collected and written once per block of input (or 64 KiB of lines), and
+        // before the next read: a reader of a live stream sees each message's line when its
+        // bytes have been read, and a write that fails ends the tool (`FileOutput.standardOutput`).
+        var lines: [UInt8] = []
+        lines.reserveCapacity(1 << 16)
+        func flush() {
+            lines.withUnsafeBytes { FileOutput.standardOutput($0) }
+            lines.removeAll(keepingCapacity: true)
+        }
         // Made once: `emit` passed as a method would copy the command (and its option
         // wrappers) into a new closure at every feed, 1-byte feeds included.
-        let emit: (String) -> Void = { print($0) }
+        let emit: (String) -> Void = { line in
+            var line = line
+            line.withUTF8 { lines.append(contentsOf: $0) }
+            lines.append(0x0A)
+            if lines.count >= 1 << 16 { flush() }
+        }
         let chunkSize = self.chunkSize
         try FileOutput.readStandardInput(blockSize: 64 * 1024) { block in
-            guard !failed else { return }
             let piece = chunkSize ?? block.count
             var start = 0
             while start < block.count && !failed {
@@ -51,8 +64,13 @@ struct ParseCommand: ParsableCommand {
                 failed = !stream.feed(block[start..<end], emit: emit)
                 start = end
             }
+            flush()
+            // After an error, or once the stream became a tunnel, nothing more is parsed: stop
+            // reading (input may never end: it kept reading /dev/urandom, silent, forever).
+            return !failed && !stream.isTunnel
         }
         if !failed { failed = !stream.finish(emit: emit) }
+        flush()
         if failed { throw ExitCode(1) }
     }
 }

@@ -55,6 +55,31 @@ import TestSupport
         }
     }
 
+    /// `fetch --json | head -n 1`: the reader leaves after one line, and fetch ends by SIGPIPE
+    /// as a filter does (status 141), long before its 50,000 URLs are done. Before, its writes
+    /// failed unseen: it fetched every URL and exited 0 with most of its output lost. Output
+    /// to a full disk ends it with status 1, saying so.
+    @Test func outputThatCannotBeWrittenEndsTheFetch() async throws {
+        try await offPool {
+            let (nginx, urls, _) = try Self.virtualHosts(hosts: 1, files: 1)
+            let directory = try Self.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let list = directory.appendingPathComponent("urls.txt")
+            try (Array(repeating: urls[0], count: 50_000).joined(separator: "\n") + "\n").write(to: list, atomically: true, encoding: .utf8)
+            let script = "\"$0\" fetch --json --urls \"$1\" 2>/dev/null | head -n 1 > /dev/null; echo \"${PIPESTATUS[0]}\""
+            let piped = try ChildProcess.run("/bin/bash", ["-c", script, CLI.executable, list.path], timeout: .seconds(60))
+            #expect(piped.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "141", "\(piped.stdoutText) \(piped.stderrText)")
+
+            for arguments in [["fetch", "--json", urls[0]], ["fetch", urls[0]]] {
+                let script = "exec \"$0\" \"$@\" > /dev/full"
+                let full = try ChildProcess.run("/bin/sh", ["-c", script, CLI.executable] + arguments)
+                #expect(full.status == 1, "\(arguments)")
+                #expect(full.stderrText.contains("writing standard output failed: No space left on device"), "\(full.stderrText)")
+            }
+            withExtendedLifetime(nginx) {}
+        }
+    }
+
     /// A URL list as people write them: spaces and tabs around URLs, CRLF line ends, blank
     /// lines, `#` comments (also indented), from a file and from standard input.
     @Test func urlListsToleratePaddingCommentsAndCRLF() async throws {

@@ -135,4 +135,47 @@ import TestSupport
             #expect(result.objects.first?["complete"] as? Bool == true)
         }
     }
+
+    /// Input that never ends (a device, a socket, a capture still being written): after an
+    /// error, or once the stream is a tunnel, parse stops reading and exits. Before, it read
+    /// on to the end of input, which for `/dev/zero` or `/dev/urandom` never came: silent,
+    /// its line still in its buffer, forever.
+    @Test(arguments: [
+        ("exec \"$0\" parse < /dev/zero", Int32(1), "line longer than"),
+        ("{ printf 'HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: x\\r\\n\\r\\n'; exec cat /dev/zero; } | \"$0\" parse", 0, ""),
+        ("{ printf 'GET / HTTP/1.1\\r\\nHost: a\\r\\n\\r\\nGET /x HTTP/1.1\\r\\nHost : a\\r\\n\\r\\n'; exec cat /dev/zero; } | \"$0\" parse --request", 1, "whitespace between field name and colon"),
+    ])
+    func endlessInputEndsAtTheErrorOrTheTunnel(_ script: String, _ status: Int32, _ error: String) async throws {
+        try await offPool {
+            let run = try ChildProcess.run("/bin/sh", ["-c", script, CLI.executable], timeout: .seconds(20))
+            #expect(run.termination != .timedOut, "parse kept reading input that never ends")
+            #expect(run.status == status, "\(run.stdoutText) \(run.stderrText)")
+            let last = run.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
+            if error.isEmpty {
+                #expect(last.contains(#""complete": true"#) && last.contains(#""status": 101"#), "\(run.stdoutText)")
+            } else {
+                #expect(last.contains(error), "\(run.stdoutText)")
+            }
+        }
+    }
+
+    /// Output that cannot be written ends the tool instead of being lost: a reader that left
+    /// ends it by SIGPIPE, as any filter (status 141 in the shell); a full disk is said on
+    /// standard error, exit status 1. Before, `parse` under `head` read its whole input, and
+    /// writes to /dev/full were dropped with exit status 0.
+    @Test func outputThatCannotBeWrittenEndsTheTool() async throws {
+        try await offPool {
+            let message = "HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nab"
+            // An endless stream of valid responses, read by a reader that leaves after one line.
+            let endless = "while :; do printf '\(message)\(message)\(message)\(message)'; done | \"$0\" parse | head -n 1 > /dev/null; "
+                + "echo \"${PIPESTATUS[1]}\""
+            let piped = try ChildProcess.run("/bin/bash", ["-c", endless, CLI.executable], timeout: .seconds(20))
+            #expect(piped.termination != .timedOut, "parse went on after its reader left")
+            #expect(piped.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "141", "\(piped.stdoutText) \(piped.stderrText)")
+
+            let full = try ChildProcess.run("/bin/sh", ["-c", "printf '\(message)' | \"$0\" parse > /dev/full", CLI.executable])
+            #expect(full.status == 1)
+            #expect(full.stderrText.contains("writing standard output failed: No space left on device"), "\(full.stderrText)")
+        }
+    }
 }

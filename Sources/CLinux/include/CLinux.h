@@ -31,4 +31,11 @@ int clinux_open_beneath_by_components(int root, const char *path, int flags);
 /// disposition the host program chose (SIG_IGN or its own handler) is left alone.
 /// Returns 1 when it installed the handler, 0 when it left the disposition, -1 on error.
 int clinux_guard_sigpipe(void);
+
+/// For a tool whose standard output was closed by its reader (`httpq ... | head`): ends the
+/// process by SIGPIPE, as a filter that never guarded against it would end (the shell's
+/// status 141; Go's runtime does the same for writes to descriptors 1 and 2). Restores
+/// SIGPIPE's default action, unblocks it and raises it. Returns 0 without raising when the
+/// process was started with SIGPIPE ignored (its parent asked for EPIPE instead), -1 on error.
+int clinux_die_of_sigpipe(void);
 #endif
