@@ -78,6 +78,7 @@ let package = Package(
                 "HTTPQ", "EvLoop", "HTTPQServer", "HTTPQClient", "Locks", "HistogramLog", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Real peers for the tests (nginx, dnsmasq, scripted raw-socket servers, child processes).

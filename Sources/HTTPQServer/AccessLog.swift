@@ -1,5 +1,6 @@
 import EvLoop
 import Locks
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,6 +26,10 @@ import Glibc
 /// bound).
 /// `reopen()` opens the path again (after logrotate moved the file: nginx does this on
 /// SIGUSR1, `httpq serve` too).
+///
+/// A log that cannot be written (a full disk, standard output whose reader left) never stops
+/// the server: its lines are dropped, and `logger` hears it once when writes start failing,
+/// and once when they succeed again (as nginx's error log says "write() to ... failed").
 public final class AccessLog: @unchecked Sendable {
     /// The line format.
     public let format: AccessLogFormat
@@ -50,15 +55,19 @@ public final class AccessLog: @unchecked Sendable {
     /// the process opened (the test suite's output then went into a test's connection).
     private var fd: Int32
     private var ownsDescriptor = false
+    /// Where failures to write or reopen the log are said (the writer's thread).
+    private let logger: Logger?
 
     /// A log to `path` (appended to, created 0644 if missing), or to standard output when
-    /// nil. Throws `ServerError.cannotOpenLog` when the file cannot be opened.
+    /// nil. Throws `ServerError.cannotOpenLog` when the file cannot be opened. `logger` hears
+    /// when the log cannot be written or reopened, and when it can be again.
     public init(path: String? = nil, format: AccessLogFormat = .combined, maxPending: Int = 100_000,
-                flushInterval: Duration = .milliseconds(100)) throws(ServerError) {
+                flushInterval: Duration = .milliseconds(100), logger: Logger? = nil) throws(ServerError) {
         self.path = path
         self.format = format
         self.maxPending = maxPending
         self.flushInterval = flushInterval
+        self.logger = logger
         fd = STDOUT_FILENO
         if let path {
             fd = try Self.open(path)
@@ -130,6 +139,7 @@ public final class AccessLog: @unchecked Sendable {
         var batch: [AccessLogEntry] = []
         var bytes = LineBuffer()
         var lines = LineBuffer(capacity: 64 << 10)
+        var health = WriteHealth()
         let pause = useconds_t(max(1_000, flushInterval.components.seconds * 1_000_000 + flushInterval.components.attoseconds / 1_000_000_000_000))
         while true {
             usleep(pause)
@@ -143,9 +153,15 @@ public final class AccessLog: @unchecked Sendable {
             reopenRequested = false
             let done = stopping
             condition.unlock()
-            if reopening, let path, let fresh = try? Self.open(path) {
-                _ = Glibc.close(fd)
-                fd = fresh
+            if reopening, let path {
+                do {
+                    let fresh = try Self.open(path)
+                    _ = Glibc.close(fd)
+                    fd = fresh
+                } catch {
+                    logger?.error("the access log could not be reopened; still writing to the file it had open",
+                                  metadata: ["path": "\(path)", "error": "\(error)"])
+                }
             }
             if batch.isEmpty && lines.count == 0 && lost == 0 {
                 if done { return }
@@ -153,15 +169,15 @@ public final class AccessLog: @unchecked Sendable {
             }
             if lost > 0 {
                 bytes.appendText("httpq: \(lost) access log entries dropped (the log could not keep up)\n")
-                bytes.withBytes { writeAll($0) }
+                bytes.withBytes { writeAll($0, &health) }
                 bytes.removeAll(keeping: 4 << 20)
             }
-            lines.withBytes { writeAll($0) } // formatted by the loops already: written as they are
+            lines.withBytes { writeAll($0, &health) } // formatted by the loops already: written as they are
             lines.removeAll(keeping: 4 << 20)
             batch.withUnsafeMutableBufferPointer { entries in
                 for index in entries.indices { format.append(inPlace: &entries[index], to: &bytes, clock: &clock) }
             }
-            bytes.withBytes { writeAll($0) }
+            bytes.withBytes { writeAll($0, &health) }
             // Keep the storage of an ordinary batch; let a burst's go.
             batch.removeAll(keepingCapacity: batch.capacity <= 16_384)
             bytes.removeAll(keeping: 4 << 20)
@@ -169,13 +185,34 @@ public final class AccessLog: @unchecked Sendable {
         }
     }
 
-    private func writeAll(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// Whether the last write failed, and how many bytes were lost since.
+    private struct WriteHealth {
+        var failing = false
+        var lostBytes = 0
+    }
+
+    private func writeAll(_ bytes: UnsafeBufferPointer<UInt8>, _ health: inout WriteHealth) {
         var offset = 0
         while offset < bytes.count {
             let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return } // a full or failed disk: this batch is lost, the next may go
+            guard written > 0 else {
+                // A full or failed disk, a reader that left: this batch is lost, the next may go.
+                let code = written < 0 ? errno : EIO
+                if !health.failing {
+                    health.failing = true
+                    logger?.error("the access log cannot be written; its lines are dropped until it can",
+                                  metadata: ["path": "\(path ?? "standard output")", "error": "\(String(cString: strerror(code)))"])
+                }
+                health.lostBytes += bytes.count - offset
+                return
+            }
             offset += written
+        }
+        if health.failing, bytes.count > 0 {
+            logger?.notice("the access log is written again",
+                           metadata: ["path": "\(path ?? "standard output")", "lostBytes": "\(health.lostBytes)"])
+            health = WriteHealth()
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EvLoop
 import HTTPQServer
+import Logging
 import HTTPQClient
 #if canImport(Glibc)
 import Glibc
@@ -76,7 +77,8 @@ struct ServeCommand: ParsableCommand {
         let accessLog: AccessLog?
         do {
             accessLog = log || accessLogPath != nil
-                ? try AccessLog(path: accessLogPath == "-" ? nil : accessLogPath, format: logFormat) : nil
+                ? try AccessLog(path: accessLogPath == "-" ? nil : accessLogPath, format: logFormat,
+                                logger: Logger(label: "httpq.serve.access-log", factory: { StreamLogHandler.standardError(label: $0) })) : nil
         } catch { throw CommandFailure("\(error)") }
         var tls: TLSServerContext?
         if let tlsCert, let tlsKey {

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPQServer
+import Logging
 import Testing
 import TestSupport
 
@@ -184,6 +185,33 @@ import TestSupport
         for _ in 0..<7 { log.record(Self.entry) }
         log.close()
         #expect(readTextFile(path) == "httpq: 7 access log entries dropped (the log could not keep up)\n")
+    }
+
+    /// A log that cannot be written (here a full disk: /dev/full) drops its lines and says so
+    /// once, not once per batch; a reopen that fails says so and keeps the file it had.
+    /// Before, both were silent: a server's log could stop for good with nobody told.
+    @Test func aLogThatCannotBeWrittenOrReopenedSaysSo() throws {
+        let events = ObservabilityTests.Events()
+        let logger = Logger(label: "access-log") { _ in events }
+        let full = try AccessLog(path: "/dev/full", format: .combined, flushInterval: .milliseconds(5), logger: logger)
+        for _ in 0..<3 {
+            for _ in 0..<5 { full.record(Self.entry) }
+            usleep(30_000) // several batches, each failing
+        }
+        full.close()
+        let failures = events.lines.withLock { $0 }
+        #expect(failures == ["error the access log cannot be written; its lines are dropped until it can"], "\(failures)")
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reopen-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("access.log").path
+        let moved = Logger(label: "access-log") { _ in events }
+        let log = try AccessLog(path: path, format: .combined, flushInterval: .milliseconds(5), logger: moved)
+        try FileManager.default.removeItem(at: directory) // the file's directory is gone: no reopen can succeed
+        log.reopen()
+        log.record(Self.entry)
+        log.close()
+        #expect(events.lines.withLock { $0 }.last == "error the access log could not be reopened; still writing to the file it had open")
     }
 
     @Test func anUnwritablePathIsATypedError() {

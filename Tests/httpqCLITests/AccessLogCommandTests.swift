@@ -54,6 +54,26 @@ import Glibc
         }
     }
 
+    /// An access log that cannot be written (a full disk) does not stop the server, and is
+    /// not silent: standard error says so once. Before, its lines vanished unsaid.
+    @Test func anUnwritableLogIsSaidOnStandardErrorAndServingGoesOn() async throws {
+        try await offPool {
+            let served = try ServeCommandTests.Served(extra: ["--access-log", "/dev/full"])
+            var said = ""
+            for attempt in 0..<100 where !said.contains("the access log cannot be written") {
+                let fetched = try ChildProcess.run(ServeCommandTests.curl, ["-s", "--noproxy", "*", "-o", "/dev/null", "-w", "%{http_code}",
+                                                                           served.base + "/index.html"])
+                #expect(fetched.stdoutText == "200", "request \(attempt)")
+                usleep(20_000)
+                said = served.errors
+            }
+            #expect(said.contains("the access log cannot be written") && said.contains("No space left on device"), "\(said)")
+            #expect(said.components(separatedBy: "cannot be written").count == 2, "said once: \(said)")
+            served.process.kill(SIGTERM)
+            #expect(served.process.wait(timeout: .seconds(15)) == .exited(0))
+        }
+    }
+
     @Test func jsonLinesAndReopeningAfterRotation() async throws {
         try await offPool {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("json-\(UUID().uuidString)")

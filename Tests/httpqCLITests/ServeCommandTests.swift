@@ -12,12 +12,15 @@ import Glibc
         let root: URL
         let process: ChildProcess
         let log: URL
+        /// Standard error, kept in a file too.
+        let errorLog: URL
         let base: String
 
         init(extra: [String] = []) throws {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-serve-\(UUID().uuidString)")
             root = directory.appendingPathComponent("www")
             log = directory.appendingPathComponent("stdout")
+            errorLog = directory.appendingPathComponent("stderr")
             try FileManager.default.createDirectory(at: root.appendingPathComponent("docs"), withIntermediateDirectories: true)
             try Data("<h1>home</h1>\n".utf8).write(to: root.appendingPathComponent("index.html"))
             try Data("docs index\n".utf8).write(to: root.appendingPathComponent("docs/index.html"))
@@ -30,9 +33,11 @@ import Glibc
             let big = TestBytes.make(count: 5_000_000)
             try Data(big).write(to: root.appendingPathComponent("big.bin"))
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-            let output = open(log.path, O_WRONLY | O_CLOEXEC)
-            defer { close(output) }
-            process = try ChildProcess(CLI.executable, ["serve", "--root", root.path, "--listen", "127.0.0.1:0"] + extra, stdout: output)
+            _ = FileManager.default.createFile(atPath: errorLog.path, contents: nil)
+            let output = open(log.path, O_WRONLY | O_CLOEXEC), errors = open(errorLog.path, O_WRONLY | O_CLOEXEC)
+            defer { close(output); close(errors) }
+            process = try ChildProcess(CLI.executable, ["serve", "--root", root.path, "--listen", "127.0.0.1:0"] + extra,
+                                       stdout: output, stderr: errors)
             // "listening on http://127.0.0.1:PORT/" (https:// with TLS)
             var url: String?
             for _ in 0..<500 where url == nil {
@@ -46,6 +51,7 @@ import Glibc
         }
 
         var output: String { readTextFile(log.path) }
+        var errors: String { readTextFile(errorLog.path) }
 
         /// The output once it contains `text` (serve prints one line per address as each
         /// starts: the first line alone is no sign that the others are there), or as it is
