@@ -122,6 +122,25 @@ import Glibc
         }
     }
 
+    /// Pipelined requests for a `sendfile` body, read in pieces of every size, slowly, through
+    /// a small receive buffer: each head follows the last body byte exactly, every body is the
+    /// file's, nothing comes after the last (Tests/Scripts/pipelined_reader.py). Also 1 MB and
+    /// a file kept in memory, deeper.
+    @Test(arguments: [("big.bin", 10, 30, "whole"), ("big.bin", 10, 20, "small"), ("big.bin", 10, 20, "random"),
+                      ("big.bin", 4, 8, "slow"), ("mid.bin", 16, 200, "random"), ("index.html", 100, 5_000, "random")])
+    func pipelinedAnswersFollowEachOtherByteForByte(_ file: String, _ depth: Int, _ total: Int, _ mode: String) async throws {
+        try await offPool {
+            let served = try Served()
+            try Data(TestBytes.make(count: 1_000_000, seed: 7)).write(to: served.root.appendingPathComponent("mid.bin"))
+            let port = String(served.base.split(separator: ":").last!)
+            let script = CLI.packageRoot.appendingPathComponent("Tests/Scripts/pipelined_reader.py").path
+            let run = try ChildProcess.run("/usr/bin/python3", [script, "127.0.0.1", port, "/\(file)",
+                                                                served.root.appendingPathComponent(file).path,
+                                                                "\(depth)", "\(total)", mode, "\(depth * total)"], timeout: .seconds(120))
+            #expect(run.status == 0 && run.stdoutText == "ok \(total)\n", "\(run.stdoutText) \(run.stderrText)")
+        }
+    }
+
     /// A broken download resumes where it stopped (`curl -C -` sends a Range), and a cached
     /// copy is revalidated (`curl -z FILE` sends If-Modified-Since).
     @Test func curlResumesABrokenDownloadAndRevalidatesACopy() async throws {
