@@ -63,7 +63,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ReactorProfile",
-            dependencies: ["Workloads", .product(name: "EvLoop", package: "httpq")]
+            dependencies: ["Workloads", "CPeers", .product(name: "EvLoop", package: "httpq")]
         ),
         .executableTarget(
             name: "ParserBenchmarks",

@@ -7,12 +7,8 @@ func ioCallback(_ loop: OpaquePointer?, _ io: UnsafeMutablePointer<ev_io>?, _ re
     Unmanaged<IOWatcher>.fromOpaque(cev_get_data(io)!).takeUnretainedValue().fire(revents)
 }
 
-func timerCallback(_ loop: OpaquePointer?, _ timer: UnsafeMutablePointer<ev_timer>?, _ revents: Int32) {
-    Unmanaged<ScheduledTimer>.fromOpaque(cev_get_data(timer)!).takeUnretainedValue().fire()
-}
-
-/// A pooled timer (`scheduleCallback`): the slot is found from the struct's address, the
-/// loop from libev's user data.
+/// A pooled timer (`scheduleCallback`, `schedule`): the slot is found from the struct's
+/// address, the loop from libev's user data.
 func slotTimerCallback(_ loop: OpaquePointer?, _ timer: UnsafeMutablePointer<ev_timer>?, _ revents: Int32) {
     Unmanaged<EventLoop>.fromOpaque(ev_userdata(loop)!).takeUnretainedValue()
         .fireCallback(TimerSlots.slot(holding: timer!))

@@ -13,12 +13,7 @@ extension EventLoop {
         preconditionInLoop()
         if !tasks.isEmpty { return 0 }
         var earliest: Double?
-        active.forEach { watcher in
-            guard let timer = watcher as? ScheduledTimer else { return }
-            let remaining = max(0, cev_timer_remaining(raw, timer.timer))
-            earliest = min(earliest ?? remaining, remaining)
-        }
-        timerSlots.forEachActive { slot in
+        timerSlots.forEachActive { slot in // every timer: `schedule`'s and `scheduleCallback`'s
             let remaining = max(0, cev_timer_remaining(raw, TimerSlots.timer(in: slot)))
             earliest = min(earliest ?? remaining, remaining)
         }

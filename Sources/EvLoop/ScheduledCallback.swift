@@ -90,10 +90,17 @@ extension EventLoop {
         _ = consume work // released after the slot is free (its deinit may schedule again)
     }
 
-    /// Stops every pooled timer and lets go of its work (the loop is going away).
+    /// Stops every pooled timer and lets go of its work (the loop is going away, or
+    /// `releaseWatchers`); a `ScheduledTimer` is cancelled as its handle would be, so a
+    /// handler that captures its own timer is let go too.
     func cancelAllCallbacks() {
         var started: [(Int32, UInt32)] = []
-        timerSlots.forEachActive { started.append(($0.pointee.index, $0.pointee.generation)) }
+        var timers: [ScheduledTimer] = []
+        timerSlots.forEachActive { slot in
+            if case .timer(let timer)? = slot.pointee.work { timers.append(timer) }
+            started.append((slot.pointee.index, slot.pointee.generation))
+        }
+        for timer in timers { timer.cancel() }
         for (index, generation) in started { cancelCallback(index: index, generation: generation) }
     }
 }

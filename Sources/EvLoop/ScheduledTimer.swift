@@ -2,47 +2,79 @@ import CEv
 
 /// A timer on the loop, created by `EventLoop.schedule(after:repeating:_:)`.
 /// A timer cancelled before it fires never runs.
+///
+/// The timer itself lives in the loop's pool of timer slots, as `scheduleCallback`'s do (libev's
+/// struct and the work side by side, reused): this object is the handle, which the slot holds
+/// while the timer is scheduled (a discarded handle still fires). One allocation per timer,
+/// the handle, where it used to be two (the handle and a `malloc`ed libev struct) and a link
+/// in the loop's list of watchers.
 public final class ScheduledTimer: Watcher, @unchecked Sendable {
-    let timer: UnsafeMutablePointer<ev_timer>
+    /// What the timer runs; let go once it can never run again (fired once, or cancelled).
     private var handler: PendingWork?
     /// Whether the timer fires again after each period.
     public let isRepeating: Bool
+    private let delay: Double
+    private let period: Double
+    /// The slot in the loop's pool and its generation, once started (loop's thread).
+    private var index: Int32 = -1
+    private var generation: UInt32 = 0
 
-    init(loop: EventLoop, after: Duration, repeating: Duration?, handler: PendingWork) {
+    init(loop: EventLoop, after delay: Duration, repeating: Duration?, handler: consuming PendingWork) {
         self.handler = handler
         isRepeating = repeating != nil
-        timer = allocateWatcherStruct(ev_timer.self)
+        self.delay = max(0, delay.seconds)
+        period = repeating?.seconds ?? 0
         super.init(loop: loop)
-        cev_timer_init(timer, timerCallback, after.seconds, repeating?.seconds ?? 0)
-        cev_set_data(timer, Unmanaged.passUnretained(self).toOpaque())
     }
 
-    deinit { freeWatcherStruct(timer) }
+    /// Takes a slot and starts the timer there, unless cancelled meanwhile (loop's thread).
+    func start() {
+        guard !isCancelled, index < 0 else { return }
+        let slot = loop.timerSlots.take()
+        cev_timer_init(TimerSlots.timer(in: slot), slotTimerCallback, delay, period)
+        slot.pointee.work = .timer(self)
+        ev_timer_start(loop.raw, TimerSlots.timer(in: slot))
+        (index, generation) = (slot.pointee.index, slot.pointee.generation)
+    }
 
-    override func startWatcher() { ev_timer_start(loop.raw, timer) }
-    override func stopWatcher() { ev_timer_stop(loop.raw, timer) }
+    /// Whether the timer will still fire (loop's thread only).
+    public override var isActive: Bool {
+        loop.preconditionInLoop()
+        return slot != nil
+    }
 
     /// Seconds until the timer fires next (loop's thread only; 0 when inactive).
     public var remaining: Double {
         loop.preconditionInLoop()
-        return isLinked ? cev_timer_remaining(loop.raw, timer) : 0
+        guard let slot else { return 0 }
+        return cev_timer_remaining(loop.raw, TimerSlots.timer(in: slot))
     }
 
+    /// The slot while this timer holds it (a one-shot timer's is given back as it fires).
+    private var slot: UnsafeMutablePointer<TimerSlot>? {
+        guard index >= 0 else { return nil }
+        let slot = loop.timerSlots.slot(index)
+        return slot.pointee.generation == generation && slot.pointee.work != nil ? slot : nil
+    }
+
+    /// libev fired the slot (`EventLoop.fireCallback`, which has already given a one-shot
+    /// timer's slot back).
     func fire() {
         guard !isRepeating else {
+            // A copy: the handler may cancel its own timer, which lets go of it.
             guard !isCancelled, let handler else { return }
             handler.run(on: loop)
             return
         }
-        // A one-shot timer, which libev has already stopped: its handler is taken out (it
-        // never fires again; no copy to retain), and the loop lets go of the timer after the
-        // callback (which may cancel it: then it is already gone from the list).
+        // A one-shot timer never fires again: its handler is taken out (no copy to retain).
         if let handler = handler.take(), !isCancelled { handler.run(on: loop) }
-        loop.active.remove(self)
     }
 
+    /// Cancelled (`Watcher.cancel`, on the loop's thread): stops the slot's timer and lets go
+    /// of the handler (a handler that captures its own timer would otherwise keep it).
     override func releaseHandler() {
         handler = nil
+        if index >= 0 { loop.cancelCallback(index: index, generation: generation) }
     }
 }
 
@@ -64,13 +96,13 @@ extension EventLoop {
         schedule(after: delay, repeating: period, work: .task(task))
     }
 
-    private func schedule(after delay: Duration, repeating period: Duration?, work: PendingWork) -> ScheduledTimer {
+    private func schedule(after delay: Duration, repeating period: Duration?, work: consuming PendingWork) -> ScheduledTimer {
         precondition(period.map { $0 > .zero } ?? true, "a repeating timer needs a positive period")
-        let timer = ScheduledTimer(loop: self, after: max(delay, .zero), repeating: period, handler: work)
+        let timer = ScheduledTimer(loop: self, after: delay, repeating: period, handler: work)
         if isInLoopOrIdle {
-            timer.activate()
+            timer.start()
         } else {
-            execute { timer.activate() }
+            execute { timer.start() }
         }
         return timer
     }

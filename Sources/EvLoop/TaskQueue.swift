@@ -12,6 +12,8 @@ enum PendingWork: Sendable {
     case job(UnownedJob)
     /// A task pinned on the loop (`PinnedTask`): named by its slot, so nothing is retained.
     case pinned(index: Int32, generation: UInt32)
+    /// A `ScheduledTimer`'s slot firing: the handle decides (cancelled, one-shot, repeating).
+    case timer(ScheduledTimer)
 
     /// Does the work, on `loop`'s thread.
     consuming func run(on loop: EventLoop) {
@@ -20,6 +22,7 @@ enum PendingWork: Sendable {
         case .task(let task): task.run()
         case .job(let job): loop.runJob(job)
         case .pinned(let index, let generation): loop.runPinned(index: index, generation: generation)
+        case .timer(let timer): timer.fire()
         }
     }
 }

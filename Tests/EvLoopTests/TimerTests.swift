@@ -38,6 +38,43 @@ import Glibc
         #expect(count.value == 0)
     }
 
+    /// A one-shot timer's handle goes stale when it fires; the slot of the loop's pool it had
+    /// serves the next timer, which the old handle must not cancel (or report as its own).
+    @Test func aFiredHandleLeavesTheTimerThatReusedItsSlotAlone() throws {
+        let loop = try EventLoop()
+        defer { retire(loop) }
+        let first = loop.schedule(after: .zero) { loop.stop() }
+        #expect(first.isActive && first.remaining >= 0)
+        loop.run()
+        #expect(!first.isActive && first.remaining == 0)
+        let fired = Shared(false)
+        let second = loop.schedule(after: .milliseconds(1)) { fired.update { $0 = true }; loop.stop() }
+        first.cancel()
+        #expect(!first.isActive)
+        try #require(second.isActive, "the stale handle cancelled the timer in its old slot") // else run() would never end
+        loop.run()
+        #expect(fired.value)
+        #expect(loop.activeWatcherCount == 0)
+    }
+
+    /// A repeating timer whose work holds its own handle (to cancel itself later) is let go,
+    /// handle and work, by `releaseWatchers`: the loop's slot held the handle, the handle the
+    /// work, the work the handle.
+    @Test func releaseWatchersLetsGoOfATimerThatHoldsItself() throws {
+        let loop = try EventLoop()
+        weak var released: ScheduledTimer?
+        do {
+            let holder = Shared<ScheduledTimer?>(nil)
+            let timer = loop.schedule(after: .seconds(60), repeating: .seconds(60)) { holder.value?.cancel() }
+            holder.update { $0 = timer }
+            released = timer
+        }
+        #expect(released != nil && loop.activeWatcherCount == 1)
+        loop.releaseWatchers()
+        #expect(released == nil)
+        #expect(loop.activeWatcherCount == 0)
+    }
+
     @Test func loopTimeAdvances() throws {
         let loop = try EventLoop()
         defer { retire(loop) }

@@ -1,3 +1,4 @@
+import CPeers
 import EvLoop
 import Workloads
 
@@ -27,7 +28,12 @@ case "callbacks":
     ReactorWork.evLoopCallbacks(count: count)
 case "callback-tasks":
     ReactorWork.evLoopCallbackTasks(count: count)
+// The C peers on libev, counted the same way (the denominators of the cost ratios).
+case "c-execute":
+    _ = peer_libev_execute(count)
+case "c-timers":
+    _ = peer_libev_timers(count)
 default:
-    fatalError("usage: ReactorProfile execute|execute-tasks|execute-pinned|timers|timer-tasks|callbacks|callback-tasks [COUNT]")
+    fatalError("usage: ReactorProfile execute|execute-tasks|execute-pinned|timers|timer-tasks|callbacks|callback-tasks|c-execute|c-timers [COUNT]")
 }
 print("\(work): \(count)")
