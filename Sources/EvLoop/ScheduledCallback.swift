@@ -33,8 +33,8 @@ public struct ScheduledCallback: Sendable {
 extension EventLoop {
     /// Runs `task.run()` after `delay`, and then every `period` if given, from a timer the
     /// loop owns: no object and no allocation per timer (the loop's pool of timer slots is
-    /// reused), where `schedule(after:_:)` makes a `ScheduledTimer` and a libev struct each
-    /// time. For timers made per request or per event on the loop's thread.
+    /// reused), where `schedule(after:_:)` makes a `ScheduledTimer` object each time. For
+    /// timers made per request or per event on the loop's thread.
     ///
     /// **The loop's thread only** (or while nobody runs the loop): the pool is not locked. From
     /// other threads use `schedule(after:_:)`. The loop holds `task` until the timer fires

@@ -20,10 +20,10 @@ struct TimerSlot {
     var isRepeating: Bool { timer.repeat > 0 }
 }
 
-/// The loop's timer slots (`scheduleCallback`): chunks of `TimerSlot` that never move (libev
-/// keeps pointers to the structs), reused through a free list. A timer costs no allocation
-/// once the pool has grown to the number of timers alive at once; a `ScheduledTimer` is an
-/// object and a `malloc`ed struct, each freed per timer. Loop-confined.
+/// The loop's timer slots (`scheduleCallback`, and `schedule`'s `ScheduledTimer`s): chunks of
+/// `TimerSlot` that never move (libev keeps pointers to the structs), reused through a free
+/// list. A timer costs no allocation once the pool has grown to the number of timers alive at
+/// once (a `ScheduledTimer` still allocates its handle). Loop-confined.
 final class TimerSlots {
     private static let chunkSize = 256
     private var chunks: UnsafeMutablePointer<UnsafeMutablePointer<TimerSlot>>
