@@ -14,7 +14,8 @@ public struct ServerConfiguration: Sendable {
     /// How long a kept-alive connection may sit with no request, and how long a read of a
     /// request body or a write of a response may make no progress.
     public var idleTimeout: Duration
-    /// Limits on request heads (size, field count, line length): beyond them the answer is 431.
+    /// Limits on request heads (size, field count, line length): beyond them the answer is 431
+    /// (414 for a request line over the line limit: a target too long).
     public var limits: Limits
     /// The largest request body the server reads into memory before a (collecting) handler
     /// runs: beyond it the answer is 413.

@@ -372,7 +372,7 @@ final class ServerConnection: @unchecked Sendable {
     private func refuse(_ error: HTTPQError) {
         home.configuration.logger?.debug("malformed request", metadata: ["peer": "\(peer?.description ?? "-")", "error": "\(error)"])
         failBody(.malformed(error))
-        perform(core.requestRefused(error))
+        perform(core.requestRefused(error, inRequestLine: parser?.request.state == .top))
     }
 
     private func respondWithError(_ status: Int, _ message: String) {

@@ -216,8 +216,11 @@ struct ServerConnectionCore: Sendable {
     }
 
     /// The request could not be parsed, or its target not used: the status that says why.
-    mutating func requestRefused(_ error: HTTPQError) -> Action {
+    /// `inRequestLine`: the parser had not finished the request line (a line too long there
+    /// is the target: 414, as nginx answers; in the fields, 431).
+    mutating func requestRefused(_ error: HTTPQError, inRequestLine: Bool = false) -> Action {
         switch error.kind {
+        case .lineTooLong where inRequestLine: refuse(414, "request line too long: \(error)\n")
         case .headTooLarge, .lineTooLong, .tooManyFields: refuse(431, "\(error)\n")
         case .bodyTooLarge: refuse(413, "\(error)\n")
         case .unsupportedTransferCoding: refuse(501, "\(error)\n")

@@ -105,6 +105,20 @@ import TestSupport
             big.send("GET / HTTP/1.1\r\nHost: x\r\n" + (0..<2_000).map { "X-Filler-\($0): \(String(repeating: "v", count: 40))\r\n" }.joined())
             #expect(responses(in: big.readToEnd().bytes).first?.status == 431)
 
+            // A target longer than a line may be: 414, in one piece and byte by byte; a field
+            // line as long: 431 (nginx answers the same two).
+            for pieces in [1, 40] {
+                let long = try RawClient(port: server.port)
+                let line = "GET /" + String(repeating: "a", count: 20_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"
+                let step = line.utf8.count / pieces + 1
+                var rest = Substring(line)
+                while !rest.isEmpty { long.send(String(rest.prefix(step))); rest = rest.dropFirst(step) }
+                #expect(responses(in: long.readToEnd().bytes).first?.status == 414, "\(pieces) pieces")
+            }
+            let longField = try RawClient(port: server.port)
+            longField.send("GET / HTTP/1.1\r\nHost: x\r\nX: " + String(repeating: "v", count: 20_000) + "\r\n\r\n")
+            #expect(responses(in: longField.readToEnd().bytes).first?.status == 431)
+
             let declared = try RawClient(port: server.port)
             declared.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n")
             #expect(responses(in: declared.readToEnd().bytes).first?.status == 413)

@@ -70,6 +70,18 @@ import Testing
         #expect(answered == status && core.closeAfterResponse && core.deadline == .infinity)
     }
 
+    /// A line too long in the request line is the target's length: 414 (URI Too Long), as
+    /// nginx answers; the same in the fields stays 431.
+    @Test func aRequestLineTooLongIs414() {
+        var core = Core(now: 0, timeouts: Self.timeouts, usesTLS: false)
+        core.requestStarted(now: 0)
+        guard case .respondWithError(let answered, _) = core.requestRefused(HTTPQError(.lineTooLong(limit: 8), at: 8), inRequestLine: true) else {
+            Issue.record("no error answer")
+            return
+        }
+        #expect(answered == 414 && core.closeAfterResponse)
+    }
+
     @Test func aKeptAliveAnswerGoesBackToIdle() {
         var core = Self.responding()
         #expect(core.drained(now: 120) == .notifyDrained, "not ended yet: the responder may write more")
