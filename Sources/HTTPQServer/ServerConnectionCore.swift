@@ -224,6 +224,7 @@ struct ServerConnectionCore: Sendable {
         case .headTooLarge, .lineTooLong, .tooManyFields: refuse(431, "\(error)\n")
         case .bodyTooLarge: refuse(413, "\(error)\n")
         case .unsupportedTransferCoding: refuse(501, "\(error)\n")
+        case .unsupportedVersion: refuse(505, "\(error)\n") // HTTP/2.0, HTTP/3.0 as a request line (RFC 9110 §15.6.6)
         default: refuse(400, "\(error)\n")
         }
     }

@@ -77,7 +77,9 @@ import TestSupport
         ("absolute-form with another scheme", "GET ftp://x/ HTTP/1.1\r\nHost: x\r\n\r\n", 400),
         ("bad chunk size", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
         ("obsolete folding", "GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400),
-        ("HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400),
+        ("HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505), // the version is what is refused (nginx: 400)
+        ("an HTTP/2.0 request line", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505), // as nginx (RFC 9110 §15.6.6)
+        ("an HTTP/3.0 request line", "GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505),
         ("HTTP/1.1 without Host", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400),
         ("two Host fields", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
         ("unsupported expectation", "POST / HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 1\r\n\r\n", 417),

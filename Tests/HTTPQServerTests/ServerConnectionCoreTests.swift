@@ -57,7 +57,7 @@ import Testing
 
     @Test(arguments: [
         (HTTPQError.Kind.headTooLarge(limit: 1), 431), (.lineTooLong(limit: 1), 431), (.tooManyFields(limit: 1), 431),
-        (.bodyTooLarge(limit: 1), 413), (.unsupportedTransferCoding, 501), (.missingHost, 400),
+        (.bodyTooLarge(limit: 1), 413), (.unsupportedTransferCoding, 501), (.unsupportedVersion, 505), (.missingHost, 400),
         (.transferEncodingInHTTP10, 400), (.invalidChunkSize, 400),
     ])
     func refusalsCarryTheStatusThatSaysWhy(_ kind: HTTPQError.Kind, _ status: Int) {
