@@ -94,13 +94,15 @@ extension EventLoop {
     /// `releaseWatchers`); a `ScheduledTimer` is cancelled as its handle would be, so a
     /// handler that captures its own timer is let go too.
     func cancelAllCallbacks() {
-        var started: [(Int32, UInt32)] = []
-        var timers: [ScheduledTimer] = []
+        // Collected first: cancelling changes the slots being walked.
+        var started: [(index: Int32, generation: UInt32, timer: ScheduledTimer?)] = []
         timerSlots.forEachActive { slot in
-            if case .timer(let timer)? = slot.pointee.work { timers.append(timer) }
-            started.append((slot.pointee.index, slot.pointee.generation))
+            var timer: ScheduledTimer?
+            if case .timer(let handle)? = slot.pointee.work { timer = handle }
+            started.append((slot.pointee.index, slot.pointee.generation, timer))
         }
-        for timer in timers { timer.cancel() }
-        for (index, generation) in started { cancelCallback(index: index, generation: generation) }
+        for (index, generation, timer) in started {
+            if let timer { timer.cancel() } else { cancelCallback(index: index, generation: generation) }
+        }
     }
 }

@@ -487,6 +487,8 @@ struct MessageParser: Sendable {
             if headerEntries.count >= limits.maxFieldCount {
                 throw HTTPQError(.tooManyFields(limit: limits.maxFieldCount), at: base + start)
             }
+            // The same five lines as `headLinesInPlace`'s scanned field: a shared inlined helper
+            // cost 54 instructions per M1 message in 10-byte pieces (callgrind), so they stay apart.
             if contentEnd == lineFeed - 1, let (entry, end) = FieldLine.scanWhole(bytes, from: start), end == lineFeed {
                 try FieldLine.recordFraming(
                     name: UnsafeRawBufferPointer(rebasing: bytes[entry.name]),
