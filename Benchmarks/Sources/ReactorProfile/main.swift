@@ -24,6 +24,8 @@ case "timers":
     ReactorWork.evLoopTimers(count: count)
 case "timer-tasks":
     ReactorWork.evLoopTimerTasks(count: count)
+case "timer-chain":
+    ReactorWork.evLoopTimerChain(count: count)
 case "callbacks":
     ReactorWork.evLoopCallbacks(count: count)
 case "callback-tasks":
@@ -34,6 +36,6 @@ case "c-execute":
 case "c-timers":
     _ = peer_libev_timers(count)
 default:
-    fatalError("usage: ReactorProfile execute|execute-tasks|execute-pinned|timers|timer-tasks|callbacks|callback-tasks|c-execute|c-timers [COUNT]")
+    fatalError("usage: ReactorProfile execute|execute-tasks|execute-pinned|timers|timer-tasks|timer-chain|callbacks|callback-tasks|c-execute|c-timers [COUNT]")
 }
 print("\(work): \(count)")

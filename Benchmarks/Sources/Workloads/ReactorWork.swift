@@ -63,6 +63,16 @@ public enum ReactorWork {
         loop.run()
     }
 
+    /// `count` zero-delay `ScheduledTimer`s one after another: each task run schedules the
+    /// next, so one timer is alive at a time (the other shape: no pool growth, no heap of
+    /// 200,000 timers in libev).
+    public static func evLoopTimerChain(count: Int) {
+        let loop = try! EvLoop.EventLoop()
+        let chain = TimerChain(loop: loop, remaining: count)
+        loop.schedule(after: .zero, chain)
+        loop.run()
+    }
+
     /// `count` zero-delay pooled timers (`scheduleCallback`), each with a closure.
     public static func evLoopCallbacks(count: Int) {
         let loop = try! EvLoop.EventLoop(), counter = Counter()
@@ -134,4 +144,15 @@ private final class PinnedBox: @unchecked Sendable { var pinned: PinnedTask? }
 final class Counter: @unchecked Sendable {
     private var value = 0
     func increment() -> Int { value += 1; return value }
+}
+
+/// Schedules the next timer from each run until `remaining` reaches zero.
+final class TimerChain: LoopTask, @unchecked Sendable {
+    let loop: EvLoop.EventLoop
+    var remaining: Int
+    init(loop: EvLoop.EventLoop, remaining: Int) { (self.loop, self.remaining) = (loop, remaining) }
+    func run() {
+        remaining -= 1
+        if remaining > 0 { loop.schedule(after: .zero, self) } else { loop.stop() }
+    }
 }
