@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """`httpq fetch` beside `curl -Z --parallel-max 100` on workloads varied one axis at a time:
 
-  bench_fetch_matrix.py HTTPQ RUNS [CELL ...]
+  bench_fetch_matrix.py HTTPQ RUNS [--old OLD_HTTPQ] [CELL ...]
 
 Cells (names to pick some): bodies of 0.5, 4, 16 and 64 KiB; 10, 100 and 2,000 hosts; URLs in
 host-by-host order or shuffled; 5,000 and 50,000 URLs. One nginx (1 worker) listens on every
 host address (127.0.4.1 ...); every host serves the same 50 files. Both clients get the same
 list with 100 in flight (httpq: --per-host 6); runs alternate; medians of RUNS. Reported per
 cell: wall time and CPU (user + system) of each, and curl's over httpq's (above 1: httpq
-better; the target of issue 17 is 2x on both).
+better; the target of issue 17 is 2x on both). With --old, another build of httpq runs in the
+same rounds, and its figures follow (an A/B of two builds beside the same curl).
 Bounded: fixed lists, a timeout on every child; starts and stops its nginx.
 """
 import os, random, shutil, statistics, subprocess, sys, tempfile
@@ -51,7 +52,7 @@ http {{ access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
     return process, port
 
 
-def cell(httpq, name, runs):
+def cell(httpq, name, runs, old=None):
     hosts, count, kib, order = CELLS[name]
     work = tempfile.mkdtemp(); os.chmod(work, 0o755)
     os.makedirs(f"{work}/www/f")
@@ -75,6 +76,8 @@ def cell(httpq, name, runs):
             "curl": ["curl", "-s", "--noproxy", "*", "-Z", "--parallel-max", "100", "-K", f"{work}/curl.cfg"],
             "httpq": [httpq, "fetch", "--urls", f"{work}/urls.txt", "--concurrency", "100", "--per-host", "6"],
         }
+        if old:
+            contenders["old"] = [old] + contenders["httpq"][1:]
         samples = {who: [] for who in contenders}
         for _ in range(runs):
             for who, command in contenders.items():
@@ -89,15 +92,23 @@ def cell(httpq, name, runs):
 
 def main():
     httpq, runs = sys.argv[1], int(sys.argv[2])
-    names = sys.argv[3:] or list(CELLS)
+    rest, old = sys.argv[3:], None
+    if rest[:1] == ["--old"]:
+        old, rest = rest[1], rest[2:]
+    names = rest or list(CELLS)
     print(f"### httpq fetch beside curl -Z --parallel-max 100 (100 in flight, median of {runs} alternating)\n")
     print("| cell | hosts | URLs | body | order | curl wall s | httpq wall s | wall curl/httpq | curl CPU s | httpq CPU s | CPU curl/httpq |")
-    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    extra = " old wall s | old wall curl/old | old CPU s | old CPU curl/old |" if old else ""
+    print("| cell | hosts | URLs | body | order | curl wall s | httpq wall s | wall curl/httpq | curl CPU s | httpq CPU s | CPU curl/httpq |" + extra)
+    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|" + ("---:|" * 4 if old else ""))
     for name in names:
-        hosts, count, kib, order, wall, cpu = cell(httpq, name, runs)
-        print(f"| {name} | {hosts:,} | {count:,} | {kib:g} KiB | {order} | {wall['curl']:.2f} | {wall['httpq']:.2f} | "
-              f"{wall['curl'] / wall['httpq']:.2f}x | {cpu['curl']:.2f} | {cpu['httpq']:.2f} | {cpu['curl'] / cpu['httpq']:.2f}x |",
-              flush=True)
+        hosts, count, kib, order, wall, cpu = cell(httpq, name, runs, old)
+        line = (f"| {name} | {hosts:,} | {count:,} | {kib:g} KiB | {order} | {wall['curl']:.2f} | {wall['httpq']:.2f} | "
+                f"{wall['curl'] / wall['httpq']:.2f}x | {cpu['curl']:.2f} | {cpu['httpq']:.2f} | {cpu['curl'] / cpu['httpq']:.2f}x |")
+        if old:
+            line += (f" {wall['old']:.2f} | {wall['curl'] / wall['old']:.2f}x | {cpu['old']:.2f} | "
+                     f"{cpu['curl'] / cpu['old']:.2f}x |")
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

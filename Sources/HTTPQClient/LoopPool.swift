@@ -7,7 +7,9 @@ import HTTPQ
 /// that finds its host under both opens a connection; one whose host is at its own limit
 /// waits for that host's next free connection; one blocked only by the total limit takes
 /// the next slot freed anywhere, and an idle kept-alive connection of another host is
-/// closed to make that slot (idle connections never starve a host that has work).
+/// closed to make that slot (idle connections never starve a host that has work) — when
+/// it has no connection, or more requests waiting than connections (`needsAnotherSlot`);
+/// otherwise it waits for its own.
 ///
 /// Its collections are `@exclusivity(unchecked)` for the reason `Connection` gives.
 final class LoopPool: @unchecked Sendable {
@@ -34,6 +36,15 @@ final class LoopPool: @unchecked Sendable {
         /// Requests in `waiting` that already ended (deadline passed): skipped when popped.
         var abandoned = 0
         var hasWaiting: Bool { waiting.count - waitingHead > abandoned }
+
+        /// Whether the host should take a slot from another host (close one of its idle
+        /// connections, or the next one released) when the total limit is reached: when it
+        /// has no connection, or more requests waiting than connections open. A host whose
+        /// few waiting requests its own connections will carry a round trip from now waits
+        /// for them: taking a slot costs a connect, and the host it was taken from needs one
+        /// back soon (with a cap of 100 over 100 hosts in turn, stealing for a host whose one
+        /// connection was busy made ~4,300 connections for 5,000 requests instead of 100).
+        var needsAnotherSlot: Bool { open == 0 || waiting.count - waitingHead - abandoned > open }
 
         /// The oldest waiting request that has not ended.
         func popWaiting() -> PendingRequest? {
@@ -103,7 +114,8 @@ final class LoopPool: @unchecked Sendable {
                 guard let task = pool.popWaiting() else { return }
                 guard let connection = open(key, pool, for: task) else { continue }
                 connection.run(task)
-            } else if pool.open < configuration.maxConnectionsPerHost, let victim = anyIdleConnection(except: key) {
+            } else if pool.open < configuration.maxConnectionsPerHost, pool.needsAnotherSlot,
+                      let victim = anyIdleConnection(except: key) {
                 // The total limit is reached and another host sits on an idle connection:
                 // close it (its slot comes back through `closed`, which dispatches again).
                 let open = openConnections
@@ -113,7 +125,7 @@ final class LoopPool: @unchecked Sendable {
                     return block(key)
                 }
             } else {
-                if pool.open < configuration.maxConnectionsPerHost { block(key) }
+                if pool.open < configuration.maxConnectionsPerHost && pool.needsAnotherSlot { block(key) }
                 return
             }
         }
@@ -242,7 +254,7 @@ final class LoopPool: @unchecked Sendable {
     /// Whether a host blocked by the total limit still has requests waiting (hosts whose
     /// requests all ended meanwhile are dropped from the front).
     private func hasBlockedWork() -> Bool {
-        while let first = blocked.first, hosts[first]?.hasWaiting != true {
+        while let first = blocked.first, hosts[first].map({ $0.hasWaiting && $0.needsAnotherSlot }) != true {
             blocked.removeFirst()
             blockedSet.remove(first)
         }
