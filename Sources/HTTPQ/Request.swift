@@ -140,8 +140,8 @@ public struct Request: Sendable {
         return request
     }
 
-    /// The request line without CRLF.
-    var startLine: String { "\(method) \(target) \(version)" }
+    /// The request line without CRLF, in its parts.
+    var startLine: StartLineParts { StartLineParts(method, target, version) }
 
     /// Only the head as bytes to send (start line, fields, empty line): for a body sent
     /// apart, as its fields frame it.

@@ -101,8 +101,8 @@ public struct Response: Sendable {
         return response
     }
 
-    /// The status line without CRLF.
-    var startLine: String { reason.isEmpty ? "\(version) \(status) " : "\(version) \(status) \(reason)" }
+    /// The status line without CRLF, in its parts (an empty reason still has its space).
+    var startLine: StartLineParts { StartLineParts(version, String(status), reason) }
 
     /// Only the head as it would be sent: status line, fields, empty line (no body).
     public var rawHead: [UInt8] { Serializer.head(startLine: startLine, headers: headers) }

@@ -219,11 +219,34 @@ public struct HTTPURL: Hashable, Sendable, CustomStringConvertible {
 
     /// `host` or `host:port` (brackets for IPv6; no port when it is the scheme's default),
     /// as the Host header and wget's directory name want it.
-    /// (Byte search and concatenation: `String.contains(String)` walks Characters, and with
-    /// the interpolation this was 2,700 instructions per request for a gateway's Host field.)
+    /// (Written into the string's storage at once: `String.contains(String)` and interpolation
+    /// cost 2,700 instructions per request for a gateway's Host field, concatenation 1,500.)
     public var authority: String {
-        let name = host.utf8.contains(UInt8(ascii: ":")) ? "[" + host + "]" : host
-        return port == (usesTLS ? 443 : 80) ? name : name + ":" + String(port)
+        var host = host
+        let showsPort = port != (usesTLS ? 443 : 80)
+        return host.withUTF8 { name in
+            let bracketed = name.contains(UInt8(ascii: ":"))
+            return String(unsafeUninitializedCapacity: name.count + 8) { out in
+                var at = 0
+                if bracketed { out[at] = UInt8(ascii: "["); at += 1 }
+                _ = UnsafeMutableBufferPointer(rebasing: out[at...]).initialize(from: name)
+                at += name.count
+                if bracketed { out[at] = UInt8(ascii: "]"); at += 1 }
+                if showsPort {
+                    out[at] = UInt8(ascii: ":")
+                    at += 1
+                    var digits = 1, rest = port / 10
+                    while rest > 0 { digits += 1; rest /= 10 }
+                    var value = port
+                    for index in stride(from: at + digits - 1, through: at, by: -1) {
+                        out[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                        value /= 10
+                    }
+                    at += digits
+                }
+                return at
+            }
+        }
     }
 
     public var description: String {

@@ -166,20 +166,38 @@ final class FetchEngine: Sendable {
     /// of filling with one host's queue.
     /// Each URL is parsed here for its host, and again when it starts: holding the parsed
     /// form of every URL until then cost ~0.8 KB per URL (50,000 URLs: 63 MB).
+    /// One dictionary lookup per URL (the hosts' lists are found by number after that: four
+    /// lookups per URL were ~1,900 instructions of it).
     static func interleavedByHost(_ urls: [String], socketPath: String? = nil) -> [Planned] {
-        var byHost: [String: [Planned]] = [:]
-        var hosts: [String] = []
+        var hostNumbers: [String: Int] = [:]
+        var byHost: [[Planned]] = []
         for text in urls {
             let planned = Planned(text: text, host: (try? parse(text, socketPath: socketPath).get())?.authority ?? "")
-            let key = planned.host
-            if byHost[key] == nil { hosts.append(key) }
-            byHost[key, default: []].append(planned)
+            let number = hostNumbers[planned.host, default: byHost.count]
+            if number == byHost.count {
+                hostNumbers[planned.host] = number
+                byHost.append([])
+            }
+            byHost[number].append(planned)
         }
+        // Round by round over the hosts that still have URLs (each list is non-empty, and
+        // leaves once its last URL is out): linear, where walking every host every round was
+        // hosts x the longest list (one host of 50,000 URLs beside 10,000 of one each: 5e8).
         var out: [Planned] = []
         out.reserveCapacity(urls.count)
+        var live = Array(byHost.indices)
         var round = 0
-        while out.count < urls.count {
-            for host in hosts where round < byHost[host]!.count { out.append(byHost[host]![round]) }
+        while !live.isEmpty {
+            var kept = 0
+            for position in live.indices {
+                let number = live[position]
+                out.append(byHost[number][round])
+                if round + 1 < byHost[number].count {
+                    live[kept] = number
+                    kept += 1
+                }
+            }
+            live.removeLast(live.count - kept)
             round += 1
         }
         return out

@@ -25,6 +25,21 @@ import Glibc
         #expect(try HTTPURL("https://example.com:80/").authority == "example.com:80")
     }
 
+    /// `authority` is written byte by byte: every port width, brackets for IPv6, the scheme's
+    /// default port left out, as the plain concatenation had it.
+    @Test func authorityIsHostAndPortAsTheHostFieldWantsThem() throws {
+        for host in ["h", "example.com", "127.0.0.1", "::1", "fe80::1:2", "xn--bcher-kva.example"] {
+            for scheme in ["http", "https"] {
+                for port in [1, 9, 10, 80, 99, 100, 443, 999, 1000, 8080, 9999, 10000, 65535] {
+                    let literal = host.contains(":") ? "[\(host)]" : host
+                    let url = try HTTPURL("\(scheme)://\(literal):\(port)/")
+                    let expected = port == (scheme == "https" ? 443 : 80) ? literal : "\(literal):\(port)"
+                    #expect(url.authority == expected)
+                }
+            }
+        }
+    }
+
     @Test func userInformationIsKeptApartAndNeverShown() throws {
         let url = try HTTPURL("http://ann:p%40ss:w@127.0.0.1:8080/x")
         #expect(url.user == "ann" && url.password == "p@ss:w" && url.host == "127.0.0.1" && url.port == 8080)

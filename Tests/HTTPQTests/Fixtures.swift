@@ -93,7 +93,7 @@ func outcomes(of testCase: Fixtures.Case, cuts: [Int]) -> [Outcome] {
         var message = Request()
         func record(_ error: HTTPQError?) {
             results.append(Outcome(state: message.state, complete: message.isComplete, error: error,
-                                   startLine: message.startLine, headers: message.headers,
+                                   startLine: message.startLine.text, headers: message.headers,
                                    trailers: message.trailers, body: message.body, buffer: message.buffer))
         }
         for piece in pieces {
@@ -108,7 +108,7 @@ func outcomes(of testCase: Fixtures.Case, cuts: [Int]) -> [Outcome] {
         var message = Response(answering: testCase.answering)
         func record(_ error: HTTPQError?) {
             results.append(Outcome(state: message.state, complete: message.isComplete, error: error,
-                                   startLine: message.startLine, headers: message.headers,
+                                   startLine: message.startLine.text, headers: message.headers,
                                    trailers: message.trailers, body: message.body, buffer: message.buffer))
         }
         for piece in pieces {
