@@ -212,6 +212,8 @@ final class PendingRequest: @unchecked Sendable {
     var timer: ScheduledCallback?
     /// The pooled connection running the request, while it runs.
     weak var runningOn: PooledConnection?
+    /// When it joined its host's queue (loop time), for the pool's patience.
+    var queuedAt: Double = 0
 
     init(request: Request, key: LoopPool.HostKey, delegate: RequestDelegate) {
         self.request = request

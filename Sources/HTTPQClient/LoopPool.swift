@@ -9,7 +9,7 @@ import HTTPQ
 /// the next slot freed anywhere, and an idle kept-alive connection of another host is
 /// closed to make that slot (idle connections never starve a host that has work) — when
 /// it has no connection, or more requests waiting than connections (`needsAnotherSlot`);
-/// otherwise it waits for its own.
+/// otherwise it waits for its own, for `patience` at most.
 ///
 /// Its collections are `@exclusivity(unchecked)` for the reason `Connection` gives.
 final class LoopPool: @unchecked Sendable {
@@ -45,6 +45,11 @@ final class LoopPool: @unchecked Sendable {
         /// back soon (with a cap of 100 over 100 hosts in turn, stealing for a host whose one
         /// connection was busy made ~4,300 connections for 5,000 requests instead of 100).
         var needsAnotherSlot: Bool { open == 0 || waiting.count - waitingHead - abandoned > open }
+
+        /// When the oldest request still in the queue was queued (loop time), if any.
+        var oldestWaitingSince: Double? {
+            waiting[waitingHead...].lazy.compactMap { $0 }.first { !$0.finished }?.queuedAt
+        }
 
         /// The oldest waiting request that has not ended.
         func popWaiting() -> PendingRequest? {
@@ -83,6 +88,16 @@ final class LoopPool: @unchecked Sendable {
     /// they were blocked (a set beside it for membership).
     @exclusivity(unchecked) private var blocked: [HostKey] = []
     @exclusivity(unchecked) private var blockedSet: Set<HostKey> = []
+    /// Hosts waiting for their own busy connections at the total limit (`needsAnotherSlot`
+    /// false), looked at again once `patience` has passed, and the timer that does it.
+    @exclusivity(unchecked) private var patient: Set<HostKey> = []
+    private var patienceTimer: ScheduledCallback?
+
+    /// How long a request waits for its host's busy connections before it may take a slot
+    /// that has sat idle as long: a round trip on a LAN is far shorter (no slot changes
+    /// hands in a busy fetch), and a request behind a slow one is not held back for good
+    /// while other hosts' connections sit unused.
+    static let patience = 0.2
 
     init(loop: EventLoop, configuration: Client.Configuration, maxConnections: Int) {
         self.loop = loop
@@ -100,6 +115,7 @@ final class LoopPool: @unchecked Sendable {
         let key = task.key
         let pool = hosts[key] ?? { let pool = HostPool(); hosts[key] = pool; return pool }()
         armDeadline(task, key)
+        task.queuedAt = loop.now
         pool.waiting.append(task)
         dispatch(key, pool)
     }
@@ -114,8 +130,8 @@ final class LoopPool: @unchecked Sendable {
                 guard let task = pool.popWaiting() else { return }
                 guard let connection = open(key, pool, for: task) else { continue }
                 connection.run(task)
-            } else if pool.open < configuration.maxConnectionsPerHost, pool.needsAnotherSlot,
-                      let victim = anyIdleConnection(except: key) {
+            } else if pool.open < configuration.maxConnectionsPerHost, let idleFor = slotTakingAllowed(pool),
+                      let victim = anyIdleConnection(except: key, idleFor: idleFor) {
                 // The total limit is reached and another host sits on an idle connection:
                 // close it (its slot comes back through `closed`, which dispatches again).
                 let open = openConnections
@@ -125,7 +141,9 @@ final class LoopPool: @unchecked Sendable {
                     return block(key)
                 }
             } else {
-                if pool.open < configuration.maxConnectionsPerHost && pool.needsAnotherSlot { block(key) }
+                if pool.open < configuration.maxConnectionsPerHost {
+                    if pool.needsAnotherSlot || waitedPatiently(pool) { block(key) } else { waitPatiently(key) }
+                }
                 return
             }
         }
@@ -239,12 +257,49 @@ final class LoopPool: @unchecked Sendable {
         if pool.idle.isEmpty { hostsWithIdle.remove(key) }
     }
 
-    /// The longest-idle connection of some other host.
-    private func anyIdleConnection(except key: HostKey) -> PooledConnection? {
+    /// An idle connection of some other host, idle for at least `idleFor` seconds (its host's
+    /// longest idle): of a host that keeps another connection if there is one, so taking it
+    /// leaves no host without a connection (which would take one back next, and so on).
+    private func anyIdleConnection(except key: HostKey, idleFor: Double = 0) -> PooledConnection? {
+        var fallback: PooledConnection?
         for other in hostsWithIdle where other != key {
-            if let connection = hosts[other]?.idle.first { return connection }
+            guard let pool = hosts[other], let connection = pool.idle.first,
+                  loop.now - connection.idleSince >= idleFor else { continue }
+            if pool.open > 1 { return connection }
+            if fallback == nil { fallback = connection }
         }
-        return nil
+        return fallback
+    }
+
+    /// How long another host's connection must have been idle for `pool` to take its slot:
+    /// 0 when it needs one, `patience` once its oldest request has waited that long for its
+    /// own busy connections; nil while it should wait for them.
+    private func slotTakingAllowed(_ pool: HostPool) -> Double? {
+        if pool.needsAnotherSlot { return 0 }
+        return waitedPatiently(pool) ? Self.patience : nil
+    }
+
+    private func waitedPatiently(_ pool: HostPool) -> Bool {
+        guard let since = pool.oldestWaitingSince else { return false }
+        return loop.now - since >= Self.patience
+    }
+
+    /// `key` waits for its own connections; it is dispatched again once `patience` is over.
+    private func waitPatiently(_ key: HostKey) {
+        patient.insert(key)
+        guard patienceTimer == nil else { return }
+        patienceTimer = loop.scheduleCallback(after: .milliseconds(Int64(Self.patience * 1000))) { [weak self] in
+            self?.patienceOver()
+        }
+    }
+
+    private func patienceOver() {
+        patienceTimer = nil
+        let waiting = patient
+        patient = []
+        for key in waiting {
+            if let pool = hosts[key], pool.hasWaiting { dispatch(key, pool) } // may wait again
+        }
     }
 
     private func block(_ key: HostKey) {
@@ -254,7 +309,7 @@ final class LoopPool: @unchecked Sendable {
     /// Whether a host blocked by the total limit still has requests waiting (hosts whose
     /// requests all ended meanwhile are dropped from the front).
     private func hasBlockedWork() -> Bool {
-        while let first = blocked.first, hosts[first].map({ $0.hasWaiting && $0.needsAnotherSlot }) != true {
+        while let first = blocked.first, hosts[first].map({ $0.hasWaiting && ($0.needsAnotherSlot || waitedPatiently($0)) }) != true {
             blocked.removeFirst()
             blockedSet.remove(first)
         }
@@ -303,6 +358,9 @@ final class LoopPool: @unchecked Sendable {
         for connection in Array(busy.values) { connection.connection?.close() }
         sweeper?.cancel()
         sweeper = nil
+        patienceTimer?.cancel()
+        patienceTimer = nil
+        patient = []
     }
 
     /// Connections running a request (for shutdown), O(1) in and out.

@@ -278,7 +278,34 @@ import Glibc
             }
         }
         let accepted = servers.map(\.connectionsAccepted)
-        #expect(accepted.reduce(0, +) <= hosts + 2, "connections per host: \(accepted)")
+        // One per host when nothing stalls; a stall past `LoopPool.patience` (a loaded machine,
+        // a sanitizer) may move a few slots. Before the rule: 182-187 here.
+        #expect(accepted.reduce(0, +) <= hosts * 3, "connections per host: \(accepted)")
+    }
+
+    /// The rule's limit: a request that has waited `LoopPool.patience` behind its host's one
+    /// slow answer takes a slot another host's connection has left idle as long, instead of
+    /// waiting for the slow answer to end.
+    @Test func aRequestBehindASlowAnswerTakesALongIdleSlotAfterAWhile() async throws {
+        let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        let slow = try ScriptedServer { fd in
+            while !ScriptedServer.readHead(fd).isEmpty {
+                usleep(3_000_000)
+                ScriptedServer.send(fd, answer)
+            }
+        }
+        let other = try ScriptedServer { fd in while !ScriptedServer.readHead(fd).isEmpty { ScriptedServer.send(fd, answer) } }
+        defer { slow.stop(); other.stop() }
+        try await withClient(.init(maxConnections: 2, maxConnectionsPerHost: 2)) { client, _ in
+            #expect(try await client.get("http://127.0.0.1:\(other.port)/").status == 200) // idle from now on
+            let first = Task { try await client.get("http://127.0.0.1:\(slow.port)/1", deadline: .now + .seconds(20)).status }
+            for _ in 0..<200 where slow.connectionsAccepted == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            try await Task.sleep(for: .milliseconds(300))
+            let second = Task { try await client.get("http://127.0.0.1:\(slow.port)/2", deadline: .now + .seconds(20)).status }
+            #expect(try await second.value == 200)
+            #expect(try await first.value == 200)
+        }
+        #expect(slow.connectionsAccepted == 2, "the second request waited for the first's connection")
     }
 
     /// The other side of that rule: a host with more requests waiting than connections still
