@@ -1,5 +1,8 @@
-import Foundation
+import FoundationEssentials
 import HTTPQClient
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where a fetched body goes, slice by slice, as it arrives (nothing is kept in memory).
 protocol BodySink: AnyObject {
@@ -14,11 +17,15 @@ protocol BodySink: AnyObject {
 /// The file is created when the body starts and removed if the fetch fails.
 final class FileSink: BodySink {
     private let path: String
-    private var handle: FileHandle?
+    private var fd: Int32 = -1
     private var failure: String?
 
     init(directory: String, url: HTTPURL) {
         path = FileSink.path(directory: directory, url: url)
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) } // a sink dropped without `finish` keeps no descriptor
     }
 
     static func path(directory: String, url: HTTPURL) -> String {
@@ -32,31 +39,35 @@ final class FileSink: BodySink {
     }
 
     private func open() {
-        guard handle == nil, failure == nil else { return }
+        guard fd < 0, failure == nil else { return }
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: path, contents: nil),
-                  let opened = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteUnknown) }
-            handle = opened
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             failure = "cannot write \(path)"
+            return
         }
+        fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 { failure = "cannot write \(path): \(String(cString: strerror(errno)))" }
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) {
         open()
-        guard let handle, failure == nil else { return }
-        do { try handle.write(contentsOf: bytes) } catch { failure = "cannot write \(path): \(error)" }
+        guard fd >= 0, failure == nil else { return }
+        let code = FileOutput.writeAll(fd, bytes)
+        if code != 0 { failure = "cannot write \(path): \(String(cString: strerror(code)))" }
     }
 
     func finish(failed: Bool) -> String? {
         if failed {
-            if handle != nil { try? FileManager.default.removeItem(atPath: path) }
+            if fd >= 0 { unlink(path) }
         } else {
             open() // an empty body is an empty file
         }
-        try? handle?.close()
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
         return failed ? nil : failure
     }
 }

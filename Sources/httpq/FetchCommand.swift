@@ -2,7 +2,7 @@ import Locks
 import EvLoop
 import ArgumentParser
 import HTTPQ
-import Foundation
+import FoundationEssentials
 import HTTPQClient
 import HistogramLog
 
@@ -160,9 +160,22 @@ struct FetchCommand: ParsableCommand {
         return String(decoding: UnsafeBufferPointer(rebasing: line[first...last]), as: UTF8.self)
     }
 
+    /// `name` percent-encoded for a URL's path, as Foundation's `.urlPathAllowed` did it:
+    /// every byte outside ``!$&'()*+,-./0-9=@A-Z_a-z~`` as `%XX` (so `:`, `;`, `?`, `#`,
+    /// spaces and non-ASCII bytes are encoded).
+    static func percentEncodedPathSegment(_ name: String) -> String {
+        let allowed = Set("!$&'()*+,-./0123456789=@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz~".utf8)
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for byte in name.utf8 {
+            if allowed.contains(byte) { out.append(byte) } else { out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]] }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     static func field(_ text: String) -> (String, String)? {
         guard let colon = text.firstIndex(of: ":"), colon > text.startIndex else { return nil }
-        return (String(text[..<colon]), text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        return (String(text[..<colon]), trimmedBlanks(text[text.index(after: colon)...]))
     }
 
     func run() throws {
@@ -195,7 +208,7 @@ struct FetchCommand: ParsableCommand {
             do { body = .file(try UploadBody.file(uploadFile)) } catch { throw CommandFailure("\(error)") }
             // curl: a URL without a file part gets the uploaded file's name.
             let name = uploadFile.split(separator: "/").last.map(String.init) ?? uploadFile
-            list = list.map { $0.hasSuffix("/") ? $0 + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name) : $0 }
+            list = list.map { $0.hasSuffix("/") ? $0 + Self.percentEncodedPathSegment(name) : $0 }
         }
         var options = FetchEngine.Options()
         options.concurrency = concurrency

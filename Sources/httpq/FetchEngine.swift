@@ -1,6 +1,6 @@
 import Locks
 import EvLoop
-import Foundation
+import FoundationEssentials
 import HTTPQ
 import HTTPQClient
 import Dispatch

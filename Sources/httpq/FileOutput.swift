@@ -89,14 +89,21 @@ enum FileOutput {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return false }
         defer { close(fd) }
+        return bytes.withUnsafeBytes { writeAll(fd, $0) } == 0
+    }
+
+    /// Writes all of `bytes` to `fd` (a file: blocking), through short writes and EINTR;
+    /// 0, or the errno of the write that failed.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
         var written = 0
         while written < bytes.count {
-            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            let count = write(fd, bytes.baseAddress! + written, bytes.count - written)
             if count < 0 && errno == EINTR { continue }
-            if count <= 0 { return false }
+            if count < 0 { return errno }
+            if count == 0 { return EIO }
             written += count
         }
-        return true
+        return 0
     }
 
     /// Reads standard input in blocks of up to `size` bytes until end of file, or until

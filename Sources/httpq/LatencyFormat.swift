@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import HistogramLog
 import Histogram
 
 /// How `load` and `merge` print latencies (recorded in microseconds, shown in milliseconds)
@@ -15,7 +16,7 @@ enum LatencyFormat {
     static func table(_ title: String, _ histogram: Histogram<UInt64>) -> [String] {
         ["  \(title)"] + distribution.map { percentile in
             let value = ms(histogram.valueAtPercentile(percentile))
-            return " \(String(format: "%7.3f%%", percentile)) \(String(repeating: " ", count: max(0, 10 - value.count)))\(value)"
+            return " \(printfFormatted("%7.3f%%", percentile)) \(String(repeating: " ", count: max(0, 10 - value.count)))\(value)"
         }
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import HTTPQ
 
 /// Splits a byte stream into consecutive messages (pipelined requests, keep-alive

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import HTTPQ
 
 /// `httpq parse`: feed standard input to HTTPQ and print one JSON object per message.

@@ -2,7 +2,8 @@
 /// body bytes, responses by status and failures by kind. Carried in an interval log as a
 /// comment line (`#httpq totals: requests=N bytes=B seconds=S status=200:n,... errors=kind:n,...`),
 /// which HdrHistogram's readers skip and `httpq merge` adds up.
-import Foundation
+import FoundationEssentials
+import HistogramLog
 
 struct RunTotals: Equatable {
     var requests = 0
@@ -18,7 +19,7 @@ struct RunTotals: Equatable {
         func list<K>(_ pairs: [K: Int], _ key: (K) -> String) -> String {
             pairs.map { (key($0.key), $0.value) }.sorted { $0.0 < $1.0 }.map { "\($0.0):\($0.1)" }.joined(separator: ",")
         }
-        return Self.prefix + "requests=\(requests) bytes=\(bytes)" + (seconds.map { " seconds=\(String(format: "%.3f", $0))" } ?? "") + " status=\(list(statuses) { String($0) }) errors=\(list(errors) { $0 })"
+        return Self.prefix + "requests=\(requests) bytes=\(bytes)" + (seconds.map { " seconds=\(printfFormatted("%.3f", $0))" } ?? "") + " status=\(list(statuses) { String($0) }) errors=\(list(errors) { $0 })"
     }
 
     /// The totals of a comment written by `comment`, or nil for any other comment.

@@ -39,4 +39,11 @@ import Foundation
         #expect(planned.suffix(2).map(\.text) == ["http://long/99998", "http://long/99999"])
         #expect(ContinuousClock.now - started < .seconds(10), "quadratic: \(ContinuousClock.now - started)")
     }
+
+    /// `fetch -T FILE URL/`: the file's name, percent-encoded as Foundation's `.urlPathAllowed`
+    /// did it, completes the URL.
+    @Test(arguments: ["report.txt", "a b;c?d#e[f]é.txt", "x:y@z=1&2+3~", "100%", "dir/name"])
+    func uploadNamesAreEncodedAsFoundationEncodedThem(_ name: String) {
+        #expect(FetchCommand.percentEncodedPathSegment(name) == name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed))
+    }
 }
