@@ -288,13 +288,8 @@ import Glibc
     /// waiting for the slow answer to end.
     @Test func aRequestBehindASlowAnswerTakesALongIdleSlotAfterAWhile() async throws {
         let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-        let slow = try ScriptedServer { fd in
-            while !ScriptedServer.readHead(fd).isEmpty {
-                usleep(3_000_000)
-                ScriptedServer.send(fd, answer)
-            }
-        }
-        let other = try ScriptedServer { fd in while !ScriptedServer.readHead(fd).isEmpty { ScriptedServer.send(fd, answer) } }
+        let slow = try ScriptedServer.keepAlive(answering: answer, after: 3_000_000)
+        let other = try ScriptedServer.keepAlive(answering: answer)
         defer { slow.stop(); other.stop() }
         try await withClient(.init(maxConnections: 2, maxConnectionsPerHost: 2)) { client, _ in
             #expect(try await client.get("http://127.0.0.1:\(other.port)/").status == 200) // idle from now on
@@ -312,13 +307,8 @@ import Glibc
     /// takes an idle connection of another host, up to its own limit.
     @Test func aHostWithAQueueTakesAnIdleSlotOfAnotherHost() async throws {
         let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-        let slow = try ScriptedServer { fd in
-            while !ScriptedServer.readHead(fd).isEmpty {
-                usleep(30_000)
-                ScriptedServer.send(fd, answer)
-            }
-        }
-        let other = try ScriptedServer { fd in while !ScriptedServer.readHead(fd).isEmpty { ScriptedServer.send(fd, answer) } }
+        let slow = try ScriptedServer.keepAlive(answering: answer, after: 30_000)
+        let other = try ScriptedServer.keepAlive(answering: answer)
         defer { slow.stop(); other.stop() }
         try await withClient(.init(maxConnections: 2, maxConnectionsPerHost: 2)) { client, _ in
             #expect(try await client.get("http://127.0.0.1:\(other.port)/").status == 200) // idle now, holding a slot

@@ -45,6 +45,17 @@ public final class ScriptedServer: @unchecked Sendable {
         }
     }
 
+    /// A keep-alive server: on every connection, answers each request head with `text`,
+    /// `delay` microseconds after it arrived, until the client closes.
+    public static func keepAlive(answering text: String, after delay: UInt32 = 0) throws -> ScriptedServer {
+        try ScriptedServer { fd in
+            while !readHead(fd).isEmpty {
+                if delay > 0 { usleep(delay) }
+                send(fd, text)
+            }
+        }
+    }
+
     public var connectionsAccepted: Int { lock.lock(); defer { lock.unlock() }; return accepted }
 
     /// Accepts until stopped. The listener is closed here, by this thread, once it is done
