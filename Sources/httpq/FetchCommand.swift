@@ -129,6 +129,8 @@ struct FetchCommand: ParsableCommand {
     /// also ends lines at U+0085, U+2028, U+2029): splitting by Characters cost ~15,000
     /// instructions a URL, a fifth of a 5,000-URL fetch's CPU.
     static func lines(of text: [UInt8]) -> [String] {
+        // A byte order mark (lists saved by some Windows editors) is not part of the first URL.
+        if text.starts(with: [0xEF, 0xBB, 0xBF]) { return lines(of: Array(text.dropFirst(3))) }
         guard text.allSatisfy({ $0 < 0x80 }) else { return lines(of: String(decoding: text, as: UTF8.self)) }
         var out: [String] = []
         text.withUnsafeBufferPointer { bytes in

@@ -20,6 +20,11 @@ import Foundation
         #expect(lines == expected)
     }
 
+    @Test func aByteOrderMarkIsNotPartOfTheFirstURL() {
+        #expect(FetchCommand.lines(of: [0xEF, 0xBB, 0xBF] + Array("http://a/1\r\nhttp://b/1\r\n".utf8)) == ["http://a/1", "http://b/1"])
+        #expect(FetchCommand.lines(of: [0xEF, 0xBB, 0xBF] + Array("http://a/é\n".utf8)) == ["http://a/é"])
+    }
+
     @Test func hostsTakeTurnsEachInItsOwnOrder() {
         let urls = ["http://a/1", "http://a/2", "http://a/3", "http://b/1", "http://c/1", "http://c/2", "not a url"]
         let planned = FetchEngine.interleavedByHost(urls)
