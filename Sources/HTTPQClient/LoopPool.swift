@@ -83,7 +83,7 @@ final class LoopPool: @unchecked Sendable {
     var sweeper: ScheduledTimer?
     var isShutDown = false
     /// Hosts with at least one idle connection: where a slot can be taken from.
-    @exclusivity(unchecked) private var hostsWithIdle: Set<HostKey> = []
+    @exclusivity(unchecked) private var hostsWithIdle: [HostKey: HostPool] = [:]
     /// Hosts whose waiting requests are held back by the total limit only, in the order
     /// they were blocked (a set beside it for membership).
     @exclusivity(unchecked) private var blocked: [HostKey] = []
@@ -243,33 +243,40 @@ final class LoopPool: @unchecked Sendable {
 
     private func pushIdle(_ connection: PooledConnection, _ key: HostKey, _ pool: HostPool) {
         pool.idle.append(connection)
-        hostsWithIdle.insert(key)
+        if pool.idle.count == 1 { hostsWithIdle[key] = pool }
     }
 
     private func popIdle(_ key: HostKey, _ pool: HostPool) -> PooledConnection? {
         let connection = pool.idle.popLast()
-        if pool.idle.isEmpty { hostsWithIdle.remove(key) }
+        if pool.idle.isEmpty { hostsWithIdle[key] = nil }
         return connection
     }
 
     private func removeIdle(_ connection: PooledConnection, _ key: HostKey, _ pool: HostPool) {
         pool.idle.removeAll { $0 === connection }
-        if pool.idle.isEmpty { hostsWithIdle.remove(key) }
+        if pool.idle.isEmpty { hostsWithIdle[key] = nil }
     }
 
     /// An idle connection of some other host, idle for at least `idleFor` seconds (its host's
-    /// longest idle): of a host that keeps another connection if there is one, so taking it
-    /// leaves no host without a connection (which would take one back next, and so on).
+    /// longest idle): of a host that keeps another connection if one of the first few looked
+    /// at does, so taking it leaves no host without a connection (which would take one back
+    /// next, and so on). The few: with 2,000 hosts sharing 100 slots, looking at every host
+    /// with an idle connection on every URL was a quarter of `fetch`'s instructions.
     private func anyIdleConnection(except key: HostKey, idleFor: Double = 0) -> PooledConnection? {
         var fallback: PooledConnection?
-        for other in hostsWithIdle where other != key {
-            guard let pool = hosts[other], let connection = pool.idle.first,
-                  loop.now - connection.idleSince >= idleFor else { continue }
+        var looked = 0
+        for (other, pool) in hostsWithIdle where other != key {
+            guard let connection = pool.idle.first, loop.now - connection.idleSince >= idleFor else { continue }
             if pool.open > 1 { return connection }
             if fallback == nil { fallback = connection }
+            looked += 1
+            if looked == Self.victimsLookedAt { break }
         }
         return fallback
     }
+
+    /// How many hosts' idle connections `anyIdleConnection` weighs before taking the first.
+    static let victimsLookedAt = 8
 
     /// How long another host's connection must have been idle for `pool` to take its slot:
     /// 0 when it needs one, `patience` once its oldest request has waited that long for its

@@ -426,7 +426,9 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
             let before = openDescriptorCount()
             for _ in 0..<30 { _ = try fetchOnce(port: server.port) }
             for _ in 0..<10 { _ = try fetchOnce(port: refused) }
-            usleep(100_000) // the scripted server closes its side on its own threads
+            // The scripted server closes its side on its own threads: wait for them (a fixed
+            // wait is a guess under a loaded machine), at most 5 s.
+            for _ in 0..<250 where openDescriptorCount() != before { usleep(20_000) }
             let after = openDescriptorCount()
             precondition(after == before, "descriptors before \(before), after \(after)")
         }

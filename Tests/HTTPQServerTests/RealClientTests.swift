@@ -128,11 +128,18 @@ import Glibc
 
     @Test func gracefulShutdownFinishesRequestsInFlight() async throws {
         try await offPool {
-            let server = try TestServer(handler: testRoutes)
+            // The stop must come once the request is in the handler: a fixed 100 ms wait here
+            // failed under the whole suite's load (the stop came first; the connection was
+            // still idle, and was closed as idle connections are).
+            let entered = DispatchSemaphore(value: 0)
+            let server = try TestServer(handler: { request, responder in
+                if request.target == "/slow" { entered.signal() }
+                testRoutes(request, responder)
+            })
             let busy = try RawClient(port: server.port)
             let idle = try RawClient(port: server.port)
             busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-            usleep(100_000) // the request is in the handler
+            #expect(entered.wait(timeout: .now() + 10) == .success, "the request never reached the handler")
             let stopper = Thread { server.stop(gracePeriod: .seconds(5)) }
             stopper.start()
             let (bytes, closed) = busy.readToEnd()
