@@ -279,8 +279,9 @@ import Glibc
         }
         let accepted = servers.map(\.connectionsAccepted)
         // One per host when nothing stalls; a stall past `LoopPool.patience` (a loaded machine,
-        // a sanitizer) may move a few slots. Before the rule: 182-187 here.
-        #expect(accepted.reduce(0, +) <= hosts * 3, "connections per host: \(accepted)")
+        // a sanitizer; CI runs have seen seconds-long stalls) may move some slots. Before the
+        // rule: 182-187 here.
+        #expect(accepted.reduce(0, +) <= requests / 6, "connections per host: \(accepted)")
     }
 
     /// The rule's limit: a request that has waited `LoopPool.patience` behind its host's one
@@ -288,7 +289,8 @@ import Glibc
     /// waiting for the slow answer to end.
     @Test func aRequestBehindASlowAnswerTakesALongIdleSlotAfterAWhile() async throws {
         let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-        let slow = try ScriptedServer.keepAlive(answering: answer, after: 3_000_000)
+        // 6 s: far longer than the patience even if the machine stalls for seconds.
+        let slow = try ScriptedServer.keepAlive(answering: answer, after: 6_000_000)
         let other = try ScriptedServer.keepAlive(answering: answer)
         defer { slow.stop(); other.stop() }
         try await withClient(.init(maxConnections: 2, maxConnectionsPerHost: 2)) { client, _ in

@@ -102,13 +102,22 @@ import TestSupport
         let files = try FileServer(root: root.path, smallFiles: SmallFileCache(settledAfter: 0, validFor: 0.5))
         let server = try TestServer(handler: files.handler)
         defer { server.stop() }
+        let started = ContinuousClock.now // before the first check, which starts the window
         let first = try Self.get(server.port, "/f.txt")
         #expect(first.body == Array("one\n".utf8) && files.smallFiles.keptBytes == 4)
         usleep(50_000)
         try Data("seven\n".utf8).write(to: file, options: []) // another size
         let during = try Self.get(server.port, "/f.txt")
-        #expect(during.body == Array("one\n".utf8) && during.length == "4" && during.etag == first.etag,
-                "inside the window the kept version, whole")
+        if ContinuousClock.now - started < .milliseconds(500) {
+            #expect(during.body == Array("one\n".utf8) && during.length == "4" && during.etag == first.etag,
+                    "inside the window the kept version, whole")
+        } else {
+            // A loaded machine (a CI run took 12 s for this test) can let the window pass before
+            // the second request is answered: then either version, but whole, never a mix.
+            let kept = during.body == Array("one\n".utf8) && during.length == "4"
+            let fresh = during.body == Array("seven\n".utf8) && during.length == "6"
+            #expect(kept || fresh, "one version whole")
+        }
         usleep(600_000)
         let after = try Self.get(server.port, "/f.txt")
         #expect(after.body == Array("seven\n".utf8) && after.etag != first.etag, "after it, the file as it is")
