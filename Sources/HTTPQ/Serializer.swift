@@ -34,10 +34,7 @@ enum Serializer {
     static func message(startLine: StartLineParts, headers: Headers, body: [UInt8], trailers: Headers) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(startLine.count + headers.count * 32 + body.count + 16)
-        startLine.append(to: &out)
-        appendLineEnd(to: &out)
-        append(headers, to: &out)
-        appendLineEnd(to: &out)
+        appendHead(startLine, headers, to: &out)
         if headers.isChunked {
             if !body.isEmpty {
                 out.append(contentsOf: String(body.count, radix: 16).utf8)
@@ -58,11 +55,15 @@ enum Serializer {
     static func head(startLine: StartLineParts, headers: Headers) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(startLine.count + headers.count * 32 + 4)
+        appendHead(startLine, headers, to: &out)
+        return out
+    }
+
+    private static func appendHead(_ startLine: StartLineParts, _ headers: Headers, to out: inout [UInt8]) {
         startLine.append(to: &out)
         appendLineEnd(to: &out)
         append(headers, to: &out)
         appendLineEnd(to: &out)
-        return out
     }
 
     /// CR LF, as two stores (an array literal here was an allocation on some paths).

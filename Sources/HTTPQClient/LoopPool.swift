@@ -35,7 +35,9 @@ final class LoopPool: @unchecked Sendable {
         var waitingHead = 0
         /// Requests in `waiting` that already ended (deadline passed): skipped when popped.
         var abandoned = 0
-        var hasWaiting: Bool { waiting.count - waitingHead > abandoned }
+        /// Requests in the queue that have not ended.
+        var waitingCount: Int { waiting.count - waitingHead - abandoned }
+        var hasWaiting: Bool { waitingCount > 0 }
 
         /// Whether the host should take a slot from another host (close one of its idle
         /// connections, or the next one released) when the total limit is reached: when it
@@ -44,7 +46,7 @@ final class LoopPool: @unchecked Sendable {
         /// for them: taking a slot costs a connect, and the host it was taken from needs one
         /// back soon (with a cap of 100 over 100 hosts in turn, stealing for a host whose one
         /// connection was busy made ~4,300 connections for 5,000 requests instead of 100).
-        var needsAnotherSlot: Bool { open == 0 || waiting.count - waitingHead - abandoned > open }
+        var needsAnotherSlot: Bool { open == 0 || waitingCount > open }
 
         /// When the oldest request still in the queue was queued (loop time), if any.
         var oldestWaitingSince: Double? {

@@ -33,22 +33,8 @@ enum FileOutput {
     /// as any filter ends (the socket code's SIGPIPE guard turned that signal into EPIPE);
     /// any other failure (a full disk) is said on standard error, with exit status 1.
     static func standardOutput(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress else { return }
-        var offset = 0
-        while offset < bytes.count {
-            let count = write(1, base + offset, bytes.count - offset)
-            if count > 0 {
-                offset += count
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                // A descriptor another process made non-blocking: wait until it drains.
-                var ready = pollfd(fd: 1, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&ready, 1, -1)
-            } else {
-                standardOutputFailed(errno: count < 0 ? errno : EIO)
-            }
-        }
+        let code = writeAll(1, bytes)
+        if code != 0 { standardOutputFailed(errno: code) }
     }
 
     /// Ends the process after standard output failed (see `standardOutput`), from any thread.
@@ -92,16 +78,24 @@ enum FileOutput {
         return bytes.withUnsafeBytes { writeAll(fd, $0) } == 0
     }
 
-    /// Writes all of `bytes` to `fd` (a file: blocking), through short writes and EINTR;
-    /// 0, or the errno of the write that failed.
+    /// Writes all of `bytes` to `fd`, through short writes, EINTR, and a descriptor another
+    /// process made non-blocking (it waits until that drains); 0, or the errno of the write
+    /// that failed.
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+        guard let base = bytes.baseAddress else { return 0 }
         var written = 0
         while written < bytes.count {
-            let count = write(fd, bytes.baseAddress! + written, bytes.count - written)
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { return errno }
-            if count == 0 { return EIO }
-            written += count
+            let count = write(fd, base + written, bytes.count - written)
+            if count > 0 {
+                written += count
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&ready, 1, -1)
+            } else {
+                return count < 0 ? errno : EIO
+            }
         }
         return 0
     }

@@ -284,14 +284,18 @@ import Glibc
         #expect(accepted.reduce(0, +) <= requests / 6, "connections per host: \(accepted)")
     }
 
+    /// Two keep-alive hosts answering "ok": one after `slowAnswerAfter` microseconds, one at once.
+    static func slowAndQuickHosts(slowAnswerAfter delay: UInt32) throws -> (slow: ScriptedServer, quick: ScriptedServer) {
+        let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        return (try ScriptedServer.keepAlive(answering: answer, after: delay), try ScriptedServer.keepAlive(answering: answer))
+    }
+
     /// The rule's limit: a request that has waited `LoopPool.patience` behind its host's one
     /// slow answer takes a slot another host's connection has left idle as long, instead of
     /// waiting for the slow answer to end.
     @Test func aRequestBehindASlowAnswerTakesALongIdleSlotAfterAWhile() async throws {
-        let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
         // 6 s: far longer than the patience even if the machine stalls for seconds.
-        let slow = try ScriptedServer.keepAlive(answering: answer, after: 6_000_000)
-        let other = try ScriptedServer.keepAlive(answering: answer)
+        let (slow, other) = try Self.slowAndQuickHosts(slowAnswerAfter: 6_000_000)
         defer { slow.stop(); other.stop() }
         try await withClient(.init(maxConnections: 2, maxConnectionsPerHost: 2)) { client, _ in
             #expect(try await client.get("http://127.0.0.1:\(other.port)/").status == 200) // idle from now on
@@ -308,9 +312,7 @@ import Glibc
     /// The other side of that rule: a host with more requests waiting than connections still
     /// takes an idle connection of another host, up to its own limit.
     @Test func aHostWithAQueueTakesAnIdleSlotOfAnotherHost() async throws {
-        let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-        let slow = try ScriptedServer.keepAlive(answering: answer, after: 30_000)
-        let other = try ScriptedServer.keepAlive(answering: answer)
+        let (slow, other) = try Self.slowAndQuickHosts(slowAnswerAfter: 30_000)
         defer { slow.stop(); other.stop() }
         try await withClient(.init(maxConnections: 2, maxConnectionsPerHost: 2)) { client, _ in
             #expect(try await client.get("http://127.0.0.1:\(other.port)/").status == 200) // idle now, holding a slot
