@@ -309,6 +309,54 @@ import Glibc
         #expect(slow.connectionsAccepted == 2, "the second request waited for the first's connection")
     }
 
+    /// The pool's slot-taking under hostile hosts — one that stalls every request, one that
+    /// resets every connection — beside good ones, the total limit below the host count (slots
+    /// taken, patience waited out, deadlines hit): every request ends as its host makes it end,
+    /// and once the client is shut down the process holds the descriptors it held before.
+    @Test func slotsTakenFromHostileHostsLeaveNoDescriptorBehind() async {
+        await #expect(processExitsWith: .success) {
+            let ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+            let good = try (0..<3).map { _ in try ScriptedServer.keepAlive(answering: ok, after: 2_000) }
+            let stalling = try ScriptedServer { fd in
+                _ = ScriptedServer.readHead(fd)
+                usleep(1_500_000) // never answers; closes after the client's deadline
+            }
+            let resetting = try ScriptedServer { fd in
+                _ = ScriptedServer.readHead(fd)
+                ScriptedServer.reset(fd)
+            }
+            let ports = good.map(\.port) + [stalling.port, resetting.port]
+            func run(_ count: Int, over ports: [Int]) async throws -> [Int: Int] { // 200s per host
+                var successes: [Int: Int] = [:]
+                try await withClient(.init(maxConnections: 3, maxConnectionsPerHost: 2)) { client, _ in
+                    await withTaskGroup(of: (Int, Bool).self) { group in
+                        for index in 0..<count {
+                            let host = index % ports.count
+                            group.addTask {
+                                let status = try? await client.get("http://127.0.0.1:\(ports[host])/\(index)",
+                                                                   deadline: .now + .milliseconds(800)).status
+                                return (host, status == 200)
+                            }
+                        }
+                        for await (host, ok) in group where ok { successes[host, default: 0] += 1 }
+                    }
+                }
+                return successes
+            }
+            // Warm-up on the good hosts only (a stalled server thread would hold a descriptor
+            // past the count): resolver thread, loop buffers.
+            _ = try await run(6, over: good.map(\.port))
+            let before = openDescriptorCount()
+            let successes = try await run(60, over: ports)
+            precondition((0..<3).allSatisfy { successes[$0] == 12 }, "good hosts: \(successes)")
+            precondition(successes[3] == nil && successes[4] == nil, "hostile hosts answered: \(successes)")
+            for _ in 0..<250 where openDescriptorCount() != before { usleep(20_000) }
+            let after = openDescriptorCount()
+            precondition(after == before, "descriptors before \(before), after \(after)")
+            withExtendedLifetime((good, stalling, resetting)) {}
+        }
+    }
+
     /// The other side of that rule: a host with more requests waiting than connections still
     /// takes an idle connection of another host, up to its own limit.
     @Test func aHostWithAQueueTakesAnIdleSlotOfAnotherHost() async throws {
