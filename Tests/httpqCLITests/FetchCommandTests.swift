@@ -80,6 +80,26 @@ import TestSupport
         }
     }
 
+    /// Fewer fetches in flight than hosts: each host's connection is kept for its next URL
+    /// (the pool holds four times `--concurrency`, as libcurl's connection cache does) instead
+    /// of being closed for another host's. Before, the pool was bounded by `--concurrency`
+    /// itself: 200 URLs over 10 hosts at `--concurrency 3` made a connection per URL.
+    @Test func fewerInFlightThanHostsStillReusesEachHostsConnection() async throws {
+        try await offPool {
+            let servers = try (0..<10).map { _ in
+                try ScriptedServer.keepAlive(answering: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            }
+            defer { servers.forEach { $0.stop() } }
+            let urls = (0..<200).map { "http://127.0.0.1:\(servers[$0 % servers.count].port)/\($0)" }
+            let result = try ChildProcess.run(CLI.executable, ["fetch", "--urls", "-", "--concurrency", "3"],
+                                              input: Array(urls.joined(separator: "\n").utf8))
+            #expect(result.status == 0, "\(result.stderrText)")
+            #expect(result.stdoutText.contains("200 ok, 0 failed"), "\(result.stdoutText)")
+            let accepted = servers.map(\.connectionsAccepted)
+            #expect(accepted.reduce(0, +) <= 20, "connections per host: \(accepted)")
+        }
+    }
+
     /// A URL list as people write them: spaces and tabs around URLs, CRLF line ends, blank
     /// lines, `#` comments (also indented), from a file and from standard input.
     @Test func urlListsToleratePaddingCommentsAndCRLF() async throws {
