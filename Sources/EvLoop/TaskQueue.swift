@@ -10,6 +10,8 @@ enum PendingWork: Sendable {
     case closure(@Sendable () -> Void)
     case task(any LoopTask)
     case job(UnownedJob)
+    /// A job of a task that prefers the loop as its task executor, not isolated to it.
+    case taskJob(UnownedJob)
     /// A task pinned on the loop (`PinnedTask`): named by its slot, so nothing is retained.
     case pinned(index: Int32, generation: UInt32)
     /// A `ScheduledTimer`'s slot firing: the handle decides (cancelled, one-shot, repeating).
@@ -21,6 +23,7 @@ enum PendingWork: Sendable {
         case .closure(let body): body()
         case .task(let task): task.run()
         case .job(let job): loop.runJob(job)
+        case .taskJob(let job): loop.runTaskJob(job)
         case .pinned(let index, let generation): loop.runPinned(index: index, generation: generation)
         case .timer(let timer): timer.fire()
         }

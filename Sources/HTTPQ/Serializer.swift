@@ -33,7 +33,7 @@ enum Serializer {
     /// (one chunk, then trailers) when `Transfer-Encoding` ends in chunked, as is otherwise.
     static func message(startLine: StartLineParts, headers: Headers, body: [UInt8], trailers: Headers) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(startLine.count + headers.count * 32 + body.count + 16)
+        out.reserveCapacity(startLine.count + headers.storedByteCount + body.count + 16)
         appendHead(startLine, headers, to: &out)
         if headers.isChunked {
             if !body.isEmpty {
@@ -54,7 +54,7 @@ enum Serializer {
     /// Only the head: start line, fields, empty line.
     static func head(startLine: StartLineParts, headers: Headers) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(startLine.count + headers.count * 32 + 4)
+        out.reserveCapacity(startLine.count + headers.storedByteCount + 4)
         appendHead(startLine, headers, to: &out)
         return out
     }

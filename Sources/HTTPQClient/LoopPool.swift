@@ -60,7 +60,9 @@ final class LoopPool: @unchecked Sendable {
                 waiting[waitingHead] = nil
                 waitingHead += 1
                 if waitingHead == waiting.count {
-                    waiting = []
+                    // A short queue keeps its storage: emptied and refilled per request (a
+                    // gateway's one request at a time), it was an allocation each.
+                    waiting.removeAll(keepingCapacity: waiting.capacity <= 16)
                     waitingHead = 0
                 } else if waitingHead > 64 && waitingHead * 2 > waiting.count {
                     waiting.removeFirst(waitingHead)

@@ -226,7 +226,9 @@ public final class Responder: @unchecked Sendable {
         connection.responseHeadQueued()
         let home = connection.home
         var out: [UInt8] = []
-        out.reserveCapacity(256 + extra)
+        // The fields' lines, and room for a status line, `Date`, `Server`, `Content-Length` and
+        // `Connection` (a fixed 256 was outgrown by an upstream's eight fields).
+        out.reserveCapacity(144 + response.headers.storedByteCount + extra)
         out.append(contentsOf: StatusLine.bytes(status: response.status, reason: response.reason))
         // The handler's fields less the framing ones, which the server writes itself.
         let facts = response.headers.appendForResponseHead(to: &out)

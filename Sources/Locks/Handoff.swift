@@ -7,16 +7,22 @@
 /// racing — a CI run failed on exactly that, an `UpgradedConnection` made on its loop and read
 /// by the task `Client.upgrade` resumed. ThreadSanitizer sees pthread mutexes, so the edge is
 /// visible whichever path the runtime takes. The cost: one uncontended lock per call.
-package struct Handoff<Value: Sendable>: Sendable {
-    private let box: Locked<Value?>
-    private let continuation: CheckedContinuation<Void, Never>
+///
+/// Inlinable: called generically across modules, each handoff made the runtime look up the
+/// metadata of `Locked<Value?>`, its storage and `Optional<Value>` (~3,900 instructions per
+/// client request, 5% of a proxied request); specialized in the caller, none.
+@usableFromInline package struct Handoff<Value: Sendable>: Sendable {
+    @usableFromInline let box: Locked<Value?>
+    @usableFromInline let continuation: CheckedContinuation<Void, Never>
 
-    fileprivate init(box: Locked<Value?>, continuation: CheckedContinuation<Void, Never>) {
+    @inlinable
+    init(box: Locked<Value?>, continuation: CheckedContinuation<Void, Never>) {
         self.box = box
         self.continuation = continuation
     }
 
     /// Hands `value` to the waiting task. Exactly once, as a continuation.
+    @inlinable
     package func resume(returning value: sending Value) {
         box.withLock { $0 = value }
         continuation.resume()
@@ -25,6 +31,7 @@ package struct Handoff<Value: Sendable>: Sendable {
 
 /// Suspends until `body`'s handoff is resumed, and returns its value (as
 /// `withCheckedContinuation`, with the value passed under a lock too; see `Handoff`).
+@inlinable
 package func withHandoff<Value: Sendable>(isolation: isolated (any Actor)? = #isolation,
                                            _ body: (Handoff<Value>) -> Void) async -> Value {
     let box = Locked<Value?>(nil)
