@@ -38,6 +38,25 @@ actor LoopBoundCounter {
         try thread.shutdown()
     }
 
+    /// A task that prefers the loop enters a nonisolated async function where it is, without
+    /// going through the loop's queue again: run as isolated to the loop, every such entry
+    /// was a hop behind whatever was queued (4 per request of an async gateway), so a
+    /// closure queued before the call ran first.
+    @Test func aTaskPreferringTheLoopCallsNonisolatedFunctionsWithoutRequeueing() async throws {
+        let thread = try EventLoopThread()
+        let order = Shared<[String]>([])
+        await Task(executorPreference: thread.loop) {
+            await nothingToAwait() // now running as a job of the loop's queue
+            thread.loop.execute { order.update { $0.append("closure queued before the call") } }
+            await nothingToAwait()
+            order.update { $0.append("after the call") }
+            await nothingToAwait()
+        }.value
+        try await Task.sleep(for: .milliseconds(20)) // the closure has run by now either way
+        #expect(order.value == ["after the call", "closure queued before the call"])
+        try thread.shutdown()
+    }
+
     @Test func submitReturnsAResultAndAnError() async throws {
         struct Boom: Error {}
         let thread = try EventLoopThread()
@@ -72,3 +91,6 @@ actor LoopBoundCounter {
         hosted.shutdown()
     }
 }
+
+/// A nonisolated async function that never suspends.
+nonisolated func nothingToAwait() async {}
