@@ -24,7 +24,9 @@
     /// Hands `value` to the waiting task. Exactly once, as a continuation.
     @inlinable
     package func resume(returning value: sending Value) {
-        box.withLock { $0 = value }
+        // Moved in, not captured: a captured value is copied into the lock's closure.
+        var value: Value? = consume value
+        box.withLock { swap(&$0, &value) }
         continuation.resume()
     }
 }
@@ -39,8 +41,8 @@ package func withHandoff<Value: Sendable>(isolation: isolated (any Actor)? = #is
         body(Handoff(box: box, continuation: continuation))
     }
     return box.withLock { value in
-        guard let handed = value else { preconditionFailure("a handoff resumed without a value") }
-        value = nil
+        // Taken out (a `guard let` copied it, and clearing it then destroyed the original).
+        guard let handed = value.take() else { preconditionFailure("a handoff resumed without a value") }
         return handed
     }
 }
