@@ -526,7 +526,12 @@ struct MessageParser: Sendable {
         state = .body
         switch framing {
         case .none: phase = .done; isComplete = true
-        case .length(let length): phase = .lengthBody(remaining: length)
+        case .length(let length):
+            phase = .lengthBody(remaining: length)
+            // A kept body of known length is stored once, not regrown as it arrives (a 16 KiB
+            // body arriving in five reads was copied again at each doubling). At most 64 KiB
+            // ahead of the bytes: a peer's declared length alone reserves no more than that.
+            if keepsBody && body.capacity == 0 && length > 0 { body.reserveCapacity(min(length, limits.maxBodyBytes, 64 << 10)) }
         case .chunked: phase = .chunkSize(value: 0, sawDigit: false); chunkLineBytes = 0
         case .untilClose: phase = .untilClose
         }

@@ -54,17 +54,25 @@ public final class Responder: @unchecked Sendable {
         loop.execute { [self] in sendOnLoop(response) }
     }
 
+    /// Bodies of this many bytes or more are written from their own storage beside the head.
+    static let bodyWrittenApart = 4096
+
     private func sendOnLoop(_ response: Response) {
         guard case .head = stage, let connection else { return }
         let body = response.body
         let sendsBody = !isHead && HTTPRules.statusHasContent(response.status)
+        // A small body is copied behind the head (one buffer, one allocation); a large one is
+        // written beside it from its own storage (`writev`), not copied again.
+        let apart = sendsBody && body.count >= Self.bodyWrittenApart
         var bytes = self.head(for: response, endsNow: true, length: HTTPRules.statusHasContent(response.status) ? body.count : nil,
-                              chunked: false, reserving: sendsBody ? body.count : 0)
-        if sendsBody {
-            bytes.append(contentsOf: body) // head and body in one write
-            bodyBytes = body.count
+                              chunked: false, reserving: sendsBody && !apart ? body.count : 0)
+        if sendsBody { bodyBytes = body.count }
+        if apart {
+            connection.enqueue(bytes, body)
+        } else {
+            if sendsBody { bytes.append(contentsOf: body) }
+            connection.enqueue(bytes)
         }
-        connection.enqueue(bytes)
         stage = .done
         connection.responseEnded()
     }

@@ -24,6 +24,15 @@ extension ServerConnection {
         channel.sendOrQueue(bytes, &writes)
     }
 
+    /// `enqueue` for a head and a large body kept apart (written together, not joined).
+    func enqueue(_ head: [UInt8], _ body: [UInt8]) {
+        guard file == nil, phase != .closed else {
+            writes.append(head)
+            return writes.append(body)
+        }
+        channel.sendOrQueue(head, body, &writes)
+    }
+
     func enqueueFile(_ body: FileBody) {
         file = body
     }

@@ -64,6 +64,32 @@ package struct WriteQueue: ~Copyable {
         }
     }
 
+    /// `sendOrQueue` for a head and a body in two buffers, in one `writev`: a large body is
+    /// not copied behind its head first (a 16 KiB answer was copied once more for that).
+    package mutating func sendOrQueue(_ head: [UInt8], _ body: [UInt8], to fd: Int32) {
+        guard chunks.isEmpty else {
+            append(head)
+            return append(body)
+        }
+        let outcome = head.withUnsafeBytes { head in
+            body.withUnsafeBytes { body -> SystemCalls.Outcome<Int> in
+                var vectors = (iovec(iov_base: UnsafeMutableRawPointer(mutating: head.baseAddress), iov_len: head.count),
+                               iovec(iov_base: UnsafeMutableRawPointer(mutating: body.baseAddress), iov_len: body.count))
+                return withUnsafeMutableBytes(of: &vectors) { SystemCalls.writev(fd, $0.bindMemory(to: iovec.self)) }
+            }
+        }
+        switch outcome {
+        case .ok(let sent) where sent < head.count:
+            head.withUnsafeBytes { append(UnsafeRawBufferPointer(rebasing: $0[sent...])) }
+            append(body)
+        case .ok(let sent):
+            body.withUnsafeBytes { append(UnsafeRawBufferPointer(rebasing: $0[(sent - head.count)...])) }
+        case .wouldBlock, .failed:
+            append(head)
+            append(body)
+        }
+    }
+
     /// Writes as much as the socket takes. Returns nil on success (written or would block),
     /// or the errno of a failed write.
     package mutating func flush(to fd: Int32) -> Int32? {

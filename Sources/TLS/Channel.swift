@@ -113,6 +113,13 @@ package struct Channel {
         }
     }
 
+    /// `sendOrQueue` for a head and a body in two buffers: one `writev` over TCP; joined
+    /// first over TLS (one record for both, as one buffer gave).
+    package func sendOrQueue(_ head: [UInt8], _ body: [UInt8], _ queue: inout WriteQueue) {
+        guard tls == nil else { return sendOrQueue(head + body, &queue) }
+        queue.sendOrQueue(head, body, to: fd)
+    }
+
     /// Ends TLS politely (close_notify) before the socket is shut or closed; nothing for TCP.
     package func closeTLS() { tls?.close() }
 }
