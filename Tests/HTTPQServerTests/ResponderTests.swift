@@ -28,6 +28,32 @@ import Glibc
         }
     }
 
+    /// Bodies of 4 KiB and more go out from their own storage beside the head (one `writev`);
+    /// to a client that reads slowly, each arrives whole and in order with the small ones.
+    @Test func largeBodiesWrittenBesideTheirHeadsArriveWholeToASlowReader() async throws {
+        try await offPool {
+            let sizes = [3_000_000, 10, 4096, 4095, 70_000]
+            let bodies = sizes.enumerated().map { TestBytes.make(count: $1, seed: $0 + 11) }
+            let server = try TestServer(handler: { request, responder in
+                let index = Int(request.target.dropFirst()) ?? 0
+                responder.send(Response(status: 200, reason: "OK", body: bodies[index]))
+            })
+            defer { server.stop() }
+            let client = try RawClient(port: server.port)
+            let requests = sizes.indices.map { "GET /\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined()
+            client.send(requests + "GET /1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            var received: [UInt8] = []
+            for _ in 0..<40 { // slowly at first: the server's writes fill the socket and queue
+                guard let some = client.readSome() else { break }
+                received += some
+                usleep(2_000)
+            }
+            received += client.readToEnd().bytes
+            let answers = responses(in: received)
+            #expect(answers.map(\.body) == bodies + [bodies[1]], "\(answers.map(\.body.count))")
+        }
+    }
+
     @Test func streamedWithALengthAndAFile() async throws {
         try await offPool {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("httpq-file-\(UUID().uuidString)").path
