@@ -25,6 +25,11 @@ public final class Responder: @unchecked Sendable {
     private var status = 0
     private var bodyBytes = 0
     private var writable: (() -> Void)?
+    /// An async handler's task: cancelled when the connection closes before the answer is
+    /// complete (a client that reset it, a write that failed, the end of a shutdown's grace
+    /// period), so what it awaits — a `Client` call to an upstream — ends and lets go of its
+    /// connection, as nginx closes the upstream of a client that left. Loop-confined.
+    private var handlerTask: Task<Void, Never>?
 
     private enum Stage { case head, streaming(chunked: Bool, remaining: Int?), done }
 
@@ -217,8 +222,19 @@ public final class Responder: @unchecked Sendable {
     }
 
     func connectionClosed() {
+        if case .done = stage {} else { handlerTask?.cancel() }
+        handlerTask = nil
         connection = nil
         writable = nil
+    }
+
+    /// Cancels `task` if the connection closes before the answer is complete (see
+    /// `handlerTask`). A task whose answer is already sent, or whose client already left,
+    /// is not kept (nor, in the second case, left running).
+    func cancelsOnClose(_ task: Task<Void, Never>) {
+        if case .done = stage { return }
+        guard connection != nil else { return task.cancel() }
+        handlerTask = task
     }
 
     private func onLoop(_ body: @escaping @Sendable () -> Void) {

@@ -4,7 +4,10 @@ import Logging
 
 /// A handler written with async/await: the request in, the response out. Its task runs on
 /// the connection's loop (the loop is its task executor), so its awaits — a `Client` call
-/// on the same loop, say — resume there without a hop to the cooperative pool.
+/// on the same loop, say — resume there without a hop to the cooperative pool. The task is
+/// cancelled if the connection closes before the answer is complete (the client reset it, a
+/// write failed, a shutdown's grace period ended): a `Client` call it awaits then ends with
+/// `ClientError.cancelled`.
 public typealias AsyncRequestHandler = @Sendable (Request) async throws -> Response
 
 /// As `AsyncRequestHandler`, with the request's body streamed (`RequestBody` is an
@@ -31,13 +34,14 @@ extension Server {
             // The request is the responder's (not captured again), and the handler is awaited
             // here rather than through a helper taking a closure: each whole-`Request` copy and
             // each async frame on the way (task memory, past its first slab a `malloc`) counted.
-            Task.immediate(executorPreference: responder.loop) {
+            let task = Task.immediate(executorPreference: responder.loop) {
                 do {
                     responder.send(try await asyncHandler(responder.request))
                 } catch {
                     responder.send(Self.failure(error, logger))
                 }
             }
+            responder.cancelsOnClose(task) // a client that leaves first cancels it
         })
     }
 
@@ -47,13 +51,14 @@ extension Server {
                             asyncStreamingHandler: @escaping AsyncStreamingRequestHandler) {
         let logger = configuration.logger
         self.init(configuration: configuration, loops: loops, streamingHandler: { request, body, responder in
-            Task.immediate(executorPreference: responder.loop) {
+            let task = Task.immediate(executorPreference: responder.loop) {
                 do {
                     responder.send(try await asyncStreamingHandler(responder.request, body))
                 } catch {
                     responder.send(Self.failure(error, logger))
                 }
             }
+            responder.cancelsOnClose(task)
         })
     }
 
