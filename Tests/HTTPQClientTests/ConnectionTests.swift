@@ -421,9 +421,8 @@ func fetchOnce(port: Int, method: String = "GET", options: ConnectionOptions = C
             let server = try ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
             defer { server.stop() }
             _ = try fetchOnce(port: server.port) // warm-up: resolver thread, loop buffers
-            usleep(50_000)
             let refused = TestSupport.refusedPort() // its descriptor stays open: taken before counting
-            let before = openDescriptorCount()
+            let before = steadyDescriptorCount() // the server's end of the warm-up closed too
             for _ in 0..<30 { _ = try fetchOnce(port: server.port) }
             for _ in 0..<10 { _ = try fetchOnce(port: refused) }
             // The scripted server closes its side on its own threads: wait for them (a fixed
