@@ -59,8 +59,10 @@ public final class Responder: @unchecked Sendable {
         loop.execute { [self] in sendOnLoop(response) }
     }
 
-    /// Bodies of this many bytes or more are written from their own storage beside the head.
+    /// Bodies (and chunks) of this many bytes or more are written from their own storage
+    /// beside the head (the size line), not copied behind it.
     static let bodyWrittenApart = 4096
+    private static let lineEnd: [UInt8] = [13, 10]
 
     private func sendOnLoop(_ response: Response) {
         guard case .head = stage, let connection else { return }
@@ -131,7 +133,15 @@ public final class Responder: @unchecked Sendable {
                 slice = slice.prefix(remaining)
                 stage = .streaming(chunked: false, remaining: remaining - slice.count)
             }
-            if chunked {
+            if chunked && slice.count >= Self.bodyWrittenApart {
+                // A large chunk: size line, data and CRLF in one `writev`, the data not copied.
+                let sizeLine = Array((String(slice.count, radix: 16) + "\r\n").utf8)
+                sizeLine.withUnsafeBytes { sizeLine in
+                    slice.withUnsafeBytes { data in
+                        Self.lineEnd.withUnsafeBytes { connection.enqueue(sizeLine, data, $0) }
+                    }
+                }
+            } else if chunked {
                 // Size line, data and CRLF in one buffer: one write per chunk.
                 var framed = Array((String(slice.count, radix: 16) + "\r\n").utf8)
                 framed.reserveCapacity(framed.count + slice.count + 2)

@@ -33,6 +33,17 @@ extension ServerConnection {
         channel.sendOrQueue(head, body, &writes)
     }
 
+    /// `enqueue` for a chunk's size line, data and CRLF kept apart (a large chunk is not
+    /// copied into a framed buffer first).
+    func enqueue(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, _ third: UnsafeRawBufferPointer) {
+        guard file == nil, phase != .closed else {
+            writes.append(first)
+            writes.append(second)
+            return writes.append(third)
+        }
+        channel.sendOrQueue(first, second, third, &writes)
+    }
+
     func enqueueFile(_ body: FileBody) {
         file = body
     }

@@ -67,26 +67,38 @@ package struct WriteQueue: ~Copyable {
     /// `sendOrQueue` for a head and a body in two buffers, in one `writev`: a large body is
     /// not copied behind its head first (a 16 KiB answer was copied once more for that).
     package mutating func sendOrQueue(_ head: [UInt8], _ body: [UInt8], to fd: Int32) {
-        guard chunks.isEmpty else {
-            append(head)
-            return append(body)
+        head.withUnsafeBytes { head in
+            body.withUnsafeBytes { body in sendOrQueue(head, body, UnsafeRawBufferPointer(start: nil, count: 0), to: fd) }
         }
-        let outcome = head.withUnsafeBytes { head in
-            body.withUnsafeBytes { body -> SystemCalls.Outcome<Int> in
-                var vectors = (iovec(iov_base: UnsafeMutableRawPointer(mutating: head.baseAddress), iov_len: head.count),
-                               iovec(iov_base: UnsafeMutableRawPointer(mutating: body.baseAddress), iov_len: body.count))
-                return withUnsafeMutableBytes(of: &vectors) { SystemCalls.writev(fd, $0.bindMemory(to: iovec.self)) }
+    }
+
+    /// `sendOrQueue` for three buffers that are one run of bytes (a chunk's size line, its
+    /// data and its CRLF), in one `writev`; what the socket does not take is copied into the
+    /// queue, in order. A failed write queues everything, and the next `flush` reports it.
+    package mutating func sendOrQueue(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer,
+                                      _ third: UnsafeRawBufferPointer, to fd: Int32) {
+        var sent = 0
+        if chunks.isEmpty {
+            var vectors = (iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
+                           iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count),
+                           iovec(iov_base: UnsafeMutableRawPointer(mutating: third.baseAddress), iov_len: third.count))
+            if case .ok(let count) = withUnsafeMutableBytes(of: &vectors, { SystemCalls.writev(fd, $0.bindMemory(to: iovec.self)) }) {
+                sent = count
             }
         }
-        switch outcome {
-        case .ok(let sent) where sent < head.count:
-            head.withUnsafeBytes { append(UnsafeRawBufferPointer(rebasing: $0[sent...])) }
-            append(body)
-        case .ok(let sent):
-            body.withUnsafeBytes { append(UnsafeRawBufferPointer(rebasing: $0[(sent - head.count)...])) }
-        case .wouldBlock, .failed:
-            append(head)
-            append(body)
+        appendRest(of: first, after: &sent)
+        appendRest(of: second, after: &sent)
+        appendRest(of: third, after: &sent)
+    }
+
+    /// Queues what of `part` the first `sent` bytes of a write did not cover, and counts
+    /// `part` off `sent`.
+    private mutating func appendRest(of part: UnsafeRawBufferPointer, after sent: inout Int) {
+        if sent >= part.count {
+            sent -= part.count
+        } else {
+            append(UnsafeRawBufferPointer(rebasing: part[sent...]))
+            sent = 0
         }
     }
 

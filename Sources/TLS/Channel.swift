@@ -120,6 +120,13 @@ package struct Channel {
         queue.sendOrQueue(head, body, to: fd)
     }
 
+    /// The same for three buffers that are one run of bytes (a chunk's size line, data, CRLF).
+    package func sendOrQueue(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer,
+                             _ third: UnsafeRawBufferPointer, _ queue: inout WriteQueue) {
+        guard tls == nil else { return sendOrQueue(Array(first) + Array(second) + Array(third), &queue) }
+        queue.sendOrQueue(first, second, third, to: fd)
+    }
+
     /// Ends TLS politely (close_notify) before the socket is shut or closed; nothing for TCP.
     package func closeTLS() { tls?.close() }
 }

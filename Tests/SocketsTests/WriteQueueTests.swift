@@ -41,9 +41,13 @@ import Glibc
         let first: [UInt8] = Array("queued before\n".utf8)
         var queue = WriteQueue()
         var received: [UInt8] = []
+        let tail: [UInt8] = [13, 10]
         queue.sendOrQueue(first, to: writer)
         queue.sendOrQueue(head, body, to: writer)
         queue.sendOrQueue(head, body, to: writer) // behind a queue now, if the first filled it
+        head.withUnsafeBytes { head in // three parts (a chunk's size line, data and CRLF)
+            body.withUnsafeBytes { body in tail.withUnsafeBytes { queue.sendOrQueue(head, body, $0, to: writer) } }
+        }
         var rounds = 0
         while !queue.isEmpty {
             Self.drain(reader, into: &received)
@@ -52,7 +56,7 @@ import Glibc
             try #require(rounds < 10_000, "the queue never emptied")
         }
         Self.drain(reader, into: &received)
-        let expected = first + head + body + head + body
+        let expected = first + head + body + head + body + head + body + tail
         let firstDifference = (0..<min(received.count, expected.count)).first { received[$0] != expected[$0] } ?? min(received.count, expected.count)
         #expect(received.count == expected.count && firstDifference == expected.count,
                 "\(received.count) bytes of \(expected.count), the first wrong at \(firstDifference)")
