@@ -123,7 +123,13 @@ extension Connection {
         }
         self.upload = upload
         if !bytes.isEmpty {
-            if upload.chunked {
+            if upload.chunked && bytes.count >= Self.bodyWrittenApart {
+                // Size line, data and CRLF in one `writev`: a large piece is not copied first.
+                let sizeLine = Array((String(bytes.count, radix: 16) + "\r\n").utf8), lineEnd: [UInt8] = [13, 10]
+                sizeLine.withUnsafeBytes { sizeLine in
+                    bytes.withUnsafeBytes { data in lineEnd.withUnsafeBytes { channel.sendOrQueue(sizeLine, data, $0, &writes) } }
+                }
+            } else if upload.chunked {
                 var framed = Array((String(bytes.count, radix: 16) + "\r\n").utf8)
                 framed.reserveCapacity(framed.count + bytes.count + 2)
                 framed.append(contentsOf: bytes)
