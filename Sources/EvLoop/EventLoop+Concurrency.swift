@@ -2,8 +2,8 @@ import Locks
 
 /// Swift concurrency on the loop: the loop as an executor, and awaiting work done on it.
 extension EventLoop: SerialExecutor, TaskExecutor {
-    /// Runs a job isolated to the loop (an actor's whose `unownedExecutor` it is) on the
-    /// loop's thread, in submission order (queued as it is: no closure per job).
+    /// Runs a job isolated to the loop (of an actor whose `unownedExecutor` is the loop) on
+    /// the loop's thread, in submission order (queued as it is: no closure per job).
     public func enqueue(_ job: consuming ExecutorJob) {
         submit(.job(UnownedJob(job)))
     }
