@@ -45,11 +45,16 @@ import Glibc
         }
     }
 
-    /// A gateway on one loop whose async handler awaits the upstream, recording how it ended.
-    static func gateway(to upstream: Int, _ record: Record, loop: EventLoop, client: Client) throws -> (Server, Int) {
-        let server = Server(configuration: .init(addresses: [SocketAddress(ip: "127.0.0.1", port: 0)!]), loops: [loop]) { request in
+    /// Runs `body` with the port of a gateway on one loop whose async handler awaits an
+    /// upstream answering after `delay` (never, for nil), recording how each call ended.
+    static func withGateway(_ record: Record, upstreamAnswersAfter delay: UInt32?, _ body: (Int) throws -> Void) throws {
+        let origin = try upstream(record, answeringAfter: delay)
+        defer { origin.stop() }
+        let thread = try EventLoopThread()
+        let client = Client(loops: [thread.loop])
+        let server = Server(configuration: .init(addresses: [SocketAddress(ip: "127.0.0.1", port: 0)!]), loops: [thread.loop]) { request in
             do {
-                let answer = try await client.get("http://127.0.0.1:\(upstream)\(request.target)")
+                let answer = try await client.get("http://127.0.0.1:\(origin.port)\(request.target)")
                 record.handlerEnded("answered")
                 return answer
             } catch {
@@ -57,7 +62,14 @@ import Glibc
                 throw error
             }
         }
-        return (server, try server.start()[0].port)
+        defer {
+            let stopped = DispatchSemaphore(value: 0)
+            server.shutdown(gracePeriod: .milliseconds(100)) { stopped.signal() }
+            stopped.wait()
+            client.shutdown()
+            try? thread.shutdown()
+        }
+        try body(try server.start()[0].port)
     }
 
     static func waitUntil(_ condition: () -> Bool) -> Bool {
@@ -72,25 +84,15 @@ import Glibc
     @Test func aClientThatResetsCancelsTheUpstreamCallAndItsConnection() async throws {
         try await offPool {
             let record = Record()
-            let origin = try Self.upstream(record, answeringAfter: nil) // never answers
-            defer { origin.stop() }
-            let thread = try EventLoopThread()
-            let client = Client(loops: [thread.loop])
-            let (server, port) = try Self.gateway(to: origin.port, record, loop: thread.loop, client: client)
-            defer {
-                let stopped = DispatchSemaphore(value: 0)
-                server.shutdown(gracePeriod: .milliseconds(100)) { stopped.signal() }
-                stopped.wait()
-                client.shutdown()
-                try? thread.shutdown()
-            }
-            for round in 1...3 {
-                let downstream = try RawClient(port: port)
-                downstream.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-                #expect(Self.waitUntil { record.upstreamRequests == round }, "the request reached the upstream")
-                downstream.reset()
-                #expect(Self.waitUntil { record.outcomes.count == round }, "the handler's call ended")
-                #expect(Self.waitUntil { record.upstreamClosed == round }, "the upstream connection was closed")
+            try Self.withGateway(record, upstreamAnswersAfter: nil) { port in // the upstream never answers
+                for round in 1...3 {
+                    let downstream = try RawClient(port: port)
+                    downstream.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+                    #expect(Self.waitUntil { record.upstreamRequests == round }, "the request reached the upstream")
+                    downstream.reset()
+                    #expect(Self.waitUntil { record.outcomes.count == round }, "the handler's call ended")
+                    #expect(Self.waitUntil { record.upstreamClosed == round }, "the upstream connection was closed")
+                }
             }
             #expect(record.outcomes.allSatisfy { $0.contains("cancelled") }, "\(record.outcomes)")
         }
@@ -99,23 +101,13 @@ import Glibc
     @Test func aClientThatOnlyHalfClosesStillGetsItsAnswer() async throws {
         try await offPool {
             let record = Record()
-            let origin = try Self.upstream(record, answeringAfter: 200_000)
-            defer { origin.stop() }
-            let thread = try EventLoopThread()
-            let client = Client(loops: [thread.loop])
-            let (server, port) = try Self.gateway(to: origin.port, record, loop: thread.loop, client: client)
-            defer {
-                let stopped = DispatchSemaphore(value: 0)
-                server.shutdown(gracePeriod: .milliseconds(100)) { stopped.signal() }
-                stopped.wait()
-                client.shutdown()
-                try? thread.shutdown()
+            try Self.withGateway(record, upstreamAnswersAfter: 200_000) { port in
+                let downstream = try RawClient(port: port)
+                downstream.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+                downstream.shutdownWrite()
+                let answer = String(decoding: downstream.readToEnd().bytes, as: UTF8.self)
+                #expect(answer.hasPrefix("HTTP/1.1 200 OK") && answer.hasSuffix("upstream"), "\(answer)")
             }
-            let downstream = try RawClient(port: port)
-            downstream.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-            downstream.shutdownWrite()
-            let answer = String(decoding: downstream.readToEnd().bytes, as: UTF8.self)
-            #expect(answer.hasPrefix("HTTP/1.1 200 OK") && answer.hasSuffix("upstream"), "\(answer)")
             #expect(record.outcomes == ["answered"])
         }
     }
