@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`httpq fetch` beside `curl -Z --parallel-max 100` on workloads varied one axis at a time:
 
-  bench_fetch_matrix.py HTTPQ RUNS [--old OLD_HTTPQ] [CELL ...]
+  bench_fetch_matrix.py HTTPQ RUNS [--old OLD_HTTPQ] [--concurrency N] [CELL ...]
 
 Cells (names to pick some): bodies of 0.5, 4, 16 and 64 KiB; 10, 100 and 2,000 hosts; URLs in
 host-by-host order or shuffled; 5,000 and 50,000 URLs. One nginx (1 worker) listens on every
@@ -9,7 +9,9 @@ host address (127.0.4.1 ...); every host serves the same 50 files. Both clients 
 list with 100 in flight (httpq: --per-host 6); runs alternate; medians of RUNS. Reported per
 cell: wall time and CPU (user + system) of each, and curl's over httpq's (above 1: httpq
 better; the target of issue 17 is 2x on both). With --old, another build of httpq runs in the
-same rounds, and its figures follow (an A/B of two builds beside the same curl).
+same rounds, and its figures follow (an A/B of two builds beside the same curl). With
+--concurrency N, both get N in flight instead of 100 (curl --parallel-max N, httpq
+--concurrency N): fewer in flight than hosts is a workload of its own.
 Bounded: fixed lists, a timeout on every child; starts and stops its nginx.
 """
 import os, random, shutil, statistics, subprocess, sys, tempfile
@@ -52,7 +54,7 @@ http {{ access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
     return process, port
 
 
-def cell(httpq, name, runs, old=None):
+def cell(httpq, name, runs, old=None, concurrency=100):
     hosts, count, kib, order = CELLS[name]
     work = tempfile.mkdtemp(); os.chmod(work, 0o755)
     os.makedirs(f"{work}/www/f")
@@ -73,8 +75,8 @@ def cell(httpq, name, runs, old=None):
             for u in urls:
                 cfg.write(f'url = "{u}"\noutput = "/dev/null"\n')
         contenders = {
-            "curl": ["curl", "-s", "--noproxy", "*", "-Z", "--parallel-max", "100", "-K", f"{work}/curl.cfg"],
-            "httpq": [httpq, "fetch", "--urls", f"{work}/urls.txt", "--concurrency", "100", "--per-host", "6"],
+            "curl": ["curl", "-s", "--noproxy", "*", "-Z", "--parallel-max", str(concurrency), "-K", f"{work}/curl.cfg"],
+            "httpq": [httpq, "fetch", "--urls", f"{work}/urls.txt", "--concurrency", str(concurrency), "--per-host", "6"],
         }
         if old:
             contenders["old"] = [old] + contenders["httpq"][1:]
@@ -93,16 +95,21 @@ def cell(httpq, name, runs, old=None):
 def main():
     httpq, runs = sys.argv[1], int(sys.argv[2])
     rest, old = sys.argv[3:], None
-    if rest[:1] == ["--old"]:
-        old, rest = rest[1], rest[2:]
+    concurrency = 100
+    while rest[:1] in (["--old"], ["--concurrency"]):
+        if rest[0] == "--old":
+            old = rest[1]
+        else:
+            concurrency = int(rest[1])
+        rest = rest[2:]
     names = rest or list(CELLS)
-    print(f"### httpq fetch beside curl -Z --parallel-max 100 (100 in flight, median of {runs} alternating)\n")
+    print(f"### httpq fetch beside curl -Z --parallel-max {concurrency} ({concurrency} in flight, median of {runs} alternating)\n")
     print("| cell | hosts | URLs | body | order | curl wall s | httpq wall s | wall curl/httpq | curl CPU s | httpq CPU s | CPU curl/httpq |")
     extra = " old wall s | old wall curl/old | old CPU s | old CPU curl/old |" if old else ""
     print("| cell | hosts | URLs | body | order | curl wall s | httpq wall s | wall curl/httpq | curl CPU s | httpq CPU s | CPU curl/httpq |" + extra)
     print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|" + ("---:|" * 4 if old else ""))
     for name in names:
-        hosts, count, kib, order, wall, cpu = cell(httpq, name, runs, old)
+        hosts, count, kib, order, wall, cpu = cell(httpq, name, runs, old, concurrency)
         line = (f"| {name} | {hosts:,} | {count:,} | {kib:g} KiB | {order} | {wall['curl']:.2f} | {wall['httpq']:.2f} | "
                 f"{wall['curl'] / wall['httpq']:.2f}x | {cpu['curl']:.2f} | {cpu['httpq']:.2f} | {cpu['curl'] / cpu['httpq']:.2f}x |")
         if old:
