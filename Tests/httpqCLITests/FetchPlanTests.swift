@@ -51,4 +51,18 @@ import Foundation
     func uploadNamesAreEncodedAsFoundationEncodedThem(_ name: String) {
         #expect(FetchCommand.percentEncodedPathSegment(name) == name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed))
     }
+
+    /// A host's latencies stay exact up to `LatencySamples.exactLimit` (4,096): ten hosts of
+    /// 500 fetches each got histograms at a limit of 256, whose percentiles at 1 s are
+    /// rounded to about a millisecond — and cost a million instructions each to read.
+    @Test func latenciesOfAFewThousandFetchesAreExact() throws {
+        var samples = LatencySamples()
+        let values = (1...500).map { UInt64(1_000_000 + $0 * 7) }
+        for value in values.shuffled() { samples.record(value) }
+        #expect(samples.count == 500)
+        #expect(try #require(samples.values(at: [50, 90, 99])) == [values[249], values[449], values[494]])
+        var many = LatencySamples()
+        for value in 0..<UInt64(LatencySamples.exactLimit + 1) { many.record(1_000_000 + value * 7) }
+        #expect(many.count == LatencySamples.exactLimit + 1) // a histogram past the limit, still counted
+    }
 }
