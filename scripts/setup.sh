@@ -23,9 +23,10 @@ packages=(
   python3-venv  # a virtual environment for PyPI's hdrhistogram (below)
   default-jre-headless  # Java for HdrHistogram's own HistogramLogProcessor ...
   libhdrhistogram-java  # ... which reads the interval logs httpq writes, in the tests
-  apache2-bin   # real servers the client's tests fetch from (Apache, lighttpd, Node; gunicorn
+  apache2-bin   # real servers the client's tests fetch from (Apache, lighttpd, Node, Go; gunicorn
   lighttpd      # and uvicorn come from PyPI below): each frames, keeps alive and closes its own way
   nodejs
+  golang-go     # Go's net/http: a server app and a client in TestPeers/, built by the tests
 )
 
 # From PyPI, in a virtual environment beside the build folders (never committed):

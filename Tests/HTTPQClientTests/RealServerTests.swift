@@ -114,8 +114,8 @@ import Glibc
 
     /// A server that closes an idle kept-alive connection: the client's next request meets a
     /// pooled connection that is closing or closed, at every point around the server's timeout
-    /// (Node's set to 300 ms, Apache's 1 s). Every request must still be answered.
-    @Test(arguments: [(RealServer.Kind.node, Duration.milliseconds(300)), (.apache, .seconds(1))])
+    /// (Node's and Go's set to 300 ms, Apache's 1 s). Every request must still be answered.
+    @Test(arguments: [(RealServer.Kind.node, Duration.milliseconds(300)), (.apache, .seconds(1)), (.go, .milliseconds(300))])
     func idleConnectionsTheServerClosesAreNotAFailure(_ kind: RealServer.Kind, _ timeout: Duration) async throws {
         try #require(kind.isInstalled, "\(kind) is not installed: run scripts/setup.sh")
         let server = try start(kind, keepAliveTimeout: timeout)

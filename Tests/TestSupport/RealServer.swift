@@ -4,16 +4,17 @@ import Glibc
 #endif
 
 /// A real HTTP server other than nginx on a free loopback port, serving `files`: Apache and
-/// lighttpd as static file servers (`/NAME`), gunicorn, uvicorn and Node running the apps in
-/// `TestPeers/` (`/files/NAME`, `/stream`, `/redirect`, `/echo`). Each frames, keeps alive and
+/// lighttpd as static file servers (`/NAME`), gunicorn, uvicorn, Node and Go's net/http
+/// running the apps in `TestPeers/` (`/files/NAME`, `/stream`, `/redirect`, `/echo`). Each frames, keeps alive and
 /// closes in its own way, which is what the client's tests against them are for. Stopped
 /// (and its folder removed) when released.
 public final class RealServer: @unchecked Sendable {
     public enum Kind: String, CaseIterable, Sendable, CustomStringConvertible {
-        case apache, lighttpd, gunicorn, uvicorn, node
+        case apache, lighttpd, gunicorn, uvicorn, node, go
         public var description: String { rawValue }
 
-        /// The program it runs, when installed (`scripts/setup.sh` installs all five).
+        /// The program it runs, when installed (`scripts/setup.sh` installs all six; Go's
+        /// is the toolchain, which builds `TestPeers/go_app.go` once per test run).
         var program: String {
             switch self {
             case .apache: "/usr/sbin/apache2"
@@ -21,11 +22,12 @@ public final class RealServer: @unchecked Sendable {
             case .gunicorn: RealServer.venv + "/gunicorn"
             case .uvicorn: RealServer.venv + "/uvicorn"
             case .node: ChildProcess.which("node") ?? "/usr/bin/node"
+            case .go: GoPeers.go
             }
         }
 
         /// Whether it runs the `TestPeers` app (else it serves files from its root).
-        public var isApp: Bool { self == .gunicorn || self == .uvicorn || self == .node }
+        public var isApp: Bool { self == .gunicorn || self == .uvicorn || self == .node || self == .go }
 
         /// Whether it can be started here.
         public var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: program) }
@@ -108,6 +110,9 @@ public final class RealServer: @unchecked Sendable {
             case .node:
                 return try ChildProcess(kind.program, [peers + "/node_app.js", www, "\(port)", pidFile, "\(milliseconds)"],
                                         stdout: logFD, stderr: logFD)
+            case .go:
+                guard let app = Self.goApp else { throw PeerError.didNotStart("go", "go build of TestPeers/go_app.go failed") }
+                return try ChildProcess(app, [www, "\(port)", pidFile, "\(milliseconds)"], stdout: logFD, stderr: logFD)
             }
         }
         guard let started else { throw PeerError.didNotStart("\(kind)", readTextFile(log)) }
@@ -131,6 +136,9 @@ public final class RealServer: @unchecked Sendable {
 
     /// What it logged (for a failure's message).
     public var log: String { readTextFile(prefix.appendingPathComponent("server.log").path) }
+
+    /// `TestPeers/go_app.go`, built once per test process (nil when it does not build).
+    static let goApp: String? = GoPeers.build("go_app")
 
     private static func environment(root: String) -> [String] {
         ["HTTPQ_TEST_ROOT=\(root)", "PATH=/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8"]
