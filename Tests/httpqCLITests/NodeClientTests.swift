@@ -7,6 +7,18 @@ import TestSupport
 /// at once, a 700 KB PUT Node sends chunked (no length given), HEAD, a range, a 304, and a
 /// PUT that waits for `100 Continue`. (curl, wget and aria2c are in `ServeCommandTests`.)
 @Suite struct NodeClientTests {
+    /// What a client peer (`node_client.js`, `go_client.go`) reports when `httpq serve`
+    /// answered it as it should.
+    static func expectEveryAnswer(_ outcome: [String: Any]) {
+        #expect(outcome["sequential"] as? Int == 20, "\(outcome)")
+        #expect(outcome["parallel"] as? Int == 40, "\(outcome)")
+        #expect(outcome["chunkedPut"] as? [AnyHashable] == [201, 200, "same bytes"], "\(outcome)")
+        #expect(outcome["head"] as? [AnyHashable] == [200, "5000000", 0], "\(outcome)")
+        #expect(outcome["range"] as? [AnyHashable] == [206, "same bytes"], "\(outcome)")
+        #expect(outcome["notModified"] as? [AnyHashable] == [304, 0], "\(outcome)")
+        #expect(outcome["expectContinue"] as? Int == 201, "\(outcome)")
+    }
+
     static let node = ChildProcess.which("node") ?? "/usr/bin/node"
 
     /// Not skipped when Node is missing: `scripts/setup.sh` (the README's test command)
@@ -20,13 +32,7 @@ import TestSupport
                                            timeout: .seconds(120))
             let outcome = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout)) as? [String: Any],
                                        "\(run.stdoutText) \(run.stderrText)")
-            #expect(outcome["sequential"] as? Int == 20, "\(outcome)")
-            #expect(outcome["parallel"] as? Int == 40, "\(outcome)")
-            #expect(outcome["chunkedPut"] as? [AnyHashable] == [201, 200, "same bytes"], "\(outcome)")
-            #expect(outcome["head"] as? [AnyHashable] == [200, "5000000", 0], "\(outcome)")
-            #expect(outcome["range"] as? [AnyHashable] == [206, "same bytes"], "\(outcome)")
-            #expect(outcome["notModified"] as? [AnyHashable] == [304, 0], "\(outcome)")
-            #expect(outcome["expectContinue"] as? Int == 201, "\(outcome)")
+            Self.expectEveryAnswer(outcome)
         }
     }
 }
