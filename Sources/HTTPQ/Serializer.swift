@@ -28,7 +28,7 @@ struct StartLineParts {
 }
 
 /// Writing messages back to bytes (`raw`), the inverse of parsing.
-enum Serializer {
+package enum Serializer {
     /// Start line, fields, empty line, then the body framed as the fields say: re-chunked
     /// (one chunk, then trailers) when `Transfer-Encoding` ends in chunked, as is otherwise.
     static func message(startLine: StartLineParts, headers: Headers, body: [UInt8], trailers: Headers) -> [UInt8] {
@@ -37,8 +37,7 @@ enum Serializer {
         appendHead(startLine, headers, to: &out)
         if headers.isChunked {
             if !body.isEmpty {
-                out.append(contentsOf: String(body.count, radix: 16).utf8)
-                appendLineEnd(to: &out)
+                out.append(contentsOf: chunkSizeLine(body.count))
                 out.append(contentsOf: body)
                 appendLineEnd(to: &out)
             }
@@ -49,6 +48,15 @@ enum Serializer {
             out.append(contentsOf: body)
         }
         return out
+    }
+
+    /// A chunk's size line (RFC 9112 §7.1): `count` in hex and CRLF. The server's streamed
+    /// answers and the client's streamed uploads frame their chunks with it too.
+    package static func chunkSizeLine(_ count: Int) -> [UInt8] {
+        var line = Array(String(count, radix: 16).utf8)
+        line.append(Grammar.cr)
+        line.append(Grammar.lf)
+        return line
     }
 
     /// Only the head: start line, fields, empty line.

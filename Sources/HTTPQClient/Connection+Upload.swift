@@ -123,18 +123,12 @@ extension Connection {
         }
         self.upload = upload
         if !bytes.isEmpty {
-            if upload.chunked && bytes.count >= Self.bodyWrittenApart {
-                // Size line, data and CRLF in one `writev`: a large piece is not copied first.
-                let sizeLine = Array((String(bytes.count, radix: 16) + "\r\n").utf8), lineEnd: [UInt8] = [13, 10]
-                sizeLine.withUnsafeBytes { sizeLine in
+            if upload.chunked {
+                // Size line, data and CRLF in one write: the piece is not copied into a framed buffer.
+                let lineEnd: [UInt8] = [13, 10]
+                Serializer.chunkSizeLine(bytes.count).withUnsafeBytes { sizeLine in
                     bytes.withUnsafeBytes { data in lineEnd.withUnsafeBytes { channel.sendOrQueue(sizeLine, data, $0, &writes) } }
                 }
-            } else if upload.chunked {
-                var framed = Array((String(bytes.count, radix: 16) + "\r\n").utf8)
-                framed.reserveCapacity(framed.count + bytes.count + 2)
-                framed.append(contentsOf: bytes)
-                framed.append(contentsOf: [13, 10])
-                channel.sendOrQueue(framed, &writes)
             } else {
                 channel.sendOrQueue(bytes, &writes)
             }

@@ -354,9 +354,6 @@ public final class Connection: @unchecked Sendable {
         write(Self.framed(copy request, for: body), body: body)
     }
 
-    /// Bodies of this many bytes or more in the request itself are written beside its head.
-    static let bodyWrittenApart = 4096
-
     /// `start` for a request framed for its body (if any).
     private func write(_ request: borrowing Request, body: UploadBody?) {
         let headers = request.headers
@@ -369,12 +366,17 @@ public final class Connection: @unchecked Sendable {
             requestTimer = loop.scheduleCallback(after: limit) { [weak self] in self?.fail(.timedOut(.request)) }
         }
         if idleTimer == nil { armIdleTimer(after: options.idleReadTimeout) }
-        if body == nil && request.body.count >= Self.bodyWrittenApart && !request.headers.contains("Transfer-Encoding") {
-            // A large body goes out from its own storage beside the head, not copied behind it.
+        if body == nil && !request.body.isEmpty && !request.headers.isChunked {
+            // The body goes out from its own storage beside the head, not copied behind it
+            // (a chunked one is framed by the serializer, as `raw`).
             let head = request.rawHead
-            if case .connected = phase { channel.sendOrQueue(head, request.body, &writes) } else {
-                writes.append(head)
-                writes.append(request.body)
+            head.withUnsafeBytes { head in
+                request.body.withUnsafeBytes { body in
+                    if case .connected = phase { channel.sendOrQueue(head, body, &writes) } else {
+                        writes.append(head)
+                        writes.append(body)
+                    }
+                }
             }
         } else {
             let bytes = body == nil ? request.raw : request.rawHead

@@ -59,26 +59,20 @@ public final class Responder: @unchecked Sendable {
         loop.execute { [self] in sendOnLoop(response) }
     }
 
-    /// Bodies (and chunks) of this many bytes or more are written from their own storage
-    /// beside the head (the size line), not copied behind it.
-    static let bodyWrittenApart = 4096
     private static let lineEnd: [UInt8] = [13, 10]
 
     private func sendOnLoop(_ response: Response) {
         guard case .head = stage, let connection else { return }
         let body = response.body
         let sendsBody = !isHead && HTTPRules.statusHasContent(response.status)
-        // A small body is copied behind the head (one buffer, one allocation); a large one is
-        // written beside it from its own storage (`writev`), not copied again.
-        let apart = sendsBody && body.count >= Self.bodyWrittenApart
-        var bytes = self.head(for: response, endsNow: true, length: HTTPRules.statusHasContent(response.status) ? body.count : nil,
-                              chunked: false, reserving: sendsBody && !apart ? body.count : 0)
-        if sendsBody { bodyBytes = body.count }
-        if apart {
-            connection.enqueue(bytes, body)
+        let head = self.head(for: response, endsNow: true, length: HTTPRules.statusHasContent(response.status) ? body.count : nil,
+                             chunked: false)
+        if sendsBody && !body.isEmpty {
+            bodyBytes = body.count
+            // Written beside the head from its own storage, not copied behind it.
+            head.withUnsafeBytes { head in body.withUnsafeBytes { connection.enqueue(head, $0) } }
         } else {
-            if sendsBody { bytes.append(contentsOf: body) }
-            connection.enqueue(bytes)
+            connection.enqueue(head)
         }
         stage = .done
         connection.responseEnded()
@@ -133,21 +127,11 @@ public final class Responder: @unchecked Sendable {
                 slice = slice.prefix(remaining)
                 stage = .streaming(chunked: false, remaining: remaining - slice.count)
             }
-            if chunked && slice.count >= Self.bodyWrittenApart {
-                // A large chunk: size line, data and CRLF in one `writev`, the data not copied.
-                let sizeLine = Array((String(slice.count, radix: 16) + "\r\n").utf8)
-                sizeLine.withUnsafeBytes { sizeLine in
-                    slice.withUnsafeBytes { data in
-                        Self.lineEnd.withUnsafeBytes { connection.enqueue(sizeLine, data, $0) }
-                    }
+            if chunked {
+                // Size line, data and CRLF: one write, the data not copied into a framed buffer.
+                Serializer.chunkSizeLine(slice.count).withUnsafeBytes { sizeLine in
+                    slice.withUnsafeBytes { data in Self.lineEnd.withUnsafeBytes { connection.enqueue(sizeLine, data, $0) } }
                 }
-            } else if chunked {
-                // Size line, data and CRLF in one buffer: one write per chunk.
-                var framed = Array((String(slice.count, radix: 16) + "\r\n").utf8)
-                framed.reserveCapacity(framed.count + slice.count + 2)
-                framed.append(contentsOf: slice)
-                framed.append(contentsOf: [13, 10])
-                connection.enqueue(framed)
             } else {
                 connection.enqueue(slice.count == bytes.count ? bytes : Array(slice))
             }
@@ -253,7 +237,7 @@ public final class Responder: @unchecked Sendable {
 
     /// Status line, the handler's fields (minus the framing ones the server owns), `Date`,
     /// `Server`, the framing, and `Connection`.
-    private func head(for response: Response, endsNow: Bool, length: Int?, chunked: Bool, reserving extra: Int = 0,
+    private func head(for response: Response, endsNow: Bool, length: Int?, chunked: Bool,
                       upgrading: Bool = false) -> [UInt8] {
         guard let connection else { return [] }
         status = response.status
@@ -262,7 +246,7 @@ public final class Responder: @unchecked Sendable {
         var out: [UInt8] = []
         // The fields' lines, and room for a status line, `Date`, `Server`, `Content-Length` and
         // `Connection` (a fixed 256 was outgrown by an upstream's eight fields).
-        out.reserveCapacity(144 + response.headers.storedByteCount + extra)
+        out.reserveCapacity(144 + response.headers.storedByteCount)
         out.append(contentsOf: StatusLine.bytes(status: response.status, reason: response.reason))
         // The handler's fields less the framing ones, which the server writes itself.
         let facts = response.headers.appendForResponseHead(to: &out)

@@ -24,18 +24,10 @@ extension ServerConnection {
         channel.sendOrQueue(bytes, &writes)
     }
 
-    /// `enqueue` for a head and a large body kept apart (written together, not joined).
-    func enqueue(_ head: [UInt8], _ body: [UInt8]) {
-        guard file == nil, phase != .closed else {
-            writes.append(head)
-            return writes.append(body)
-        }
-        channel.sendOrQueue(head, body, &writes)
-    }
-
-    /// `enqueue` for a chunk's size line, data and CRLF kept apart (a large chunk is not
-    /// copied into a framed buffer first).
-    func enqueue(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, _ third: UnsafeRawBufferPointer) {
+    /// `enqueue` for one run of bytes in up to three buffers (a head and its body; a chunk's
+    /// size line, data and CRLF), written from where they are (`Channel.sendOrQueue`).
+    func enqueue(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer,
+                 _ third: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) {
         guard file == nil, phase != .closed else {
             writes.append(first)
             writes.append(second)

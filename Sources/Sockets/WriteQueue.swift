@@ -64,17 +64,10 @@ package struct WriteQueue: ~Copyable {
         }
     }
 
-    /// `sendOrQueue` for a head and a body in two buffers, in one `writev`: a large body is
-    /// not copied behind its head first (a 16 KiB answer was copied once more for that).
-    package mutating func sendOrQueue(_ head: [UInt8], _ body: [UInt8], to fd: Int32) {
-        head.withUnsafeBytes { head in
-            body.withUnsafeBytes { body in sendOrQueue(head, body, UnsafeRawBufferPointer(start: nil, count: 0), to: fd) }
-        }
-    }
-
-    /// `sendOrQueue` for three buffers that are one run of bytes (a chunk's size line, its
-    /// data and its CRLF), in one `writev`; what the socket does not take is copied into the
-    /// queue, in order. A failed write queues everything, and the next `flush` reports it.
+    /// `sendOrQueue` for one run of bytes in three buffers (a head, its body and nothing; a
+    /// chunk's size line, data and CRLF), in one `writev` from where they are; what the
+    /// socket does not take is copied into the queue, in order. A failed write queues
+    /// everything, and the next `flush` reports it.
     package mutating func sendOrQueue(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer,
                                       _ third: UnsafeRawBufferPointer, to fd: Int32) {
         var sent = 0

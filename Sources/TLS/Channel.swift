@@ -113,18 +113,19 @@ package struct Channel {
         }
     }
 
-    /// `sendOrQueue` for a head and a body in two buffers: one `writev` over TCP; joined
-    /// first over TLS (one record for both, as one buffer gave).
-    package func sendOrQueue(_ head: [UInt8], _ body: [UInt8], _ queue: inout WriteQueue) {
-        guard tls == nil else { return sendOrQueue(head + body, &queue) }
-        queue.sendOrQueue(head, body, to: fd)
-    }
-
-    /// The same for three buffers that are one run of bytes (a chunk's size line, data, CRLF).
+    /// `sendOrQueue` for one run of bytes in up to three buffers (a head and its body; a
+    /// chunk's size line, data and CRLF): over TCP one `writev` from where the buffers are
+    /// (a body was copied behind its head first: a 16 KiB answer once more); over TLS joined
+    /// first, so the run is one record as one buffer made it.
     package func sendOrQueue(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer,
                              _ third: UnsafeRawBufferPointer, _ queue: inout WriteQueue) {
         guard tls == nil else { return sendOrQueue(Array(first) + Array(second) + Array(third), &queue) }
         queue.sendOrQueue(first, second, third, to: fd)
+    }
+
+    /// The same for two buffers (a head and its body).
+    package func sendOrQueue(_ head: UnsafeRawBufferPointer, _ body: UnsafeRawBufferPointer, _ queue: inout WriteQueue) {
+        sendOrQueue(head, body, UnsafeRawBufferPointer(start: nil, count: 0), &queue)
     }
 
     /// Ends TLS politely (close_notify) before the socket is shut or closed; nothing for TCP.

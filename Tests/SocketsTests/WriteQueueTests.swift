@@ -42,11 +42,13 @@ import Glibc
         var queue = WriteQueue()
         var received: [UInt8] = []
         let tail: [UInt8] = [13, 10]
+        let none: [UInt8] = []
         queue.sendOrQueue(first, to: writer)
-        queue.sendOrQueue(head, body, to: writer)
-        queue.sendOrQueue(head, body, to: writer) // behind a queue now, if the first filled it
-        head.withUnsafeBytes { head in // three parts (a chunk's size line, data and CRLF)
-            body.withUnsafeBytes { body in tail.withUnsafeBytes { queue.sendOrQueue(head, body, $0, to: writer) } }
+        for third in [none, none, tail] { // a head and a body, twice (behind a queue the second time, if
+            // the first filled it); then three parts, as a chunk's size line, data and CRLF
+            head.withUnsafeBytes { head in
+                body.withUnsafeBytes { body in third.withUnsafeBytes { queue.sendOrQueue(head, body, $0, to: writer) } }
+            }
         }
         var rounds = 0
         while !queue.isEmpty {
