@@ -28,7 +28,7 @@ import Glibc
         }
     }
 
-    /// Bodies of 4 KiB and more go out from their own storage beside the head (one `writev`);
+    /// Bodies go out from their own storage beside the head (one `writev`), large and small;
     /// to a client that reads slowly, each arrives whole and in order with the small ones.
     @Test func largeBodiesWrittenBesideTheirHeadsArriveWholeToASlowReader() async throws {
         try await offPool {
