@@ -122,7 +122,7 @@ public final class FileServer: Sendable {
 
     /// Answers a GET or HEAD of a regular file, open or kept: its validators (`Last-Modified`, a
     /// strong `ETag` from inode, size and modification time), the preconditions (304, 412),
-    /// and a single `Range` (206, or 416); several ranges get the whole file (200).
+    /// and `Range` (206, one range or `multipart/byteranges`; 416; see `RangeRequest`).
     /// `keeps`: the whole file, once read, may go to the small-file cache under `path`.
     private func answer(_ request: Request, _ responder: Responder, _ source: Source, info: SystemCalls.FileStatus, path: String,
                         keeps: Bool) {
@@ -157,8 +157,21 @@ public final class FileServer: Sendable {
             case .unsatisfiable:
                 source.close()
                 return responder.send(Self.plain(416, "range not satisfiable\n", extra: ["Content-Range": "bytes */\(size)"]))
-            case .whole, .multiple:
-                break // several ranges: the whole file (no multipart/byteranges)
+            case .multiple(let ranges):
+                // Several ranges: multipart/byteranges, unless too many or adding up past the file.
+                guard let layout = MultipartRanges(ranges: ranges, size: size, partType: headers["Content-Type"]) else { break }
+                headers.remove("Content-Type")
+                headers.add("Content-Type", layout.contentType)
+                var response = Response(status: 206, reason: "Partial Content", headers: headers)
+                switch source {
+                case .kept(let entry):
+                    response.body = layout.body(of: entry.bytes)
+                    return responder.send(response)
+                case .file(let fd):
+                    return MultipartFileSender(descriptor: fd, layout: layout, responder: responder).start(response)
+                }
+            case .whole:
+                break
             }
         }
         let reason = status == 206 ? "Partial Content" : "OK"

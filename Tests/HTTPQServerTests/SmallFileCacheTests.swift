@@ -29,7 +29,8 @@ import TestSupport
         var response = Response(answering: method)
         try response.feed(client.readToEnd().bytes)
         try? response.finish()
-        return (response.status, response.headers["Content-Range"], response.body, response.headers["ETag"], response.headers["Content-Length"])
+        return (response.status, response.headers["Content-Range"], try ConditionalRangeTests.comparableBody(response), response.headers["ETag"],
+                response.headers["Content-Length"])
     }
 
     /// Every conditional and range request of `ConditionalRangeTests` gets the same answer

@@ -32,23 +32,45 @@ import Testing
         ("bytes= 0-9 , ,", .single(0..<10)),
         ("BYTES=0-9", .single(0..<10)),
         ("bytes=9990-20000", .single(9990..<10000)),
-        ("bytes=0-99999999999999999999999", .single(0..<10000)),
+        ("bytes=0 - 9", .single(0..<10)),
+        ("bytes=5-1,0-9", .single(0..<10)),
+        ("bytes=0-9,10000-", .single(0..<10)),
         ("bytes=10000-", .unsatisfiable),
         ("bytes=-0", .unsatisfiable),
         ("bytes=10000-10001,20000-", .unsatisfiable),
-        ("bytes=5-1", .whole),
-        ("bytes=a-b", .whole),
+        ("bytes=5-1", .unsatisfiable),
+        // Malformed: rejected, as nginx and Go do (RFC 9110 §14.2 lets a server ignore or reject).
+        ("bytes=0-99999999999999999999999", .unsatisfiable),
+        ("bytes=99999999999999999999999-", .unsatisfiable),
+        ("bytes=a-b", .unsatisfiable),
+        ("bytes=+1-2", .unsatisfiable),
+        ("bytes=0x1-2", .unsatisfiable),
+        ("bytes=--5", .unsatisfiable),
+        ("bytes=5", .unsatisfiable),
+        ("bytes=-", .unsatisfiable),
+        ("bytes=,", .unsatisfiable),
+        ("bytes=1-2;3", .unsatisfiable),
+        ("bytes=0-9,abc", .unsatisfiable),
+        // Not a byte range at all: ignored.
         ("bytes=", .whole),
+        ("bytes=  ", .whole),
         ("items=0-9", .whole),
         ("bytes 0-9", .whole),
+        ("byte=0-9", .whole),
     ])
     func rangesOfATenThousandByteFile(_ field: String, _ expected: RangeRequest) {
         #expect(RangeRequest.evaluate(field, size: 10_000) == expected)
     }
 
-    @Test func nothingOfAnEmptyFileIsSatisfiable() {
-        #expect(RangeRequest.evaluate("bytes=-5", size: 0) == .unsatisfiable)
-        #expect(RangeRequest.evaluate("bytes=0-", size: 0) == .unsatisfiable)
+    /// A range from the start of an empty file is ignored (a download resumed at 0 is not an
+    /// error; nginx answers 200 too); one starting past it is unsatisfiable.
+    @Test func anEmptyFileIsSentWholeToARangeFromItsStart() {
+        for field in ["bytes=-5", "bytes=-0", "bytes=0-", "bytes=0-9", "bytes=5-9,0-"] {
+            #expect(RangeRequest.evaluate(field, size: 0) == .whole, "\(field)")
+        }
+        for field in ["bytes=1-", "bytes=1-2,3-4", "bytes=5-2"] {
+            #expect(RangeRequest.evaluate(field, size: 0) == .unsatisfiable, "\(field)")
+        }
         #expect(RangeRequest.evaluate(nil, size: 0) == .whole)
     }
 

@@ -95,6 +95,17 @@ def abandon_range_rst(args):
     # A resumed download (Range from the middle, sendfile from an offset) left with a reset.
     s = connect(args); s.sendall(get(args.big, "Range: bytes=1000000-\r\n")); read_some(s, 50_000); reset(s)
 
+def abandon_multirange(args):
+    # Several ranges (multipart/byteranges, read from the file as the socket drains), left
+    # midway: with a reset, with a FIN, and never read at all.
+    ranges = "Range: bytes=0-999999,2000000-2999999,-500000\r\n"
+    for leave in (reset, fin, None):
+        s = connect(args); s.sendall(get(args.big, ranges))
+        if leave is None:
+            time.sleep(0.05); reset(s)
+        else:
+            read_some(s, 150_000); leave(s)
+
 def conditional_then_fin(args):
     # Revalidation (304, no body) and a bogus range (416), pipelined, then gone.
     s = connect(args)
@@ -137,7 +148,7 @@ def garbage_then_rst(args):
 
 SCENARIOS = [abandon_big_fin, abandon_big_rst, abandon_big_unread, abandon_small_rst, abandon_head_fin,
              abandon_head_rst, abandon_during_continue, abandon_upload, stall_upload, abandon_range_rst,
-             conditional_then_fin, abandon_put_midway,
+             abandon_multirange, conditional_then_fin, abandon_put_midway,
              put_whole_then_leave, pipeline_flood, half_close_then_leave, garbage_then_rst]
 
 def main():
