@@ -96,20 +96,30 @@ public struct Headers: Sendable {
         _ first: StaticString, _ second: StaticString,
         _ body: (UnsafeBufferPointer<UInt8>?, UnsafeBufferPointer<UInt8>?) -> R
     ) -> R {
-        Self.withRawValues(first, second, bytes: bytes, entries: entries, body)
+        Self.withRawValues(first, second, "", bytes: bytes, entries: entries) { first, second, _ in body(first, second) }
+    }
+
+    /// `withRawValues` for three names.
+    package func withRawValues<R>(
+        _ first: StaticString, _ second: StaticString, _ third: StaticString,
+        _ body: (UnsafeBufferPointer<UInt8>?, UnsafeBufferPointer<UInt8>?, UnsafeBufferPointer<UInt8>?) -> R
+    ) -> R {
+        Self.withRawValues(first, second, third, bytes: bytes, entries: entries, body)
     }
 
     /// `withRawValues` over a parsed head's bytes and field index, borrowed where they lie
-    /// (a `Request` asked for it: no `Headers` made, no storage retained).
+    /// (a `Request` asked for it: no `Headers` made, no storage retained). An empty name
+    /// matches nothing.
     static func withRawValues<R>(
-        _ first: StaticString, _ second: StaticString, bytes: borrowing [UInt8], entries: borrowing [Entry],
-        _ body: (UnsafeBufferPointer<UInt8>?, UnsafeBufferPointer<UInt8>?) -> R
+        _ first: StaticString, _ second: StaticString, _ third: StaticString, bytes: borrowing [UInt8], entries: borrowing [Entry],
+        _ body: (UnsafeBufferPointer<UInt8>?, UnsafeBufferPointer<UInt8>?, UnsafeBufferPointer<UInt8>?) -> R
     ) -> R {
         bytes.withUnsafeBufferPointer { storage in
             // The names' bytes read in place (no `withUTF8Buffer` closures: a lookup is per request).
             let firstName = UnsafeBufferPointer(start: first.utf8Start, count: first.utf8CodeUnitCount)
             let secondName = UnsafeBufferPointer(start: second.utf8Start, count: second.utf8CodeUnitCount)
-            var firstValue: Range<Int>?, secondValue: Range<Int>?
+            let thirdName = UnsafeBufferPointer(start: third.utf8Start, count: third.utf8CodeUnitCount)
+            var firstValue: Range<Int>?, secondValue: Range<Int>?, thirdValue: Range<Int>?
             for index in 0..<entries.count {
                 let entry = entries[index]
                 let length = entry.name.count
@@ -117,13 +127,16 @@ public struct Headers: Sendable {
                     firstValue = entry.value
                 } else if length == secondName.count, secondValue == nil, Self.matchesFolded(entry, secondName, in: storage) {
                     secondValue = entry.value
+                } else if length == thirdName.count, thirdValue == nil, Self.matchesFolded(entry, thirdName, in: storage) {
+                    thirdValue = entry.value
                 } else {
                     continue
                 }
-                if firstValue != nil && secondValue != nil { break }
+                if firstValue != nil && secondValue != nil && (thirdValue != nil || thirdName.isEmpty) { break }
             }
             return body(firstValue.map { UnsafeBufferPointer(rebasing: storage[$0]) },
-                        secondValue.map { UnsafeBufferPointer(rebasing: storage[$0]) })
+                        secondValue.map { UnsafeBufferPointer(rebasing: storage[$0]) },
+                        thirdValue.map { UnsafeBufferPointer(rebasing: storage[$0]) })
         }
     }
 

@@ -89,8 +89,16 @@ public struct Request: Sendable {
         _ first: StaticString, _ second: StaticString,
         _ body: (UnsafeBufferPointer<UInt8>?, UnsafeBufferPointer<UInt8>?) -> R
     ) -> R {
-        if let override = parser.headersOverride { return override.withRawValues(first, second, body) }
-        return Headers.withRawValues(first, second, bytes: parser.head, entries: parser.headerEntries, body)
+        withRawFieldValues(first, second, "") { first, second, _ in body(first, second) }
+    }
+
+    /// `withRawFieldValues` for three names (the access log adds `Authorization`, for the user).
+    package func withRawFieldValues<R>(
+        _ first: StaticString, _ second: StaticString, _ third: StaticString,
+        _ body: (UnsafeBufferPointer<UInt8>?, UnsafeBufferPointer<UInt8>?, UnsafeBufferPointer<UInt8>?) -> R
+    ) -> R {
+        if let override = parser.headersOverride { return override.withRawValues(first, second, third, body) }
+        return Headers.withRawValues(first, second, third, bytes: parser.head, entries: parser.headerEntries, body)
     }
 
     /// How the body ends; nil until the head is complete.

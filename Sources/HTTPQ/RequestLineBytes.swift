@@ -20,9 +20,27 @@ package struct RequestLineBytes {
         version = UnsafeBufferPointer(rebasing: line[(last + 1)...])
     }
 
+    /// A line as received that could not be parsed: split at its first and last space when it
+    /// has two, else all of it the target (method and version empty).
+    package init(unparsed line: UnsafeBufferPointer<UInt8>) {
+        if let parts = RequestLineBytes(line: line) {
+            self = parts
+        } else {
+            self.line = line
+            method = UnsafeBufferPointer(rebasing: line[..<0])
+            target = line
+            version = UnsafeBufferPointer(rebasing: line[line.count...])
+        }
+    }
+
     /// The line `method SP target SP version` made from strings, lent to `body` (for a request
-    /// built from its fields, or a log entry that carries them as strings).
+    /// built from its fields, or a log entry that carries them as strings). Without a method
+    /// and a version, the target is the whole line (an entry for a line that was not parsed).
     package static func with<R>(method: String, target: String, version: String, _ body: (RequestLineBytes) -> R) -> R {
+        if method.isEmpty && version.isEmpty {
+            var target = target
+            return target.withUTF8 { body(RequestLineBytes(unparsed: $0)) }
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(method.utf8.count + target.utf8.count + version.utf8.count + 2)
         bytes.append(contentsOf: method.utf8)

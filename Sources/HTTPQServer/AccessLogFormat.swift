@@ -9,11 +9,13 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
     /// nginx's `combined`: `$remote_addr - $remote_user [$time_local] "$request" $status
     /// $body_bytes_sent "$http_referer" "$http_user_agent"` — what GoAccess, AWStats, Filebeat's
     /// nginx module and every log tool read. Quotes, backslashes and control bytes inside
-    /// fields are written `\xHH`, as nginx does.
+    /// fields are written `\xHH`, as nginx does. `$remote_user` is the user of a `Basic`
+    /// `Authorization` field (whether or not anything checked it, as nginx's); `$request` is
+    /// the request line as received, even one that could not be parsed.
     case combined
     /// One JSON object per line (`time` ISO 8601 UTC with milliseconds, `remote_addr`,
     /// `method`, `target`, `version`, `status`, `bytes`, `duration_ms`, `referer`,
-    /// `user_agent`), for log pipelines that parse JSON.
+    /// `user_agent`, and `remote_user` when there is one), for log pipelines that parse JSON.
     case json
 
     /// `entry` as one line (without the newline).
@@ -39,9 +41,11 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
         RequestLineBytes.with(method: entry.method, target: entry.target, version: entry.version) { requestLine in
             withBytes(of: entry.refererText) { referer in
                 withBytes(of: entry.userAgentText) { userAgent in
-                    append(peer: entry.peer, requestLine: requestLine, status: entry.status, bytes: entry.bytes,
-                           seconds: entry.seconds, time: entry.time, referer: referer, userAgent: userAgent,
-                           to: &out, clock: &clock)
+                    withBytes(of: entry.remoteUser.map(LoggedText.init)) { user in
+                        append(peer: entry.peer, user: user, requestLine: requestLine, status: entry.status, bytes: entry.bytes,
+                               seconds: entry.seconds, time: entry.time, referer: referer, userAgent: userAgent,
+                               to: &out, clock: &clock)
+                    }
                 }
             }
         }
@@ -51,13 +55,19 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
     /// a loop formatting its own lines takes straight from the request (`AccessLogLines`).
     /// `requestLine` is written whole for the combined format (nginx's `$request`) and as its
     /// three parts for JSON.
-    func append(peer: SocketAddress?, requestLine: RequestLineBytes, status: Int, bytes: Int,
+    func append(peer: SocketAddress?, user: UnsafeBufferPointer<UInt8>?, requestLine: RequestLineBytes, status: Int, bytes: Int,
                 seconds: Double, time: Double, referer: UnsafeBufferPointer<UInt8>?, userAgent: UnsafeBufferPointer<UInt8>?,
                 to out: inout LineBuffer, clock: inout LogClock) {
         switch self {
         case .combined:
             clock.appendHost(of: peer, to: &out)
-            out.appendLiteral(" - - [")
+            if let user, !user.isEmpty {
+                out.appendLiteral(" - ")
+                Self.appendEscaped(user, to: &out)
+                out.appendLiteral(" [")
+            } else {
+                out.appendLiteral(" - - [")
+            }
             clock.appendLocal(time, to: &out)
             out.appendLiteral("] \"")
             Self.appendEscaped(requestLine.line, to: &out)
@@ -75,6 +85,10 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
             clock.appendISO(time, to: &out)
             out.appendLiteral("\",\"remote_addr\":")
             if let peer { clock.appendHostJSON(of: peer, to: &out) } else { out.appendLiteral("\"\"") }
+            if let user, !user.isEmpty {
+                out.appendLiteral(",\"remote_user\":")
+                Self.appendJSON(user, to: &out)
+            }
             if Self.isPlainJSON(requestLine.line) {
                 // The common case, a line with nothing to escape: one scan of the whole line,
                 // its three parts copied as they are (three escaping passes cost ~300

@@ -16,14 +16,33 @@ struct AccessLogLines: ~Copyable {
     /// One line at a time; its storage kept from line to line.
     private var line = LineBuffer(capacity: 512)
 
-    /// Formats the line for `request` in `log`'s format and queues it there.
-    mutating func record(into log: AccessLog, peer: SocketAddress?, request: borrowing Request, status: Int, bytes: Int,
-                         seconds: Double, time: Double) {
+    /// Formats the line for `request` in `log`'s format and queues it there; `unparsedLine`:
+    /// the line as received, for a request refused before its line was parsed.
+    mutating func record(into log: AccessLog, peer: SocketAddress?, request: borrowing Request, unparsedLine: [UInt8]?,
+                         status: Int, bytes: Int, seconds: Double, time: Double) {
         line.removeAll(keeping: 4 << 10) // (a line with a huge target or User-Agent does not keep its storage)
-        request.withRequestLineBytes { requestLine in
-            request.withRawFieldValues("Referer", "User-Agent") { referer, userAgent in
-                log.format.append(peer: peer, requestLine: requestLine, status: status, bytes: bytes, seconds: seconds,
-                                  time: time, referer: referer, userAgent: userAgent, to: &line, clock: &clock)
+        if let unparsedLine {
+            unparsedLine.withUnsafeBufferPointer { raw in
+                log.format.append(peer: peer, user: nil, requestLine: RequestLineBytes(unparsed: raw), status: status, bytes: bytes,
+                                  seconds: seconds, time: time, referer: nil, userAgent: nil, to: &line, clock: &clock)
+            }
+        } else {
+            request.withRequestLineBytes { requestLine in
+                request.withRawFieldValues("Referer", "User-Agent", "Authorization") { referer, userAgent, authorization in
+                    // (A `Basic` user is decoded only when the field is there: rare, and never on the hot path.)
+                    let user = authorization.flatMap(BasicCredentials.user(inAuthorization:))
+                    if let user {
+                        user.withUnsafeBufferPointer { user in
+                            log.format.append(peer: peer, user: user, requestLine: requestLine, status: status, bytes: bytes,
+                                              seconds: seconds, time: time, referer: referer, userAgent: userAgent, to: &line,
+                                              clock: &clock)
+                        }
+                    } else {
+                        log.format.append(peer: peer, user: nil, requestLine: requestLine, status: status, bytes: bytes,
+                                          seconds: seconds, time: time, referer: referer, userAgent: userAgent, to: &line,
+                                          clock: &clock)
+                    }
+                }
             }
         }
         line.withBytes { log.record(line: $0) }

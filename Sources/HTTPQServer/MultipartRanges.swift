@@ -48,12 +48,16 @@ struct MultipartRanges {
     }
 
     /// Twenty hex digits from the system's random source: a boundary the file's bytes are
-    /// not expected to hold (RFC 2046 §5.1.1), different for every answer.
+    /// not expected to hold (RFC 2046 §5.1.1), different for every answer, as long as nginx's
+    /// (twenty digits), so the two send bodies of the same length.
     private static func makeBoundary() -> String {
         var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64, low = generator.next() as UInt64
-        let hex = String(high, radix: 16) + String(low & 0xFFFF_FFFF, radix: 16)
-        return String(repeating: "0", count: max(0, 24 - hex.count)) + hex
+        let high = generator.next() as UInt64, low = generator.next() as UInt16
+        func padded(_ value: some BinaryInteger, _ width: Int) -> String {
+            let hex = String(value, radix: 16)
+            return String(repeating: "0", count: width - hex.count) + hex
+        }
+        return padded(high, 16) + padded(low, 4)
     }
 }
 

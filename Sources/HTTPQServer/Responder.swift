@@ -30,6 +30,9 @@ public final class Responder: @unchecked Sendable {
     /// period), so what it awaits — a `Client` call to an upstream — ends and lets go of its
     /// connection, as nginx closes the upstream of a client that left. Loop-confined.
     private var handlerTask: Task<Void, Never>?
+    /// For the answer to a request whose line could not be parsed: the line as received,
+    /// for the access log (nginx's `$request` is the line whatever it holds).
+    var unparsedRequestLine: [UInt8]?
 
     private enum Stage { case head, streaming(chunked: Bool, remaining: Int?), done }
 
@@ -203,15 +206,18 @@ public final class Responder: @unchecked Sendable {
         let home = connection.home
         home.metrics?.responded(status: status, bodyBytes: bodyBytes, nanoseconds: elapsed)
         if let writer = home.accessLogWriter {
-            home.accessLogLines.record(into: writer, peer: connection.peer, request: request, status: status,
-                                       bytes: bodyBytes, seconds: Double(elapsed) / 1e9, time: loop.now)
+            home.accessLogLines.record(into: writer, peer: connection.peer, request: request, unparsedLine: unparsedRequestLine,
+                                       status: status, bytes: bodyBytes, seconds: Double(elapsed) / 1e9, time: loop.now)
         }
         if let log = home.accessLog {
             let headers = request.headers
-            log(AccessLogEntry(peer: connection.peer, method: request.method, target: request.target, version: request.version,
+            let unparsed = unparsedRequestLine.map { String(decoding: $0, as: UTF8.self) }
+            log(AccessLogEntry(peer: connection.peer, method: unparsed == nil ? request.method : "", target: unparsed ?? request.target,
+                               version: unparsed == nil ? request.version : "",
                                status: status, bytes: bodyBytes, seconds: Double(elapsed) / 1e9, time: loop.now,
                                refererText: headers.rawValue("Referer").map(LoggedText.init),
-                               userAgentText: headers.rawValue("User-Agent").map(LoggedText.init)))
+                               userAgentText: headers.rawValue("User-Agent").map(LoggedText.init),
+                               remoteUser: headers["Authorization"].flatMap { BasicCredentials.decode($0)?.user }))
         }
     }
 

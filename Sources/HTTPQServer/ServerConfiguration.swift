@@ -132,24 +132,28 @@ public struct AccessLogEntry: Sendable, CustomStringConvertible {
         get { userAgentText?.string }
         set { userAgentText = newValue.map(LoggedText.init) }
     }
+    /// The user of a `Basic` `Authorization` field, if the request had one (nginx's
+    /// `$remote_user`; nothing says it was checked).
+    public var remoteUser: Optional<String>
     /// The same as bytes: the server hands the request's own head storage and a range, so a
     /// log line costs no String per request for them (the writer formats the bytes).
     var refererText: Optional<LoggedText>
     var userAgentText: Optional<LoggedText>
 
-    /// An entry; `time` defaults to 0 (the server sets it).
+    /// An entry; `time` defaults to 0 (the server sets it). A request whose line could not
+    /// be parsed has the line as received in `target`, and empty `method` and `version`.
     public init(peer: SocketAddress?, method: String, target: String, version: String, status: Int, bytes: Int,
-                seconds: Double, time: Double = 0, referer: String? = nil, userAgent: String? = nil) {
+                seconds: Double, time: Double = 0, referer: String? = nil, userAgent: String? = nil, remoteUser: String? = nil) {
         self.init(peer: peer, method: method, target: target, version: version, status: status, bytes: bytes,
                   seconds: seconds, time: time, refererText: referer.map(LoggedText.init),
-                  userAgentText: userAgent.map(LoggedText.init))
+                  userAgentText: userAgent.map(LoggedText.init), remoteUser: remoteUser)
     }
 
     /// An entry whose `Referer` and `User-Agent` are bytes of the request's head; every field
     /// set once (the server's path: delegating the other way built the entry and then copied
     /// it twice).
     init(peer: SocketAddress?, method: String, target: String, version: String, status: Int, bytes: Int,
-         seconds: Double, time: Double, refererText: LoggedText?, userAgentText: LoggedText?) {
+         seconds: Double, time: Double, refererText: LoggedText?, userAgentText: LoggedText?, remoteUser: String?) {
         self.peer = peer
         self.method = method
         self.target = target
@@ -160,6 +164,7 @@ public struct AccessLogEntry: Sendable, CustomStringConvertible {
         self.time = time
         self.refererText = refererText
         self.userAgentText = userAgentText
+        self.remoteUser = remoteUser
     }
 
     /// `127.0.0.1:5555 "GET / HTTP/1.1" 200 1234 0.120ms`: a short line for debugging.

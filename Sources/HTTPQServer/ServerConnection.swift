@@ -47,6 +47,8 @@ final class ServerConnection: @unchecked Sendable {
     @exclusivity(unchecked) var writes = WriteQueue()
     var file: FileBody?
     private var responder: Responder?
+    /// The request line as received, when the parser refused it (for the error's log line).
+    private var unparsedLine: [UInt8]?
     /// The body a streaming handler reads, while it is being read.
     private var body: RequestBody?
     /// Body bytes of the streamed request so far (against `maxStreamedBodyBytes`).
@@ -226,6 +228,7 @@ final class ServerConnection: @unchecked Sendable {
             do {
                 outcome = try parser.request.consume(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
             } catch {
+                if parser.request.state == .top { unparsedLine = Self.requestLine(parser.request.buffer, UnsafeRawBufferPointer(rebasing: bytes[offset...])) }
                 return refuse(error)
             }
             offset += outcome.consumed
@@ -375,10 +378,22 @@ final class ServerConnection: @unchecked Sendable {
         perform(core.requestRefused(error, inRequestLine: parser?.request.state == .top))
     }
 
+    /// The first line of what was received (`head` then `input`), without its line end, at
+    /// most 8 KiB: a line the parser refused, for the access log.
+    private static func requestLine(_ head: [UInt8], _ input: UnsafeRawBufferPointer) -> [UInt8] {
+        var line = Array(head.prefix(8192))
+        line.append(contentsOf: input.prefix(8192 - line.count))
+        if let lineFeed = line.firstIndex(of: 10) { line.removeSubrange(lineFeed...) }
+        if line.last == 13 { line.removeLast() }
+        return line
+    }
+
     private func respondWithError(_ status: Int, _ message: String) {
         // A streaming handler that has not answered is cut off: the error is the answer.
         self.responder?.connectionClosed()
         let responder = Responder(connection: self, request: parser?.request ?? Request())
+        responder.unparsedRequestLine = unparsedLine
+        unparsedLine = nil
         self.responder = responder
         responder.send(Response(status: status, reason: StatusReason.phrase(for: status),
                                 headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array(message.utf8)))

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPQ
 import HTTPQServer
 import Logging
 import Testing
@@ -246,6 +247,10 @@ private extension String {
         "GET /high HTTP/1.1\r\nHost: a\r\nUser-Agent: caf\u{E9} \t tab\r\nX-Referer: not this\r\nUser-Agentx: nor this\r\n\r\n",
         "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nReferer: " + String(repeating: "r", count: 300) + "\r\n\r\nabc",
         "GET /old HTTP/1.0\r\nUser-Agent: " + String(repeating: "x\"", count: 40) + "\r\n\r\n",
+        "GET /auth HTTP/1.1\r\nHost: a\r\nAuthorization: Basic " + BasicCredentials.authorization(user: "us\"er", password: "p:w").dropFirst(6) + "\r\n\r\n",
+        "GET /auth HTTP/1.1\r\nHost: a\r\nAuthorization: Basic !!notbase64\r\n\r\n",
+        "GARBAGE\r\n\r\n",
+        "GET /a b HTTP/1.1\r\nHost: a\r\n\r\n",
     ]
 
     @Test(arguments: AccessLogFormat.allCases)
@@ -279,6 +284,10 @@ private extension String {
             #expect(fromLines.contains("\"http://r/\" \"agent \\x22quoted\\x22 \\x5C back\"\n"), "\(fromLines)")
             #expect(fromLines.contains("\"HEAD /h HTTP/1.1\" 200 0 \"r1\" \"first\""), "\(fromLines)")
             #expect(fromLines.contains("\"-\" \"caf\\xC3\\xA9 \\x09 tab\""), "\(fromLines)")
+            #expect(fromLines.contains(" - us\\x22er [") && fromLines.contains("\"GET /auth HTTP/1.1\" 200"), "\(fromLines)")
+            #expect(fromLines.contains("\"GARBAGE\" 400 ") && fromLines.contains("\"GET /a b HTTP/1.1\" 400 "), "\(fromLines)")
+        } else {
+            #expect(fromLines.contains("\"remote_user\":\"us\\\"er\""), "\(fromLines)")
         }
     }
 

@@ -150,4 +150,23 @@ import Testing
         #expect(BasicCredentials.authorization(user: "Aladdin", password: "open sesame") == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
         #expect(BasicCredentials.authorization(user: "test", password: "123£") == "Basic dGVzdDoxMjPCow==", "UTF-8 (RFC 7617 §2.1)")
     }
+
+    @Test(arguments: [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="),
+                      ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy"), ("fo", "Zm8"), ("foob", "Zm9vYg")])
+    func base64Decoded(_ text: String, _ encoded: String) {
+        let decoded = Array(encoded.utf8).withUnsafeBufferPointer { BasicCredentials.base64Decoded($0) }
+        #expect(decoded == Array(text.utf8), "\(encoded), padding optional as nginx takes it")
+    }
+
+    @Test func decodedBackToUserAndPassword() throws {
+        for (user, password) in [("Aladdin", "open sesame"), ("test", "123£"), ("u", "a:b:c"), ("", "")] {
+            let decoded = try #require(BasicCredentials.decode(BasicCredentials.authorization(user: user, password: password)))
+            #expect(decoded.user == user && decoded.password == password)
+        }
+        #expect(BasicCredentials.decode("basic   dTpw  ")! == ("u", "p"), "the scheme in any case, spaces around the token")
+        #expect(BasicCredentials.decode("BASIC dQ==")! == ("u", ""), "no colon: all of it the user")
+        for value in ["Bearer dTpw", "Basic", "Basic ", "Basicx dTpw", "Basic dT*w", "Basic d", "Digest username=\"u\""] {
+            #expect(BasicCredentials.decode(value) == nil, "\(value)")
+        }
+    }
 }
