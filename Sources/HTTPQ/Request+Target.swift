@@ -10,10 +10,15 @@ extension Request {
     /// §3.2.2 says a server must accept the absolute form and must then ignore the received
     /// Host. Nothing changes for other forms. Throws `invalidTargetForm` for schemes other
     /// than http and https, and `invalidHost` for an authority that is not `host[:port]`.
+    /// In either form a fragment (`#…`) is dropped: a request target cannot hold one (RFC 9112
+    /// §3.2), a client that sends one means the resource without it, and nginx ignores it too.
     public mutating func useAbsoluteFormTarget() throws(HTTPQError) {
         // The common case first, without copying the target and method out to classify them
         // (the server calls this for every request).
-        if target.utf8.first == UInt8(ascii: "/") { return }
+        if target.utf8.first == UInt8(ascii: "/") {
+            if let hash = target.utf8.firstIndex(of: UInt8(ascii: "#")) { target = String(target[..<hash]) }
+            return
+        }
         guard targetForm == .absolute else { return }
         let text = target
         guard let colon = text.firstIndex(of: ":") else { throw HTTPQError(.invalidTargetForm, at: 0) }

@@ -24,6 +24,25 @@ import TestSupport
         }
     }
 
+    /// A fragment is not part of a request target (RFC 9112 §3.2); a client that sends one
+    /// means the resource without it (nginx ignores it too). Dropped in both forms, the
+    /// query kept; the handler never sees `#`.
+    @Test func aFragmentInTheTargetIsDropped() async throws {
+        try await offPool {
+            let server = try TestServer(handler: { request, responder in
+                responder.send(Response(status: 200, reason: "OK", body: Array(request.target.utf8)))
+            })
+            defer { server.stop() }
+            for (target, routed) in [("/a/b#frag", "/a/b"), ("/a?q=1#frag#more", "/a?q=1"), ("/#", "/"),
+                                     ("http://x/c#d", "/c"), ("/plain", "/plain")] {
+                let client = try RawClient(port: server.port)
+                client.send("GET \(target) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                let answers = responses(in: client.readToEnd().0)
+                #expect(answers.first.map { String(decoding: $0.body, as: UTF8.self) } == routed, "\(target)")
+            }
+        }
+    }
+
     /// What follows a CONNECT head is a tunnel this server does not open: never read as
     /// another request (a pipelined GET after it must not be answered).
     @Test func connectIsAnsweredOnceAndTheConnectionCloses() async throws {
