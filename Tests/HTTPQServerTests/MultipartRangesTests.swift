@@ -116,4 +116,38 @@ import Glibc
             #expect(intact)
         }
     }
+
+    /// A file cut short while its answer is going out (a log rotated, a deploy that truncates
+    /// in place): the body ends short and the connection closes, so the client sees a short
+    /// body instead of waiting for bytes that will never come; the next request is served.
+    /// For one range (`sendfile`) and for several (read piece by piece).
+    @Test(arguments: ["bytes=0-", "bytes=10-69999,1000000-39999999,-7"])
+    func aFileCutShortMidAnswerClosesTheConnection(range: String) async throws {
+        try await offPool {
+            let (directory, files) = try Self.served()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            // Larger than loopback's socket buffers can hold (a few MB each way): the answer
+            // is still going out when the file is cut.
+            try Data(TestBytes.make(count: 40_000_000, seed: 43)).write(to: directory.appendingPathComponent("big.bin"))
+            let server = try TestServer(handler: files.handler)
+            defer { server.stop() }
+            let client = try RawClient(port: server.port)
+            client.send("GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: \(range)\r\n\r\n")
+            var received = client.readSome() ?? []
+            #expect(truncate(directory.appendingPathComponent("big.bin").path, 200_000) == 0)
+            let (rest, closed) = client.readToEnd()
+            received += rest
+            #expect(closed, "the connection ends instead of waiting")
+            var response = Response(answering: "GET")
+            let used = (try? response.feed(received)) ?? 0
+            let declared = Int(response.headers["Content-Length"] ?? "") ?? 0
+            #expect(response.status == 206 && !response.isComplete && used == received.count && declared > response.body.count,
+                    "\(response.status): \(response.body.count) of \(declared) body bytes")
+            let next = try RawClient(port: server.port)
+            next.send("GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            var again = Response(answering: "GET")
+            _ = try again.feed(next.readToEnd().bytes)
+            #expect(again.status == 200 && again.body.count == 200_000)
+        }
+    }
 }
