@@ -57,7 +57,8 @@ extension Client {
 /// The delegate of an async call: resumes its continuation once with the whole response or
 /// the error (one object per call, where a closure delegate and a resume-once box were two).
 final class ResumingDelegate: RequestDelegate, @unchecked Sendable {
-    private var continuation: Handoff<Result<Response, ClientError>>?
+    /// Resumed once, on the connection's loop (unchecked: no runtime access checks per call).
+    @exclusivity(unchecked) private var continuation: Handoff<Result<Response, ClientError>>?
     init(_ continuation: Handoff<Result<Response, ClientError>>) { self.continuation = continuation }
     func request(didComplete response: Response) { resume(.success(response)) }
     func request(didFail error: ClientError) { resume(.failure(error)) }

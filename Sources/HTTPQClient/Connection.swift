@@ -37,7 +37,10 @@ public final class Connection: @unchecked Sendable {
     /// The proxy's answer to CONNECT, while it arrives.
     var tunnelAnswer = Response(answering: "CONNECT")
     /// Who hears about responses. Held until the connection closes.
-    public var delegate: ConnectionDelegate?
+    /// (Loop-confined, as every stored property here: `@exclusivity(unchecked)` on the ones
+    /// read or changed per response spares the runtime's access checks, two calls each —
+    /// nine a proxied request in `process` alone.)
+    @exclusivity(unchecked) public var delegate: ConnectionDelegate?
     let options: ConnectionOptions
 
     /// Where the connection is on its way up (the core's phase).
@@ -57,7 +60,7 @@ public final class Connection: @unchecked Sendable {
     @exclusivity(unchecked) var queued: [(request: Request, body: UploadBody?)] = []
     /// The rules of the exchanges: the request in flight, reuse, pause, silence.
     @exclusivity(unchecked) var core = ClientConnectionCore()
-    var response: Response
+    @exclusivity(unchecked) var response: Response
     /// Whether any byte of the current response has arrived (decides retries and errors).
     public var responseStarted: Bool { core.responseStarted }
     /// Whether the connection can carry another request after the current one.
@@ -65,19 +68,19 @@ public final class Connection: @unchecked Sendable {
     /// Bytes read while paused, delivered on resume.
     @exclusivity(unchecked) var pendingInput: [UInt8] = []
     /// `process` is on the stack: a completion inside it must not process again.
-    var processing = false
+    @exclusivity(unchecked) var processing = false
 
     /// The streamed body being sent, if any.
-    var upload: Upload?
+    @exclusivity(unchecked) var upload: Upload?
     /// Numbers uploads, so a writer of an ended one is not heard.
-    var uploadsStarted = 0
+    @exclusivity(unchecked) var uploadsStarted = 0
     var connectTimer: ScheduledTimer?
     /// Connection attempts still racing, by address index (happy eyeballs), and the delay
     /// after which the next address joins.
     @exclusivity(unchecked) var attempts: [Int: (fd: Int32, watcher: IOWatcher)] = [:]
     var attemptTimer: ScheduledTimer?
     /// Per request, so a pooled timer (no object or libev struct allocated each time).
-    var requestTimer: ScheduledCallback?
+    @exclusivity(unchecked) var requestTimer: ScheduledCallback?
     var idleTimer: ScheduledTimer?
 
     /// The delegate it had when it closed (weak: closing breaks any cycle through it), for a

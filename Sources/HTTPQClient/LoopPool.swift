@@ -154,7 +154,7 @@ final class LoopPool: @unchecked Sendable {
     }
 
     func open(_ key: HostKey, _ pool: HostPool, for task: PendingRequest) -> PooledConnection? {
-        let pooled = PooledConnection(pool: self, key: key)
+        let pooled = PooledConnection(pool: self, key: key, hostPool: pool)
         do {
             let connection = try Connection(loop: loop, host: key.host, port: key.port, usesTLS: key.usesTLS,
                                             proxy: key.usesTLS ? key.proxy : nil, socketPath: key.socketPath, delegate: pooled,
@@ -174,7 +174,7 @@ final class LoopPool: @unchecked Sendable {
 
     /// A connection finished a request and can take another.
     func release(_ connection: PooledConnection) {
-        guard let pool = hosts[connection.key] else { return }
+        let pool = connection.hostPool
         if let next = pool.popWaiting() {
             connection.run(next)
         } else if hasBlockedWork() {
@@ -187,7 +187,7 @@ final class LoopPool: @unchecked Sendable {
 
     /// A connection closed (either side): forget it and let a waiting request use the slot.
     func closed(_ connection: PooledConnection) {
-        guard let pool = hosts[connection.key] else { return }
+        let pool = connection.hostPool
         removeIdle(connection, connection.key, pool)
         pool.open -= 1
         openConnections -= 1
@@ -234,7 +234,7 @@ final class LoopPool: @unchecked Sendable {
     func abort(_ task: PendingRequest, with error: ClientError) {
         guard !task.finished else { return }
         task.aborted = true
-        if let running = task.runningOn {
+        if let id = task.runningOn, let running = busy.first(where: { ObjectIdentifier($0) == id }) {
             running.connection?.fail(error)
         } else { // not running and not ended: in its host's queue
             task.end()
@@ -366,7 +366,7 @@ final class LoopPool: @unchecked Sendable {
             for connection in pool.idle { connection.connection?.close() }
         }
         // Busy connections: closing fails their request with `cancelled`.
-        for connection in Array(busy.values) { connection.connection?.close() }
+        for connection in busy { connection.connection?.close() }
         sweeper?.cancel()
         sweeper = nil
         patienceTimer?.cancel()
@@ -374,6 +374,24 @@ final class LoopPool: @unchecked Sendable {
         patient = []
     }
 
-    /// Connections running a request (for shutdown), O(1) in and out.
-    @exclusivity(unchecked) var busy: [ObjectIdentifier: PooledConnection] = [:]
+    /// Connections running a request (for shutdown and aborts), in and out in O(1) by the
+    /// index each keeps (`busyIndex`): no hashing per request.
+    @exclusivity(unchecked) var busy: [PooledConnection] = []
+
+    func markBusy(_ connection: PooledConnection) {
+        guard connection.busyIndex < 0 else { return }
+        connection.busyIndex = busy.count
+        busy.append(connection)
+    }
+
+    func markNotBusy(_ connection: PooledConnection) {
+        let index = connection.busyIndex
+        guard index >= 0 else { return }
+        connection.busyIndex = -1
+        let last = busy.removeLast()
+        if last !== connection {
+            busy[index] = last
+            last.busyIndex = index
+        }
+    }
 }

@@ -6,20 +6,26 @@ import HTTPQ
 final class PooledConnection: ConnectionDelegate {
     unowned let pool: LoopPool
     let key: LoopPool.HostKey
+    /// Its host's pool in `pool.hosts` (which never lets go of one): found once, not hashed
+    /// for on every release.
+    unowned let hostPool: LoopPool.HostPool
     var connection: Connection?
     var current: PendingRequest?
     var requestsServed = 0
+    /// Where it sits in the pool's `busy` list while it runs a request (-1: not there).
+    var busyIndex = -1
     var idleSince: Double = 0
 
-    init(pool: LoopPool, key: LoopPool.HostKey) {
+    init(pool: LoopPool, key: LoopPool.HostKey, hostPool: LoopPool.HostPool) {
         self.pool = pool
         self.key = key
+        self.hostPool = hostPool
     }
 
     func run(_ task: PendingRequest) {
         current = task
-        task.runningOn = self
-        pool.busy[ObjectIdentifier(self)] = self
+        task.runningOn = ObjectIdentifier(self)
+        pool.markBusy(self)
         guard let connection else { return }
         task.delegate.request(didStartWith: ReadControl(connection))
         connection.sendFramed(task.request, body: task.body) // framed in `Client.startHop`
@@ -30,7 +36,7 @@ final class PooledConnection: ConnectionDelegate {
         current = nil
         task.end()
         requestsServed += 1
-        pool.busy[ObjectIdentifier(self)] = nil
+        pool.markNotBusy(self)
         return task
     }
 

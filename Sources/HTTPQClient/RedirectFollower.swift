@@ -10,16 +10,16 @@ import HTTPQ
 final class RedirectFollower: RequestDelegate, @unchecked Sendable {
     private let client: Client // a cycle only while a hop runs: the pool lets go of it at the end
     @exclusivity(unchecked) private var chain: RedirectChain
-    private var request: Request
+    @exclusivity(unchecked) private var request: Request
     private let body: UploadBody?
     private let deadline: ContinuousClock.Instant?
     private let downstream: RequestDelegate
     /// Ends whichever hop is running when the caller cancels.
     private let cancel: CancelOnce
     /// What the current response's head decided.
-    private var step: RedirectChain.Step = .deliver
+    @exclusivity(unchecked) private var step: RedirectChain.Step = .deliver
     /// The `.headers` state of the current response, told only once it is known to be the answer.
-    private var heldHeaders = false
+    @exclusivity(unchecked) private var heldHeaders = false
 
     init(client: Client, policy: RedirectPolicy, request: Request, body: UploadBody?, url: HTTPURL,
          deadline: ContinuousClock.Instant?, downstream: RequestDelegate, abort: CancelOnce) {
