@@ -77,6 +77,24 @@ final class LoopServer: @unchecked Sendable {
     /// The `Date: ...\r\n` line for now.
     var dateLine: [UInt8] { date.line(at: loop.now) }
 
+    /// Storage for response heads, reused from answer to answer on this loop: a head is
+    /// built, written (or queued: the queue then keeps that buffer, and the next head gets a
+    /// fresh one), and given back. A `malloc` and `free` per response otherwise.
+    @exclusivity(unchecked) private var spareHead: [UInt8] = []
+
+    /// An empty buffer for a head, with the capacity the last one had.
+    func takeHeadStorage() -> [UInt8] {
+        var head: [UInt8] = []
+        swap(&head, &spareHead)
+        head.removeAll(keepingCapacity: true)
+        return head
+    }
+
+    /// Gives a head's buffer back once it is written or queued (kept up to 4 KiB).
+    func giveBack(head: consuming [UInt8]) {
+        if head.capacity <= 4096 { spareHead = head }
+    }
+
     func attach(listeners fds: [Int32]) {
         listeners = fds.map { fd in
             // The listener's watcher holds this object: a started server serves until it is

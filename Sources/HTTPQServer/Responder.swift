@@ -77,6 +77,7 @@ public final class Responder: @unchecked Sendable {
         } else {
             connection.enqueue(head)
         }
+        connection.home.giveBack(head: head)
         stage = .done
         connection.responseEnded()
     }
@@ -115,7 +116,9 @@ public final class Responder: @unchecked Sendable {
             let chunked = contentLength == nil && request.version != "HTTP/1.0" && HTTPRules.statusHasContent(response.status)
             // Without a length or chunking, only the connection's end can end a body.
             if contentLength == nil && !chunked && HTTPRules.statusHasContent(response.status) && !isHead { connection.markClosing() }
-            connection.enqueue(head(for: response, endsNow: false, length: contentLength, chunked: chunked))
+            let head = head(for: response, endsNow: false, length: contentLength, chunked: chunked)
+            connection.enqueue(head)
+            connection.home.giveBack(head: head)
             stage = .streaming(chunked: chunked && !isHead, remaining: contentLength)
             connection.flush()
         }
@@ -164,7 +167,9 @@ public final class Responder: @unchecked Sendable {
 
     private func sendFileOnLoop(_ response: Response, descriptor: Int32, offset: Int, count: Int) {
         guard case .head = stage, let connection else { SystemCalls.close(descriptor); return }
-        connection.enqueue(head(for: response, endsNow: true, length: count, chunked: false))
+        let head = head(for: response, endsNow: true, length: count, chunked: false)
+        connection.enqueue(head)
+        connection.home.giveBack(head: head)
         if isHead || count == 0 {
             SystemCalls.close(descriptor)
         } else {
@@ -249,7 +254,7 @@ public final class Responder: @unchecked Sendable {
         status = response.status
         connection.responseHeadQueued()
         let home = connection.home
-        var out: [UInt8] = []
+        var out = home.takeHeadStorage() // given back by the caller once written or queued
         // The fields' lines, and room for a status line, `Date`, `Server`, `Content-Length` and
         // `Connection` (a fixed 256 was outgrown by an upstream's eight fields).
         out.reserveCapacity(144 + response.headers.storedByteCount)
