@@ -100,6 +100,7 @@ final class MultipartFileSender: @unchecked Sendable {
         defer { pumping = false }
         repeat {
             pumpAgain = false
+            guard responder.isConnected else { return } // the client left: read nothing more
             guard sendPiece() else { return responder.end() }
             responder.whenWritable { [self] in pump() }
         } while pumpAgain
