@@ -167,6 +167,14 @@ public final class FileServer: Sendable {
                 case .kept(let entry):
                     response.body = layout.body(of: entry.bytes)
                     return responder.send(response)
+                case .file(let fd) where size <= inlineLimit:
+                    // A small file is read whole (and kept if it may be), its parts laid out in memory.
+                    let bytes = Self.read(fd, 0..<size)
+                    source.close()
+                    guard let bytes else { return responder.send(Self.plain(500, "read failed\n")) }
+                    if keeps { smallFiles.store(bytes, fields: fields, path: path, info: info, under: root, now: responder.loop.now) }
+                    response.body = layout.body(of: bytes)
+                    return responder.send(response)
                 case .file(let fd):
                     return MultipartFileSender(descriptor: fd, layout: layout, responder: responder).start(response)
                 }
@@ -181,18 +189,34 @@ public final class FileServer: Sendable {
             let body = range.count == entry.bytes.count ? entry.bytes : Array(entry.bytes[range])
             return responder.send(Response(status: status, reason: reason, headers: headers, body: body))
         case .file(let fd):
-            if range.count <= inlineLimit && request.method == "GET" {
-                var body = [UInt8](repeating: 0, count: range.count)
-                let read = body.withUnsafeMutableBytes { SystemCalls.pread(fd, into: $0, at: range.lowerBound) }
+            // A small file is read whole whatever part was asked, and kept if it may be: a file
+            // only ever asked for in ranges was read from disk on every request. A larger one's
+            // small range is read alone.
+            let reads = size <= inlineLimit ? 0..<size : range
+            if reads.count <= inlineLimit && request.method == "GET" {
+                let bytes = Self.read(fd, reads)
                 source.close()
-                guard case .ok(range.count) = read else { return responder.send(Self.plain(500, "read failed\n")) }
-                if keeps && range.count == size { smallFiles.store(body, fields: fields, path: path, info: info, under: root,
-                                                                          now: responder.loop.now) }
+                guard let bytes else { return responder.send(Self.plain(500, "read failed\n")) }
+                if keeps && reads.count == size { smallFiles.store(bytes, fields: fields, path: path, info: info, under: root,
+                                                                   now: responder.loop.now) }
+                let body = reads == range ? bytes : Array(bytes[range])
                 return responder.send(Response(status: status, reason: reason, headers: headers, body: body))
             }
             responder.sendFile(Response(status: status, reason: reason, headers: headers), descriptor: fd,
                                offset: range.lowerBound, count: range.count)
         }
+    }
+
+    /// `range` of the open file `fd`, read into storage left uninitialized (zeroing it first
+    /// was a second pass over up to 16 KiB per answer); nil when fewer bytes came back.
+    private static func read(_ fd: Int32, _ range: Range<Int>) -> [UInt8]? {
+        var read = SystemCalls.Outcome<Int>.ok(0)
+        let bytes = [UInt8](unsafeUninitializedCapacity: range.count) { storage, initialized in
+            read = SystemCalls.pread(fd, into: UnsafeMutableRawBufferPointer(storage), at: range.lowerBound)
+            if case .ok(let count) = read { initialized = count }
+        }
+        guard case .ok(range.count) = read else { return nil }
+        return bytes
     }
 
     /// A strong entity tag for this version of the file: inode, size and modification time

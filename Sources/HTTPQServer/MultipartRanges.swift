@@ -71,10 +71,12 @@ final class MultipartFileSender: @unchecked Sendable {
     private let descriptor: Int32
     private let layout: MultipartRanges
     private let responder: Responder
-    /// The part being sent, whether its head is out, and how much of its range.
+    /// The part being sent, whether its head is out, how much of its range; whether the
+    /// closing boundary is out (the body is complete).
     private var part = 0
     private var headSent = false
     private var sentOfRange = 0
+    private var closingSent = false
     /// `whenWritable` runs its closure at once when the socket has taken everything: a loop
     /// here, not a recursion as deep as the body has pieces.
     private var pumping = false
@@ -109,27 +111,37 @@ final class MultipartFileSender: @unchecked Sendable {
     /// Writes the next piece; false once the body is complete (or the file failed under us:
     /// the responder then closes the connection after the short body).
     private func sendPiece() -> Bool {
-        var piece: [UInt8] = []
-        piece.reserveCapacity(Self.pieceSize + 256)
-        while part < layout.parts.count && piece.count < Self.pieceSize {
-            let (head, range) = layout.parts[part]
-            if !headSent { piece += head; headSent = true }
-            let count = min(range.count - sentOfRange, Self.pieceSize - piece.count)
-            guard count > 0 else { break }
-            let start = piece.count
-            piece += repeatElement(0, count: count)
-            let read = piece.withUnsafeMutableBytes {
-                SystemCalls.pread(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...]), at: range.lowerBound + sentOfRange)
+        var failed = false
+        // Filled in place: the parts' heads copied, the file read straight into the storage
+        // (not zeroed first, then read over).
+        let piece = [UInt8](unsafeUninitializedCapacity: Self.pieceSize + 512) { storage, filled in
+            while part < layout.parts.count && filled < Self.pieceSize {
+                let (head, range) = layout.parts[part]
+                if !headSent {
+                    guard filled + head.count <= storage.count else { break }
+                    _ = UnsafeMutableBufferPointer(rebasing: storage[filled...]).initialize(from: head)
+                    filled += head.count
+                    headSent = true
+                }
+                let count = min(range.count - sentOfRange, Self.pieceSize - filled)
+                guard count > 0 else { break }
+                let room = UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: storage[filled..<(filled + count)]))
+                let read = SystemCalls.pread(descriptor, into: room, at: range.lowerBound + sentOfRange)
+                guard case .ok(count) = read else {
+                    failed = true
+                    return
+                }
+                filled += count
+                sentOfRange += count
+                if sentOfRange == range.count { part += 1; headSent = false; sentOfRange = 0 }
             }
-            guard case .ok(count) = read else {
-                responder.write(Array(piece[..<start]))
-                return false
+            if part == layout.parts.count && filled + layout.closing.count <= storage.count {
+                _ = UnsafeMutableBufferPointer(rebasing: storage[filled...]).initialize(from: layout.closing)
+                filled += layout.closing.count
+                closingSent = true
             }
-            sentOfRange += count
-            if sentOfRange == range.count { part += 1; headSent = false; sentOfRange = 0 }
         }
-        if part == layout.parts.count { piece += layout.closing }
         responder.write(piece)
-        return part < layout.parts.count
+        return !failed && !closingSent
     }
 }

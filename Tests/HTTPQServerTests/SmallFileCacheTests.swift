@@ -157,6 +157,21 @@ import TestSupport
         #expect(files.smallFiles.keptBytes == 0)
     }
 
+    /// A small file only ever asked for in ranges (a player, a resumed download) is read
+    /// whole once and kept like any other: before, every range read it from disk again.
+    @Test(arguments: ["Range: bytes=10-19", "Range: bytes=0-9,100-109"])
+    func aFileAskedOnlyInRangesIsKept(range: String) throws {
+        let base = try Self.directory(["root/small.txt": Self.small])
+        defer { try? FileManager.default.removeItem(at: base) }
+        let keeping = try Self.keeping(base.appendingPathComponent("root"))
+        let server = try TestServer(handler: keeping.handler)
+        defer { server.stop() }
+        let first = try Self.get(server.port, "/small.txt", [range])
+        #expect(first.status == 206 && keeping.smallFiles.keptBytes == Self.small.count, "kept after the first range")
+        let again = try Self.get(server.port, "/small.txt", [range])
+        #expect(again.status == 206 && again.body == first.body && again.range == first.range)
+    }
+
     /// A kept file replaced by a link out of the root is refused, as a link out always was; a
     /// link that stays beneath serves its target and is not kept under its own name.
     @Test func aLinkOverAKeptFileIsJudgedAsBefore() throws {
