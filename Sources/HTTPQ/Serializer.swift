@@ -37,7 +37,7 @@ package enum Serializer {
         appendHead(startLine, headers, to: &out)
         if headers.isChunked {
             if !body.isEmpty {
-                out.append(contentsOf: chunkSizeLine(body.count))
+                withChunkFrame(body.count) { sizeLine, _ in out.append(contentsOf: sizeLine) }
                 out.append(contentsOf: body)
                 appendLineEnd(to: &out)
             }
@@ -50,13 +50,26 @@ package enum Serializer {
         return out
     }
 
-    /// A chunk's size line (RFC 9112 §7.1): `count` in hex and CRLF. The server's streamed
-    /// answers and the client's streamed uploads frame their chunks with it too.
-    package static func chunkSizeLine(_ count: Int) -> [UInt8] {
-        var line = Array(String(count, radix: 16).utf8)
-        line.append(Grammar.cr)
-        line.append(Grammar.lf)
-        return line
+    /// Lends the framing of a chunk of `count` bytes (RFC 9112 §7.1) to `body`: its size line
+    /// (`count` in hex, CRLF) and the CRLF that follows its data, from stack storage, for one
+    /// write of the three from where they are. The server's streamed answers and the client's
+    /// streamed uploads frame every chunk with it (a `String` and two arrays a chunk before).
+    package static func withChunkFrame<R>(_ count: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> R) -> R {
+        precondition(count >= 0, "a chunk's size is not negative")
+        var storage: (UInt64, UInt64, UInt64) = (0, 0, 0) // 16 hex digits and CRLF, then the trailing CRLF
+        return withUnsafeMutableBytes(of: &storage) { bytes in
+            var digits = 1
+            while digits < 16 && UInt64(count) >> (4 * UInt64(digits)) != 0 { digits += 1 }
+            for position in 0..<digits {
+                let nibble = UInt8((UInt64(count) >> (4 * UInt64(digits - 1 - position))) & 0xF)
+                bytes[position] = nibble < 10 ? 48 + nibble : 87 + nibble
+            }
+            bytes[digits] = Grammar.cr
+            bytes[digits + 1] = Grammar.lf
+            bytes[22] = Grammar.cr
+            bytes[23] = Grammar.lf
+            return body(UnsafeRawBufferPointer(rebasing: bytes[..<(digits + 2)]), UnsafeRawBufferPointer(rebasing: bytes[22...]))
+        }
     }
 
     /// Only the head: start line, fields, empty line.

@@ -125,9 +125,8 @@ extension Connection {
         if !bytes.isEmpty {
             if upload.chunked {
                 // Size line, data and CRLF in one write: the piece is not copied into a framed buffer.
-                let lineEnd: [UInt8] = [13, 10]
-                Serializer.chunkSizeLine(bytes.count).withUnsafeBytes { sizeLine in
-                    bytes.withUnsafeBytes { data in lineEnd.withUnsafeBytes { channel.sendOrQueue(sizeLine, data, $0, &writes) } }
+                Serializer.withChunkFrame(bytes.count) { sizeLine, lineEnd in
+                    bytes.withUnsafeBytes { channel.sendOrQueue(sizeLine, $0, lineEnd, &writes) }
                 }
             } else {
                 channel.sendOrQueue(bytes, &writes)

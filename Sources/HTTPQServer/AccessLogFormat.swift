@@ -54,7 +54,7 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
     /// Appends one line and a newline to `out` from its parts: what an entry holds, or what
     /// a loop formatting its own lines takes straight from the request (`AccessLogLines`).
     /// `requestLine` is written whole for the combined format (nginx's `$request`) and as its
-    /// three parts for JSON.
+    /// three parts for JSON; `user` (`$remote_user`) nil or empty when there is none.
     func append(peer: SocketAddress?, user: UnsafeBufferPointer<UInt8>?, requestLine: RequestLineBytes, status: Int, bytes: Int,
                 seconds: Double, time: Double, referer: UnsafeBufferPointer<UInt8>?, userAgent: UnsafeBufferPointer<UInt8>?,
                 to out: inout LineBuffer, clock: inout LogClock) {

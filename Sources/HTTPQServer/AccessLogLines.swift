@@ -29,16 +29,10 @@ struct AccessLogLines: ~Copyable {
         } else {
             request.withRequestLineBytes { requestLine in
                 request.withRawFieldValues("Referer", "User-Agent", "Authorization") { referer, userAgent, authorization in
-                    // (A `Basic` user is decoded only when the field is there: rare, and never on the hot path.)
-                    let user = authorization.flatMap(BasicCredentials.user(inAuthorization:))
-                    if let user {
-                        user.withUnsafeBufferPointer { user in
-                            log.format.append(peer: peer, user: user, requestLine: requestLine, status: status, bytes: bytes,
-                                              seconds: seconds, time: time, referer: referer, userAgent: userAgent, to: &line,
-                                              clock: &clock)
-                        }
-                    } else {
-                        log.format.append(peer: peer, user: nil, requestLine: requestLine, status: status, bytes: bytes,
+                    // A `Basic` user decoded only when the field is there; none is an empty slice (no storage).
+                    let user = authorization.flatMap(BasicCredentials.user(inAuthorization:)) ?? []
+                    user.withUnsafeBufferPointer { user in
+                        log.format.append(peer: peer, user: user, requestLine: requestLine, status: status, bytes: bytes,
                                           seconds: seconds, time: time, referer: referer, userAgent: userAgent, to: &line,
                                           clock: &clock)
                     }

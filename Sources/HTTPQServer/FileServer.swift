@@ -111,21 +111,33 @@ public final class FileServer: Sendable {
         answer(request, responder, .file(fd), info: info, path: served, keeps: namesFile && served == path)
     }
 
-    /// Where an answer's bytes (and fields) come from: the open file, or the small-file cache.
+    /// Where an answer's bytes (and fields) come from: the open file, the small-file cache, or
+    /// a small file just read whole.
     private enum Source {
         case file(Int32)
         case kept(SmallFileCache.Entry)
+        case read([UInt8])
 
-        /// Closes the file (nothing to close for kept bytes).
+        /// Closes the file (nothing to close for bytes in memory).
         func close() { if case .file(let fd) = self { SystemCalls.close(fd) } }
+
+        /// The whole file's bytes, when they are in memory.
+        var bytes: [UInt8]? {
+            switch self {
+            case .file: nil
+            case .kept(let entry): entry.bytes
+            case .read(let bytes): bytes
+            }
+        }
     }
 
     /// Answers a GET or HEAD of a regular file, open or kept: its validators (`Last-Modified`, a
     /// strong `ETag` from inode, size and modification time), the preconditions (304, 412),
     /// and `Range` (206, one range or `multipart/byteranges`; 416; see `RangeRequest`).
     /// `keeps`: the whole file, once read, may go to the small-file cache under `path`.
-    private func answer(_ request: Request, _ responder: Responder, _ source: Source, info: SystemCalls.FileStatus, path: String,
+    private func answer(_ request: Request, _ responder: Responder, _ opened: Source, info: SystemCalls.FileStatus, path: String,
                         keeps: Bool) {
+        var source = opened
         let size = info.size
         let fields: ValidatorCache.Fields
         if case .kept(let entry) = source { fields = entry.fields } else { fields = validators.fields(for: info, path: path) }
@@ -143,6 +155,16 @@ public final class FileServer: Sendable {
             return responder.send(Self.plain(412, "precondition failed\n"))
         case .proceed:
             break
+        }
+        // A small file is read whole whatever part of it is asked (and kept, if it may be):
+        // from here on it is answered from memory, as a kept one is. (A file asked for only in
+        // ranges was read from disk on every request.)
+        if case .file(let fd) = source, size <= inlineLimit, request.method == "GET" {
+            let bytes = Self.read(fd, 0..<size)
+            source.close()
+            guard let bytes else { return responder.send(Self.plain(500, "read failed\n")) }
+            if keeps { smallFiles.store(bytes, fields: fields, path: path, info: info, under: root, now: responder.loop.now) }
+            source = .read(bytes)
         }
         var range = 0..<size
         var status = 200
@@ -163,19 +185,11 @@ public final class FileServer: Sendable {
                 headers.remove("Content-Type")
                 headers.add("Content-Type", layout.contentType)
                 var response = Response(status: 206, reason: "Partial Content", headers: headers)
-                switch source {
-                case .kept(let entry):
-                    response.body = layout.body(of: entry.bytes)
-                    return responder.send(response)
-                case .file(let fd) where size <= inlineLimit:
-                    // A small file is read whole (and kept if it may be), its parts laid out in memory.
-                    let bytes = Self.read(fd, 0..<size)
-                    source.close()
-                    guard let bytes else { return responder.send(Self.plain(500, "read failed\n")) }
-                    if keeps { smallFiles.store(bytes, fields: fields, path: path, info: info, under: root, now: responder.loop.now) }
+                if let bytes = source.bytes {
                     response.body = layout.body(of: bytes)
                     return responder.send(response)
-                case .file(let fd):
+                }
+                if case .file(let fd) = source {
                     return MultipartFileSender(descriptor: fd, layout: layout, responder: responder).start(response)
                 }
             case .whole:
@@ -183,28 +197,20 @@ public final class FileServer: Sendable {
             }
         }
         let reason = status == 206 ? "Partial Content" : "OK"
-        switch source {
-        case .kept(let entry):
-            // Kept files are inline-sized: one write, the body left out for HEAD by the responder.
-            let body = range.count == entry.bytes.count ? entry.bytes : Array(entry.bytes[range])
+        if let bytes = source.bytes {
+            // In memory, inline-sized: one write, the body left out for HEAD by the responder.
+            let body = range.count == bytes.count ? bytes : Array(bytes[range])
             return responder.send(Response(status: status, reason: reason, headers: headers, body: body))
-        case .file(let fd):
-            // A small file is read whole whatever part was asked, and kept if it may be: a file
-            // only ever asked for in ranges was read from disk on every request. A larger one's
-            // small range is read alone.
-            let reads = size <= inlineLimit ? 0..<size : range
-            if reads.count <= inlineLimit && request.method == "GET" {
-                let bytes = Self.read(fd, reads)
-                source.close()
-                guard let bytes else { return responder.send(Self.plain(500, "read failed\n")) }
-                if keeps && reads.count == size { smallFiles.store(bytes, fields: fields, path: path, info: info, under: root,
-                                                                   now: responder.loop.now) }
-                let body = reads == range ? bytes : Array(bytes[range])
-                return responder.send(Response(status: status, reason: reason, headers: headers, body: body))
-            }
-            responder.sendFile(Response(status: status, reason: reason, headers: headers), descriptor: fd,
-                               offset: range.lowerBound, count: range.count)
         }
+        guard case .file(let fd) = source else { return }
+        if range.count <= inlineLimit && request.method == "GET" { // a small range of a larger file, read alone
+            let bytes = Self.read(fd, range)
+            source.close()
+            guard let bytes else { return responder.send(Self.plain(500, "read failed\n")) }
+            return responder.send(Response(status: status, reason: reason, headers: headers, body: bytes))
+        }
+        responder.sendFile(Response(status: status, reason: reason, headers: headers), descriptor: fd,
+                           offset: range.lowerBound, count: range.count)
     }
 
     /// `range` of the open file `fd`, read into storage left uninitialized (zeroing it first

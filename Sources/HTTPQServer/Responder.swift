@@ -62,8 +62,6 @@ public final class Responder: @unchecked Sendable {
         loop.execute { [self] in sendOnLoop(response) }
     }
 
-    private static let lineEnd: [UInt8] = [13, 10]
-
     private func sendOnLoop(_ response: Response) {
         guard case .head = stage, let connection else { return }
         let body = response.body
@@ -135,8 +133,8 @@ public final class Responder: @unchecked Sendable {
             }
             if chunked {
                 // Size line, data and CRLF: one write, the data not copied into a framed buffer.
-                Serializer.chunkSizeLine(slice.count).withUnsafeBytes { sizeLine in
-                    slice.withUnsafeBytes { data in Self.lineEnd.withUnsafeBytes { connection.enqueue(sizeLine, data, $0) } }
+                Serializer.withChunkFrame(slice.count) { sizeLine, lineEnd in
+                    slice.withUnsafeBytes { connection.enqueue(sizeLine, $0, lineEnd) }
                 }
             } else {
                 connection.enqueue(slice.count == bytes.count ? bytes : Array(slice))

@@ -2,6 +2,16 @@ import Testing
 @testable import HTTPQ
 
 @Suite struct SerializationTests {
+    /// A chunk's framing, written from stack storage: the size in lowercase hex as
+    /// `String(radix: 16)` writes it, CRLF, and the CRLF after the data.
+    @Test(arguments: [0, 1, 9, 10, 15, 16, 255, 4_096, 65_536, 700_001, Int(Int32.max), Int.max])
+    func chunkFrames(_ count: Int) {
+        Serializer.withChunkFrame(count) { sizeLine, lineEnd in
+            #expect(Array(sizeLine) == Array((String(count, radix: 16) + "\r\n").utf8))
+            #expect(Array(lineEnd) == [13, 10])
+        }
+    }
+
     @Test func buildFromFieldsLikeHttpq() {
         let request = Request(method: "GET", target: "/get", version: "HTTP/1.1", headers: ["Host": "httpbin.org"])
         #expect(request.raw == Array("GET /get HTTP/1.1\r\nHost: httpbin.org\r\n\r\n".utf8))
