@@ -135,9 +135,8 @@ public final class FileServer: Sendable {
     /// strong `ETag` from inode, size and modification time), the preconditions (304, 412),
     /// and `Range` (206, one range or `multipart/byteranges`; 416; see `RangeRequest`).
     /// `keeps`: the whole file, once read, may go to the small-file cache under `path`.
-    private func answer(_ request: Request, _ responder: Responder, _ opened: Source, info: SystemCalls.FileStatus, path: String,
-                        keeps: Bool) {
-        var source = opened
+    private func answer(_ request: Request, _ responder: Responder, _ source: consuming Source, info: SystemCalls.FileStatus,
+                        path: String, keeps: Bool) {
         let size = info.size
         let fields: ValidatorCache.Fields
         if case .kept(let entry) = source { fields = entry.fields } else { fields = validators.fields(for: info, path: path) }
