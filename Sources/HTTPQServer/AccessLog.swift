@@ -5,10 +5,13 @@ import Logging
 import Glibc
 #endif
 
-/// An access log written off the loops' threads: no system call and no wake-up on the hot
-/// path. A writer thread of its own takes what has queued every `flushInterval` (100 ms)
-/// and writes it in one `write` per batch. (Waking the writer per entry cost a context
-/// switch per request: 27% of requests/s on two cores.)
+/// An access log written off the loops' threads: no system call on the hot path. A writer
+/// thread of its own takes what has queued every `flushInterval` (100 ms), or as soon as
+/// `batchBytes` (64 KiB) of lines have queued, and writes it in one `write` per batch.
+/// (Waking the writer per entry cost a context switch per request: 27% of requests/s on two
+/// cores. Waking it only every 100 ms let a busy loop fill megabytes of fresh memory between
+/// writes, which pushed the kernel's socket data out of the caches; Docs/Performance.md has
+/// the figures.)
 ///
 /// ```swift
 /// let log = try AccessLog(path: "/var/log/app/access.log", format: .combined)
@@ -46,6 +49,8 @@ public final class AccessLog: @unchecked Sendable {
     /// Lines formatted by the loops, and how many (against `maxPending`).
     @exclusivity(unchecked) private var pendingLines = LineBuffer(capacity: 64 << 10)
     @exclusivity(unchecked) private var pendingLineCount = 0
+    /// Whether the writer was told a batch is ready since it last took one (one signal a batch).
+    @exclusivity(unchecked) private var writerSignalled = false
     private var stopping = false
     private var reopenRequested = false
     private var thread: PosixThread?
@@ -86,7 +91,21 @@ public final class AccessLog: @unchecked Sendable {
     public func record(_ entry: consuming AccessLogEntry) {
         condition.lock()
         if pending.count >= maxPending { dropped += 1 } else { pending.append(entry) }
+        if pending.count >= Self.batchEntries { signalWriter() }
         condition.unlock()
+    }
+
+    /// Bytes of lines that make a batch: the writer is woken to take them then, so the loops
+    /// fill the same few buffers, which stay in the caches.
+    public static let batchBytes = 64 << 10
+    /// Entries that make a batch (`record(_:)`).
+    static let batchEntries = 512
+
+    /// Wakes the writer for a batch; the lock is held.
+    private func signalWriter() {
+        guard !writerSignalled else { return }
+        writerSignalled = true
+        condition.signal()
     }
 
     /// Bytes of queued lines held at most, whatever `maxPending` allows (lines of the longest
@@ -102,6 +121,7 @@ public final class AccessLog: @unchecked Sendable {
         } else {
             pendingLines.append(line)
             pendingLineCount += 1
+            if pendingLines.count >= Self.batchBytes { signalWriter() }
         }
         condition.unlock()
     }
@@ -112,7 +132,10 @@ public final class AccessLog: @unchecked Sendable {
 
     /// Opens the path again before the next batch (after the file was moved away).
     public func reopen() {
-        condition.withLock { reopenRequested = true }
+        condition.withLock {
+            reopenRequested = true
+            signalWriter()
+        }
     }
 
     /// Writes what is queued and stops the writer (within one flush interval); entries
@@ -121,6 +144,7 @@ public final class AccessLog: @unchecked Sendable {
         let wasRunning = condition.withLock { () -> Bool in
             guard thread != nil, !stopping else { return false }
             stopping = true
+            signalWriter()
             return true
         }
         if wasRunning { thread?.join() }
@@ -140,10 +164,17 @@ public final class AccessLog: @unchecked Sendable {
         var bytes = LineBuffer()
         var lines = LineBuffer(capacity: 64 << 10)
         var health = WriteHealth()
-        let pause = useconds_t(max(1_000, flushInterval.components.seconds * 1_000_000 + flushInterval.components.attoseconds / 1_000_000_000_000))
+        let interval = UInt64(max(1_000_000, flushInterval.components.seconds * 1_000_000_000 + flushInterval.components.attoseconds / 1_000_000_000))
+        var deadline = ConditionLock.monotonicNanoseconds() + interval
         while true {
-            usleep(pause)
             condition.lock()
+            // Until a batch is ready, or the interval is up (lines trickling in are written
+            // within it), or someone closes or reopens the log.
+            while !writerSignalled && ConditionLock.monotonicNanoseconds() < deadline {
+                condition.wait(untilNanoseconds: deadline)
+            }
+            writerSignalled = false
+            deadline = ConditionLock.monotonicNanoseconds() + interval
             swap(&batch, &pending)
             swap(&lines, &pendingLines)
             pendingLineCount = 0

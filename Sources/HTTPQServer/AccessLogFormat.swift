@@ -143,75 +143,18 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
     /// The same over bytes.
     static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout LineBuffer) {
         var start = 0
-        var index = 0
+        var index = EscapeScan.firstSuspect(bytes, from: 0, escapingHighBytes: true)
         while index < bytes.count {
-            // Eight bytes at a time while none could need escaping (a User-Agent and a Referer
-            // are a hundred bytes or more, and almost never need any).
-            index = plainWords(bytes, from: index, escapingHighBytes: true)
-            guard index < bytes.count else { break }
             let byte = bytes[index]
-            index += 1
-            guard byte == 0x22 || byte == 0x5C || byte < 0x20 || byte > 0x7E else { continue }
-            out.append(UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)]))
+            out.append(UnsafeBufferPointer(rebasing: bytes[start..<index]))
             out.append(UInt8(ascii: "\\"))
             out.append(UInt8(ascii: "x"))
             out.append(hexDigit(byte >> 4))
             out.append(hexDigit(byte & 0xF))
-            start = index
+            start = index + 1
+            index = EscapeScan.firstSuspect(bytes, from: start, escapingHighBytes: true)
         }
         out.append(UnsafeBufferPointer(rebasing: bytes[start...]))
-    }
-
-    /// The index of the first eight-byte word from `start` holding a byte that may need
-    /// escaping (`"`, `\`, a control byte, and with `escapingHighBytes` DEL and 0x80 and up),
-    /// or of the last few bytes that do not fill a word. Exact about whether a word holds one
-    /// (the borrow of the byte tests only runs on past a real match), so no byte is skipped.
-    @inline(__always)
-    static func plainWords(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, escapingHighBytes: Bool) -> Int {
-        var index = start
-        // Sixteen bytes a step while they are plain: the same lane tests on two words at
-        // once (`SIMD2<UInt64>` arithmetic compiles to SSE2; its comparisons do not, so the
-        // tests stay arithmetic). A word that stops it is looked at again below.
-        while index + 16 <= bytes.count {
-            let pair = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: SIMD2<UInt64>.self)
-            if mayNeedEscape(pair, escapingHighBytes: escapingHighBytes) { break }
-            index += 16
-        }
-        while index + 8 <= bytes.count {
-            let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
-            if mayNeedEscape(word, escapingHighBytes: escapingHighBytes) { return index }
-            index += 8
-        }
-        // The last bytes, fewer than a word: the field's last eight bytes as one word (what
-        // overlaps was already clean), so a field's tail is not walked byte by byte.
-        if index < bytes.count && bytes.count >= 8 {
-            let word = UnsafeRawPointer(bytes.baseAddress! + bytes.count - 8).loadUnaligned(as: UInt64.self)
-            if !mayNeedEscape(word, escapingHighBytes: escapingHighBytes) { return bytes.count }
-        }
-        return index
-    }
-
-    /// `mayNeedEscape` for two words at once.
-    @inline(__always)
-    static func mayNeedEscape(_ pair: SIMD2<UInt64>, escapingHighBytes: Bool) -> Bool {
-        let ones = SIMD2<UInt64>(repeating: ByteLanes.ones), highs = SIMD2<UInt64>(repeating: ByteLanes.highs)
-        @inline(__always) func equal(_ byte: UInt8) -> SIMD2<UInt64> {
-            let difference = pair ^ SIMD2(repeating: ByteLanes.ones &* UInt64(byte))
-            return (difference &- ones) & ~difference
-        }
-        let below = (pair &- SIMD2(repeating: ByteLanes.ones &* 0x20)) & ~pair
-        var suspect = below | equal(0x22) | equal(0x5C)
-        if escapingHighBytes { suspect |= pair | equal(0x7F) }
-        suspect &= highs
-        return suspect[0] | suspect[1] != 0
-    }
-
-    /// Whether an eight-byte word holds a byte `plainWords` stops for (exact as to whether).
-    @inline(__always)
-    static func mayNeedEscape(_ word: UInt64, escapingHighBytes: Bool) -> Bool {
-        let suspect = ByteLanes.below(word, 0x20) | ByteLanes.equal(word, 0x22) | ByteLanes.equal(word, 0x5C)
-        guard escapingHighBytes else { return suspect != 0 }
-        return suspect | ByteLanes.high(word) | ByteLanes.equal(word, 0x7F) != 0
     }
 
     /// A JSON string literal (RFC 8259 escapes; UTF-8 passes as it is). Runs of plain bytes
@@ -225,14 +168,10 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
     static func appendJSON(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout LineBuffer) {
         out.append(UInt8(ascii: "\""))
         var start = 0
-        var index = 0
+        var index = EscapeScan.firstSuspect(bytes, from: 0, escapingHighBytes: false)
         while index < bytes.count {
-            index = plainWords(bytes, from: index, escapingHighBytes: false) // eight at a time
-            guard index < bytes.count else { break }
             let byte = bytes[index]
-            index += 1
-            guard Self.mustEscapeInJSON(byte) else { continue }
-            out.append(UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)]))
+            out.append(UnsafeBufferPointer(rebasing: bytes[start..<index]))
             out.append(UInt8(ascii: "\\"))
             switch byte {
             case 0x22: out.append(UInt8(ascii: "\""))
@@ -245,7 +184,8 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
                 out.append(hexDigit(byte >> 4))
                 out.append(hexDigit(byte & 0xF))
             }
-            start = index
+            start = index + 1
+            index = EscapeScan.firstSuspect(bytes, from: start, escapingHighBytes: false)
         }
         out.append(UnsafeBufferPointer(rebasing: bytes[start...]))
         out.append(UInt8(ascii: "\""))
@@ -253,18 +193,8 @@ public enum AccessLogFormat: String, Sendable, CaseIterable {
 
     /// Whether `bytes` hold nothing a JSON string must escape (`"`, `\\`, control bytes).
     static func isPlainJSON(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var index = plainWords(bytes, from: 0, escapingHighBytes: false)
-        while index < bytes.count {
-            let byte = bytes[index]
-            if mustEscapeInJSON(byte) { return false }
-            index += 1
-        }
-        return true
+        EscapeScan.firstSuspect(bytes, from: 0, escapingHighBytes: false) == bytes.count
     }
-
-    /// A byte a JSON string must escape (RFC 8259 §7): `"`, `\\` and control bytes.
-    @inline(__always)
-    static func mustEscapeInJSON(_ byte: UInt8) -> Bool { byte == 0x22 || byte == 0x5C || byte < 0x20 }
 
     /// `seconds` as milliseconds with three decimals (`0.042`), rounded to the microsecond.
     static func appendMilliseconds(_ seconds: Double, to out: inout LineBuffer) {

@@ -25,12 +25,13 @@ import TestSupport
         }.joined()
     }
 
-    /// The log scans eight bytes at a time: a byte to escape at every position of fields of
-    /// every length up to 40 (the words' edges, the tail shorter than a word), each kind of
-    /// byte, in the User-Agent (the request's own bytes) and the target (a String).
+    /// The log scans sixteen bytes at a time (eight without SSE2): a byte to escape at every
+    /// position of fields of every length up to 50 (the vectors' edges, the tail shorter than
+    /// one, read as the field's last sixteen bytes), each kind of byte, in the User-Agent (the
+    /// request's own bytes) and the target (a String).
     @Test func escapesAgreeWithNginxsRuleAtEveryPosition() {
         let specials: [UInt8] = [0x00, 0x01, 0x1F, 0x22, 0x5C, 0x7F, 0x20, 0x7E, 0x21, 0x5B, 0x5D, 0x41]
-        for length in 1...40 {
+        for length in 1...50 {
             for position in 0..<length {
                 for special in specials {
                     var bytes = Array(repeating: UInt8(ascii: "a"), count: length)
@@ -47,7 +48,7 @@ import TestSupport
             }
         }
         // JSON's escapes (RFC 8259) over the same fields: parsed back, the text comes back whole.
-        for length in [1, 7, 8, 9, 15, 16, 17, 33] {
+        for length in [1, 7, 8, 9, 15, 16, 17, 20, 31, 32, 33, 47, 48, 49] {
             for position in 0..<length {
                 for special: UInt8 in [0x00, 0x09, 0x0A, 0x0D, 0x1F, 0x22, 0x5C, 0x7F, 0x41] {
                     var bytes = Array(repeating: UInt8(ascii: "a"), count: length)
@@ -73,6 +74,23 @@ import TestSupport
                     let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
                     #expect(object?["target"] as? String == entry.target, "byte \(special) at \(position) of \(length): \(line)")
                     #expect(object?["method"] as? String == "GET" && object?["version"] as? String == "HTTP/1.1", "\(line)")
+                }
+            }
+        }
+        // Two bytes to escape in one field, at every pair of positions: the scan goes on after
+        // the first, from inside a vector or the overlapping tail.
+        for length in [17, 23, 33] {
+            for first in 0..<length {
+                for second in first..<length {
+                    var bytes = Array(repeating: UInt8(ascii: "b"), count: length)
+                    bytes[first] = 0x22
+                    bytes[second] = 0x01
+                    var entry = Self.entry
+                    entry.userAgent = String(decoding: bytes, as: UTF8.self)
+                    let line = AccessLogFormat.combined.line(for: entry)
+                    #expect(line.hasSuffix("\"\(Self.nginxEscaped(bytes))\""), "\(first), \(second) of \(length): \(line)")
+                    let object = try? JSONSerialization.jsonObject(with: Data(AccessLogFormat.json.line(for: entry).utf8)) as? [String: Any]
+                    #expect(object?["user_agent"] as? String == entry.userAgent, "\(first), \(second) of \(length)")
                 }
             }
         }
@@ -331,5 +349,28 @@ private extension String {
         for _ in 0..<5 { line.withUnsafeBufferPointer { log.record(line: $0) } }
         log.close()
         #expect(readTextFile(path) == "httpq: 3 access log entries dropped (the log could not keep up)\none line\none line\n")
+    }
+
+    /// A full batch is written at once, whatever the interval: the loops then fill the same
+    /// few buffers, which stay in the caches (waiting the whole interval let a busy server fill
+    /// megabytes between writes). Lines short of a batch wait for the interval; closing writes
+    /// them without waiting it out.
+    @Test func aFullBatchIsWrittenWithoutWaitingForTheInterval() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("batch-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try AccessLog(path: path, format: .combined, flushInterval: .seconds(60))
+        let line = Array((String(repeating: "b", count: 1023) + "\n").utf8)
+        for _ in 0..<10 { line.withUnsafeBufferPointer { log.record(line: $0) } }
+        usleep(300_000)
+        #expect(readTextFile(path).isEmpty, "10 KiB is not a batch: it waits for the interval")
+        for _ in 0..<60 { line.withUnsafeBufferPointer { log.record(line: $0) } } // 70 KiB queued
+        let deadline = ContinuousClock.now + .seconds(20)
+        while readTextFile(path).utf8.count < AccessLog.batchBytes && ContinuousClock.now < deadline { usleep(10_000) }
+        #expect(readTextFile(path).utf8.count >= AccessLog.batchBytes, "the batch was written within the minute's interval")
+        line.withUnsafeBufferPointer { log.record(line: $0) }
+        let closing = ContinuousClock.now
+        log.close()
+        #expect(ContinuousClock.now - closing < .seconds(10), "close did not wait out the interval")
+        #expect(readTextFile(path).utf8.count == 71 * 1024)
     }
 }
